@@ -1,0 +1,163 @@
+#include "apps/slipstream/cli.h"
+
+#include <sstream>
+
+namespace slip::apps {
+
+void add_run_options(CLI::App& run, RunArgs& a) {
+    run.set_config("-c,--config", "", "Read options from a TOML file (keys are the long option names)");
+
+    run.add_option("--port", a.port, "Port driver: af_xdp, af_packet, tap, pci or vdev")
+        ->capture_default_str()->group("Port");
+    run.add_option("--iface", a.iface, "Kernel interface for af_xdp/af_packet; tap interface to create for tap")
+        ->capture_default_str()->group("Port");
+    run.add_option("--pci", a.pci, "PCI address for --port pci (e.g. 0000:3b:00.0)")->group("Port");
+    run.add_option("--vdev", a.vdev, "DPDK vdev string for --port vdev (e.g. net_memif0,role=server)")->group("Port");
+    run.add_option("--queues", a.queues, "RX/TX queue pairs, one polling core each")
+        ->capture_default_str()->check(CLI::Range(1, 64))->group("Port");
+    run.add_option("--rx-descriptors", a.rx_descriptors, "RX ring size per queue")->capture_default_str()->group("Port");
+    run.add_option("--tx-descriptors", a.tx_descriptors, "TX ring size per queue")->capture_default_str()->group("Port");
+    run.add_option("--mbufs", a.mbufs, "Packet buffers in the pool (0: sized from the rings)")
+        ->capture_default_str()->group("Port");
+    run.add_option("--mac", a.mac, "MAC address to use instead of the device's")->group("Port");
+
+    run.add_option("--ipv4", a.ipv4, "Engine IPv4 address/prefix (empty: no IPv4)")->capture_default_str()->group("Network");
+    run.add_option("--gateway4", a.gateway4, "IPv4 next hop for off-link destinations")->group("Network");
+    run.add_option("--ipv6", a.ipv6, "Engine IPv6 address/prefix (empty: link-local only)")
+        ->capture_default_str()->group("Network");
+    run.add_option("--gateway6", a.gateway6, "IPv6 next hop for off-link destinations")->group("Network");
+    run.add_option("--ttl", a.ttl, "TTL of IPv4 packets we send")->capture_default_str()->check(CLI::Range(1, 255))
+        ->group("Network");
+    run.add_option("--hop-limit", a.hop_limit, "Hop limit of IPv6 packets we send")->capture_default_str()
+        ->check(CLI::Range(1, 255))->group("Network");
+    run.add_option("--neighbor-reachable", a.neighbor_reachable_s, "Seconds an ARP/NDP entry is trusted")
+        ->capture_default_str()->group("Network");
+    run.add_option("--neighbor-capacity", a.neighbor_capacity, "ARP/NDP entries per core")->capture_default_str()
+        ->group("Network");
+
+    run.add_option("--udp-echo-port", a.udp_echo_port, "UDP echo service port (0: off)")->capture_default_str()
+        ->group("Services");
+
+    const char* spec = "e.g. loss=10%,delay=5ms,jitter=1ms,reorder=1%,duplicate=0.5%,corrupt=0.1%,seed=7";
+    run.add_option("--impair", a.impair, std::string("Impair both directions: ") + spec)->group("Impairment");
+    run.add_option("--impair-rx", a.impair_rx, "Impair frames arriving from the port")->group("Impairment");
+    run.add_option("--impair-tx", a.impair_tx, "Impair frames leaving to the port")->group("Impairment");
+
+    run.add_option("--lcores", a.lcores, "CPU cores, first is main (default: last queues+1 cores)")->group("EAL");
+    run.add_option("--memory", a.memory_mb, "MiB of memory to reserve")->capture_default_str()->group("EAL");
+    run.add_option("--hugepages", a.hugepages, "auto (use if available), on (required) or off")
+        ->capture_default_str()->check(CLI::IsMember({"auto", "on", "off"}))->group("EAL");
+    run.add_option("--huge-dir", a.huge_dir, "hugetlbfs mount to use")->group("EAL");
+    run.add_option("--file-prefix", a.file_prefix, "Name of this process's hugepage files (default slipstream-PID)")
+        ->group("EAL");
+    run.add_option("--log-level", a.log_level, "DPDK log level (error, warning, notice, info, debug)")
+        ->capture_default_str()->group("EAL");
+    run.add_option("--eal-args", a.eal_args, "Extra EAL arguments, passed through as they are")->group("EAL");
+    run.add_option("--burst", a.burst, "Frames per RX burst")->capture_default_str()->check(CLI::Range(1, 64))
+        ->group("EAL");
+
+    run.add_option("--duration", a.control.duration_s, "Stop after this many seconds (0: run until Ctrl-C)")
+        ->capture_default_str()->group("Output");
+    run.add_option("--stats-interval", a.control.stats_interval_s, "Print a counter line every N seconds (0: off)")
+        ->capture_default_str()->group("Output");
+    run.add_option("--stats-file", a.control.stats_file, "Write all counters as JSON here at exit")->group("Output");
+    run.add_option("--ready-file", a.control.ready_file, "Create this file once the engine is serving")
+        ->group("Output");
+    run.add_flag("-q,--quiet", a.control.quiet, "Print only errors and the final counters")->group("Output");
+}
+
+namespace {
+
+bool impairment(const std::string& name, const std::string& spec, dataplane::ImpairmentOptions& out,
+                std::string& error) {
+    std::string why;
+    const auto parsed = dataplane::ImpairmentOptions::parse(spec, why);
+    if (!parsed) {
+        error = "--" + name + " '" + spec + "': " + why;
+        return false;
+    }
+    out = *parsed;
+    return true;
+}
+
+}  // namespace
+
+bool to_engine_options(const RunArgs& a, dataplane::EngineOptions& o, std::string& error) {
+    const auto kind = dataplane::parse_port_kind(a.port);
+    if (!kind) {
+        error = "--port '" + a.port + "' is not a port driver; use af_xdp, af_packet, tap, pci or vdev";
+        return false;
+    }
+    o.port.kind = *kind;
+    o.port.iface = a.iface;
+    o.port.pci = a.pci;
+    o.port.vdev = a.vdev;
+    o.port.queues = a.queues;
+    o.port.rx_descriptors = a.rx_descriptors;
+    o.port.tx_descriptors = a.tx_descriptors;
+    o.port.mbufs = a.mbufs;
+    if (!a.mac.empty()) {
+        o.port.mac = stack::MacAddr::parse(a.mac);
+        if (!o.port.mac || o.port.mac->is_multicast() || o.port.mac->is_zero()) {
+            error = "--mac '" + a.mac + "' is not a unicast MAC address like 02:00:00:00:00:01";
+            return false;
+        }
+    }
+    if (!a.ipv4.empty()) {
+        o.stack.ipv4 = stack::Ipv4Prefix::parse(a.ipv4);
+        if (!o.stack.ipv4) {
+            error = "--ipv4 '" + a.ipv4 + "' is not an address/prefix like 10.0.0.2/24";
+            return false;
+        }
+    }
+    if (!a.gateway4.empty() && !(o.stack.gateway4 = stack::Ipv4Addr::parse(a.gateway4))) {
+        error = "--gateway4 '" + a.gateway4 + "' is not an IPv4 address";
+        return false;
+    }
+    if (!a.ipv6.empty()) {
+        o.stack.ipv6 = stack::Ipv6Prefix::parse(a.ipv6);
+        if (!o.stack.ipv6) {
+            error = "--ipv6 '" + a.ipv6 + "' is not an address/prefix like fd00::2/64";
+            return false;
+        }
+    }
+    if (!a.gateway6.empty() && !(o.stack.gateway6 = stack::Ipv6Addr::parse(a.gateway6))) {
+        error = "--gateway6 '" + a.gateway6 + "' is not an IPv6 address";
+        return false;
+    }
+    o.stack.ttl = static_cast<uint8_t>(a.ttl);
+    o.stack.hop_limit = static_cast<uint8_t>(a.hop_limit);
+    if (!(a.neighbor_reachable_s > 0 && a.neighbor_reachable_s < 86400)) {
+        error = "--neighbor-reachable must be between 0 and 86400 seconds";
+        return false;
+    }
+    o.stack.neighbor.reachable_time = stack::Duration::nanoseconds(static_cast<int64_t>(a.neighbor_reachable_s * 1e9));
+    o.stack.neighbor.capacity = a.neighbor_capacity;
+    o.services.udp_echo_port = a.udp_echo_port;
+    if (!impairment("impair", a.impair, o.impair_rx, error) || !impairment("impair", a.impair, o.impair_tx, error)) {
+        return false;
+    }
+    if (!a.impair_rx.empty() && !impairment("impair-rx", a.impair_rx, o.impair_rx, error)) {
+        return false;
+    }
+    if (!a.impair_tx.empty() && !impairment("impair-tx", a.impair_tx, o.impair_tx, error)) {
+        return false;
+    }
+    o.eal.lcores = a.lcores;
+    o.eal.memory_mb = a.memory_mb;
+    o.eal.hugepages = a.hugepages == "on"    ? dataplane::HugepageMode::required
+                      : a.hugepages == "off" ? dataplane::HugepageMode::disabled
+                                             : dataplane::HugepageMode::automatic;
+    o.eal.huge_dir = a.huge_dir;
+    o.eal.file_prefix = a.file_prefix;
+    o.eal.log_level = a.log_level;
+    std::istringstream extra(a.eal_args);
+    for (std::string word; extra >> word;) {
+        o.eal.extra_args.push_back(word);
+    }
+    o.burst = a.burst;
+    error = o.validate();
+    return error.empty();
+}
+
+}  // namespace slip::apps

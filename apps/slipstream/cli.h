@@ -1,0 +1,58 @@
+#pragma once
+// The `slipstream` command line and TOML config: the only place options are parsed.
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "dataplane/engine_options.h"
+
+namespace slip::apps {
+
+// What `slipstream run` does besides the engine itself.
+struct RunControl {
+    double duration_s = 0;        // 0: until SIGINT/SIGTERM
+    double stats_interval_s = 0;  // 0: no periodic line
+    std::string stats_file;       // JSON counters written at exit
+    std::string ready_file;       // created once the engine is serving
+    bool quiet = false;
+};
+
+// Raw option values as typed; converted into EngineOptions after parsing.
+struct RunArgs {
+    std::string port = "af_xdp";
+    std::string iface = "veth0";
+    std::string pci;
+    std::string vdev;
+    uint16_t queues = 1;
+    uint16_t rx_descriptors = 1024;
+    uint16_t tx_descriptors = 1024;
+    uint32_t mbufs = 0;
+    std::string mac;
+    std::string ipv4 = "10.0.0.2/24";
+    std::string gateway4;
+    std::string ipv6 = "fd00::2/64";
+    std::string gateway6;
+    unsigned ttl = 64;
+    unsigned hop_limit = 64;
+    double neighbor_reachable_s = 30;
+    uint32_t neighbor_capacity = 256;
+    uint16_t udp_echo_port = 7;
+    std::string impair;
+    std::string impair_rx;
+    std::string impair_tx;
+    std::string lcores;
+    uint32_t memory_mb = 512;
+    std::string hugepages = "auto";
+    std::string huge_dir;
+    std::string file_prefix;
+    std::string log_level = "error";
+    std::string eal_args;
+    uint32_t burst = 32;
+    RunControl control;
+};
+
+void add_run_options(CLI::App& run, RunArgs& args);
+// Converts and validates; on error returns false and sets `error` to one line.
+bool to_engine_options(const RunArgs& args, dataplane::EngineOptions& out, std::string& error);
+
+}  // namespace slip::apps

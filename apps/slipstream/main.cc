@@ -1,0 +1,127 @@
+// slipstream: the engine's command-line front end.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "apps/slipstream/cli.h"
+#include "crypto/cpu_features.h"
+#include "dataplane/eal.h"
+#include "dataplane/engine.h"
+#include "dataplane/port.h"
+#include "dataplane/setup_error.h"
+#include "dataplane/telemetry.h"
+
+namespace {
+
+constexpr int kExitSetup = 2;
+
+std::string addresses(const slip::dataplane::EngineOptions& o) {
+    std::string s;
+    if (o.stack.ipv4) {
+        s += o.stack.ipv4->to_string();
+    }
+    if (o.stack.ipv6) {
+        s += (s.empty() ? "" : ", ") + o.stack.ipv6->to_string();
+    }
+    return s;
+}
+
+int run_engine(const slip::apps::RunArgs& args) {
+    slip::dataplane::EngineOptions opts;
+    std::string error;
+    if (!slip::apps::to_engine_options(args, opts, error)) {
+        std::cerr << "slipstream: " << error << "\n";
+        return kExitSetup;
+    }
+    try {
+        slip::dataplane::Engine engine(opts);
+        for (const auto& w : engine.warnings()) {
+            std::cerr << "slipstream: " << w << "\n";
+        }
+        const auto& ctl = args.control;
+        if (!ctl.quiet) {
+            const auto link = engine.port().link();
+            std::cout << "slipstream: serving " << addresses(opts) << " on " << opts.port.describe() << " (driver "
+                      << engine.port().driver_name() << ", mac " << engine.port().mac().to_string() << ", link "
+                      << (link.up ? "up" : "down") << "), " << opts.port.queues << " queue(s)"
+                      << (engine.inline_main() ? " polled by the main lcore" : "") << ", hugepages "
+                      << (engine.using_hugepages() ? "yes" : "no") << "\n";
+            if (opts.services.udp_echo_port != 0) {
+                std::cout << "slipstream: udp echo on port " << opts.services.udp_echo_port << "\n";
+            }
+            if (opts.impair_rx.enabled() || opts.impair_tx.enabled()) {
+                std::cout << "slipstream: impairment rx " << opts.impair_rx.to_string() << ", tx "
+                          << opts.impair_tx.to_string() << "\n";
+            }
+            std::cout.flush();
+        }
+        slip::dataplane::RunHooks hooks;
+        hooks.run_for = slip::stack::Duration::nanoseconds(static_cast<int64_t>(ctl.duration_s * 1e9));
+        hooks.ready = [&] {
+            if (!ctl.ready_file.empty()) {
+                std::ofstream(ctl.ready_file) << "ready\n";
+            }
+        };
+        if (ctl.stats_interval_s > 0 && !ctl.quiet) {
+            hooks.tick_interval = slip::stack::Duration::nanoseconds(static_cast<int64_t>(ctl.stats_interval_s * 1e9));
+            hooks.tick = [](const slip::dataplane::EngineSnapshot& s) {
+                std::cout << slip::dataplane::format_line(s) << std::endl;
+            };
+        }
+        engine.run(hooks);
+        const auto snap = engine.snapshot();
+        std::cout << "slipstream: stopped\n" << slip::dataplane::format_text(snap);
+        if (!ctl.stats_file.empty()) {
+            std::ofstream out(ctl.stats_file);
+            out << slip::dataplane::format_json(snap);
+            if (!out) {
+                std::cerr << "slipstream: cannot write --stats-file " << ctl.stats_file << "\n";
+                return 1;
+            }
+        }
+    } catch (const slip::dataplane::SetupError& e) {
+        std::cerr << "slipstream: " << e.what() << "\n";
+        return kExitSetup;
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{
+        "Slipstream: a kernel-bypass packet engine. Poll-mode drivers (DPDK, AF_XDP) on pinned cores feed\n"
+        "a sans-I/O network stack (Ethernet, ARP, IPv4, IPv6 + ND, ICMP, UDP services).\n"
+        "Start with 'slipstream run' inside the lab ('scripts/lab up'); see README.md.",
+        "slipstream"};
+    app.require_subcommand(1);
+    app.footer("Examples:\n"
+               "  slipstream run                                 # lab defaults: af_xdp on veth0, 10.0.0.2, fd00::2\n"
+               "  slipstream run --impair-rx loss=10% --stats-interval 1\n"
+               "  slipstream run --port vdev --vdev net_memif0,role=server,socket=/tmp/m.sock --lcores 1\n"
+               "  slipstream run --config engine.toml            # same options as TOML keys");
+
+    slip::apps::RunArgs run_args;
+    CLI::App* run = app.add_subcommand("run", "Start the engine and its services until Ctrl-C (or --duration)");
+    slip::apps::add_run_options(*run, run_args);
+
+    CLI::App* version = app.add_subcommand("version", "Print versions and the crypto code path of this CPU");
+    CLI::App* config = app.add_subcommand("config", "Print the default 'run' options as a TOML config file");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    if (version->parsed()) {
+        std::cout << "slipstream 0.1.0\n" << slip::dataplane::dpdk_version() << "\n"
+                  << slip::crypto::describe(slip::crypto::detect_crypto_path()) << "\n";
+        return 0;
+    }
+    if (config->parsed()) {
+        std::cout << run->config_to_str(true, true);
+        return 0;
+    }
+    return run_engine(run_args);
+}

@@ -1,0 +1,146 @@
+#include "dataplane/engine.h"
+
+#include <rte_lcore.h>
+#include <rte_launch.h>
+#include <rte_mempool.h>
+
+#include <chrono>
+#include <thread>
+
+#include "dataplane/eal.h"
+#include "dataplane/port.h"
+#include "dataplane/setup_error.h"
+#include "dataplane/signals.h"
+
+namespace slip::dataplane {
+namespace {
+
+struct LaunchArgs {
+    QueueLoop* loop;
+    const std::atomic<bool>* stop;
+};
+
+int loop_entry(void* arg) {
+    auto* a = static_cast<LaunchArgs*>(arg);
+    a->loop->run(*a->stop);
+    return 0;
+}
+
+using Clock = std::chrono::steady_clock;
+
+// Supervision: stop requests, run time, periodic statistics.
+struct Supervisor {
+    Engine* engine;
+    const RunHooks* hooks;
+    std::atomic<bool>* stop;
+    Clock::time_point start;
+    Clock::time_point next_tick;
+
+    void check() {
+        const auto now = Clock::now();
+        if (stop_signal_received() ||
+            (hooks->run_for.ns > 0 && now - start >= std::chrono::nanoseconds(hooks->run_for.ns))) {
+            stop->store(true, std::memory_order_relaxed);
+        }
+        if (hooks->tick && now >= next_tick) {
+            next_tick = now + std::chrono::nanoseconds(hooks->tick_interval.ns);
+            hooks->tick(engine->snapshot());
+        }
+    }
+    static void trampoline(void* self) { static_cast<Supervisor*>(self)->check(); }
+};
+
+}  // namespace
+
+Engine::Engine(const EngineOptions& opts) : m_opts(opts) {
+    const std::string invalid = opts.validate();
+    if (!invalid.empty()) {
+        throw SetupError(invalid);
+    }
+    EalOptions eal = opts.eal;
+    if (eal.lcores.empty()) {
+        // One lcore per queue plus a supervising main lcore, when the machine has them.
+        eal.lcores = default_lcores(opts.port.queues + 1u);
+    }
+    m_eal = std::make_unique<Eal>(eal, opts.port.eal_device_args(), opts.port.needs_pci());
+    m_port = std::make_unique<Port>(opts.port);
+    std::vector<unsigned> workers = m_eal->worker_lcores();
+    const size_t queues = opts.port.queues;
+    if (workers.size() >= queues) {
+        m_loop_lcores.assign(workers.begin(), workers.begin() + static_cast<long>(queues));
+    } else if (workers.size() + 1 == queues) {
+        m_inline_main = true;
+        m_loop_lcores.push_back(m_eal->main_lcore());
+        m_loop_lcores.insert(m_loop_lcores.end(), workers.begin(), workers.end());
+    } else {
+        throw SetupError("lcores: " + std::to_string(queues) + " queues need at least " + std::to_string(queues) +
+                         " lcores but --lcores gives " + std::to_string(workers.size() + 1) +
+                         "; list more cores or lower --queues");
+    }
+    for (uint16_t q = 0; q < queues; ++q) {
+        m_loops.push_back(std::make_unique<QueueLoop>(m_opts, *m_port, q));
+    }
+}
+
+Engine::~Engine() {
+    m_loops.clear();
+    m_port.reset();
+    m_eal.reset();
+}
+
+const std::vector<std::string>& Engine::warnings() const { return m_eal->warnings(); }
+const std::vector<std::string>& Engine::eal_args() const { return m_eal->argv(); }
+bool Engine::using_hugepages() const { return m_eal->using_hugepages(); }
+
+void Engine::run(const RunHooks& hooks) {
+    install_stop_signals();
+    Supervisor sup{this, &hooks, &m_stop, Clock::now(), Clock::now() + std::chrono::nanoseconds(hooks.tick_interval.ns)};
+    std::vector<LaunchArgs> args(m_loops.size());
+    for (size_t i = m_inline_main ? 1 : 0; i < m_loops.size(); ++i) {
+        args[i] = LaunchArgs{m_loops[i].get(), &m_stop};
+        const int rc = rte_eal_remote_launch(loop_entry, &args[i], m_loop_lcores[i]);
+        if (rc != 0) {
+            m_stop.store(true);
+            rte_eal_mp_wait_lcore();
+            throw SetupError("lcores: cannot start the polling loop on lcore " + std::to_string(m_loop_lcores[i]));
+        }
+    }
+    if (hooks.ready) {
+        hooks.ready();
+    }
+    if (m_inline_main) {
+        // Supervision runs between polls, every 10 ms.
+        m_loops[0]->run(m_stop, &Supervisor::trampoline, &sup, 10'000'000);
+    } else {
+        while (!m_stop.load(std::memory_order_relaxed)) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            sup.check();
+        }
+    }
+    m_stop.store(true, std::memory_order_relaxed);
+    rte_eal_mp_wait_lcore();
+}
+
+EngineSnapshot Engine::snapshot() const {
+    EngineSnapshot s;
+    s.uptime_s = std::chrono::duration<double>(Clock::now() - m_started).count();
+    const LinkState link = m_port->link();
+    s.link_up = link.up;
+    s.link_speed_mbps = link.speed_mbps;
+    const rte_eth_stats st = m_port->stats();
+    s.port_ipackets = st.ipackets;
+    s.port_opackets = st.opackets;
+    s.port_imissed = st.imissed;
+    s.port_ierrors = st.ierrors;
+    s.port_oerrors = st.oerrors;
+    s.port_rx_nombuf = st.rx_nombuf;
+    s.mbufs_total = m_port->pool()->size;
+    s.mbufs_in_use = rte_mempool_in_use_count(m_port->pool());
+    for (const auto& loop : m_loops) {
+        s.queues.push_back(loop->stats());
+        s.total += s.queues.back();
+    }
+    return s;
+}
+
+}  // namespace slip::dataplane

@@ -1,0 +1,78 @@
+#pragma once
+// The composition root of one engine process: EAL, the port, and one QueueLoop per
+// queue, each pinned to its own lcore. The main lcore supervises (statistics, stop
+// requests, run time); when there is no spare lcore it also polls queue 0.
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataplane/engine_options.h"
+#include "dataplane/queue_loop.h"
+#include "stack/base/instant.h"
+
+namespace slip::dataplane {
+
+class Eal;
+class Port;
+
+struct EngineSnapshot {
+    double uptime_s = 0;
+    bool link_up = false;
+    uint32_t link_speed_mbps = 0;
+    // Port-level counters from the driver.
+    uint64_t port_ipackets = 0;
+    uint64_t port_opackets = 0;
+    uint64_t port_imissed = 0;
+    uint64_t port_ierrors = 0;
+    uint64_t port_oerrors = 0;
+    uint64_t port_rx_nombuf = 0;
+    uint64_t mbufs_in_use = 0;
+    uint64_t mbufs_total = 0;
+    QueueStats total;
+    std::vector<QueueStats> queues;
+};
+
+struct RunHooks {
+    // Called once all queues are polling.
+    std::function<void()> ready;
+    // Called every `tick_interval` on the main lcore.
+    std::function<void(const EngineSnapshot&)> tick;
+    stack::Duration tick_interval = stack::Duration::seconds(1);
+    // Stop after this long; zero runs until SIGINT/SIGTERM or request_stop().
+    stack::Duration run_for{};
+};
+
+class Engine {
+public:
+    // Brings up EAL and the port; throws SetupError (one line: what, why, fix).
+    explicit Engine(const EngineOptions& opts);
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    void run(const RunHooks& hooks);
+    void request_stop() { m_stop.store(true, std::memory_order_relaxed); }
+
+    EngineSnapshot snapshot() const;
+    const std::vector<std::string>& warnings() const;
+    const std::vector<std::string>& eal_args() const;
+    const Port& port() const { return *m_port; }
+    bool using_hugepages() const;
+    // Main lcore polls queue 0 itself (no spare lcore).
+    bool inline_main() const { return m_inline_main; }
+
+private:
+    EngineOptions m_opts;
+    std::unique_ptr<Eal> m_eal;
+    std::unique_ptr<Port> m_port;
+    std::vector<std::unique_ptr<QueueLoop>> m_loops;
+    std::vector<unsigned> m_loop_lcores;
+    bool m_inline_main = false;
+    std::atomic<bool> m_stop{false};
+    std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
+};
+
+}  // namespace slip::dataplane

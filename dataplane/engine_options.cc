@@ -1,0 +1,30 @@
+#include "dataplane/engine_options.h"
+
+#include "dataplane/queue_loop.h"
+
+namespace slip::dataplane {
+
+std::string EngineOptions::validate() const {
+    std::string e = eal.validate();
+    if (e.empty()) {
+        e = port.validate();
+    }
+    if (e.empty()) {
+        e = stack.validate();
+    }
+    if (e.empty()) {
+        e = impair_rx.validate();
+    }
+    if (e.empty()) {
+        e = impair_tx.validate();
+    }
+    if (e.empty() && (burst == 0 || burst > QueueLoop::kMaxBurst)) {
+        e = "burst must be between 1 and " + std::to_string(QueueLoop::kMaxBurst);
+    }
+    if (e.empty() && tx_retry_limit == 0) {
+        e = "tx_retry_limit must be at least 1";
+    }
+    return e;
+}
+
+}  // namespace slip::dataplane

@@ -1,0 +1,36 @@
+#pragma once
+// All options of one engine process, one nested struct per layer (filled in apps/,
+// validated once by validate(), then passed on as const&).
+#include <cstdint>
+#include <string>
+
+#include "dataplane/eal.h"
+#include "dataplane/impairment.h"
+#include "dataplane/port.h"
+#include "stack/session/stack_options.h"
+
+namespace slip::dataplane {
+
+struct ServiceOptions {
+    // UDP echo (RFC 862) port; 0 turns it off.
+    uint16_t udp_echo_port = 7;
+};
+
+struct EngineOptions {
+    EalOptions eal;
+    PortOptions port;
+    stack::StackOptions stack;
+    ServiceOptions services;
+    // Impairment of frames arriving from the port (rx) and leaving to it (tx).
+    ImpairmentOptions impair_rx;
+    ImpairmentOptions impair_tx;
+    // Frames per rte_eth_rx_burst call (DPDK's customary 32).
+    uint32_t burst = 32;
+    // Consecutive polls in which a TX queue takes nothing before its waiting frames are dropped.
+    uint32_t tx_retry_limit = 100000;
+
+    // Empty when valid; else one line naming the option, the problem and the fix.
+    std::string validate() const;
+};
+
+}  // namespace slip::dataplane

@@ -1,0 +1,80 @@
+#pragma once
+// One Ethernet port: a DPDK ethdev reached by PCI address or as a virtual device
+// (af_xdp, af_packet, tap, or any vdev string), with one mempool on the port's NUMA
+// node and `queues` RX/TX queue pairs, one per polling core.
+#include <rte_ethdev.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "stack/net/addr.h"
+
+namespace slip::dataplane {
+
+enum class PortKind { af_xdp, af_packet, tap, pci, vdev };
+
+struct PortOptions {
+    PortKind kind = PortKind::af_xdp;
+    // Kernel interface for af_xdp and af_packet; name of the tap interface to create for tap.
+    std::string iface = "veth0";
+    // PCI address for kind pci, e.g. 0000:3b:00.0.
+    std::string pci;
+    // Full DPDK vdev string for kind vdev, e.g. "net_memif0,role=server,socket=/run/x.sock".
+    std::string vdev;
+    // RX/TX queue pairs; one polling core each.
+    uint16_t queues = 1;
+    uint16_t rx_descriptors = 1024;
+    uint16_t tx_descriptors = 1024;
+    // Packet buffers in the port's pool (all queues together); 0 picks a size from the
+    // descriptor counts.
+    uint32_t mbufs = 0;
+    // MAC address to use instead of the device's.
+    std::optional<stack::MacAddr> mac;
+
+    std::string validate() const;
+    // EAL arguments that make the device appear (--vdev ... or -a ...).
+    std::vector<std::string> eal_device_args() const;
+    bool needs_pci() const { return kind == PortKind::pci; }
+    std::string describe() const;
+};
+
+std::optional<PortKind> parse_port_kind(const std::string& name);
+const char* port_kind_name(PortKind kind);
+
+struct LinkState {
+    bool up = false;
+    uint32_t speed_mbps = 0;
+    bool full_duplex = false;
+};
+
+class Port {
+public:
+    // Finds the device EAL created, configures queues and mempool, starts it.
+    // Throws SetupError with a one-line explanation.
+    explicit Port(const PortOptions& opts);
+    ~Port();
+    Port(const Port&) = delete;
+    Port& operator=(const Port&) = delete;
+
+    uint16_t id() const { return m_id; }
+    uint16_t queues() const { return m_queues; }
+    const stack::MacAddr& mac() const { return m_mac; }
+    rte_mempool* pool() const { return m_pool; }
+    LinkState link() const;
+    rte_eth_stats stats() const;
+    std::string driver_name() const { return m_driver; }
+
+private:
+    void configure(const PortOptions& opts);
+
+    uint16_t m_id = 0;
+    uint16_t m_queues = 0;
+    stack::MacAddr m_mac;
+    rte_mempool* m_pool = nullptr;
+    std::string m_driver;
+    bool m_started = false;
+};
+
+}  // namespace slip::dataplane

@@ -1,0 +1,156 @@
+#include "dataplane/queue_loop.h"
+
+#include <cstring>
+#include <type_traits>
+
+#include "dataplane/port.h"
+
+namespace slip::dataplane {
+
+static_assert(std::is_trivially_copyable_v<QueueStats> && sizeof(QueueStats) % 8 == 0,
+              "QueueStats is published as an array of 64-bit words");
+
+namespace {
+void add_impairment(ImpairmentStats& a, const ImpairmentStats& b) {
+    a.packets_in += b.packets_in;
+    a.lost += b.lost;
+    a.duplicated += b.duplicated;
+    a.corrupted += b.corrupted;
+    a.reordered += b.reordered;
+    a.delayed += b.delayed;
+    a.overflow += b.overflow;
+    a.packets_out += b.packets_out;
+}
+}  // namespace
+
+QueueStats& QueueStats::operator+=(const QueueStats& o) {
+    rx_packets += o.rx_packets;
+    rx_bursts += o.rx_bursts;
+    tx_packets += o.tx_packets;
+    tx_dropped += o.tx_dropped;
+    tx_partial += o.tx_partial;
+    polls += o.polls;
+    neighbors += o.neighbors;
+    neighbor_pending += o.neighbor_pending;
+    add_impairment(impair_rx, o.impair_rx);
+    add_impairment(impair_tx, o.impair_tx);
+    stack += o.stack;
+    return *this;
+}
+
+QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue)
+    : m_port_id(port.id()),
+      m_queue(queue),
+      m_burst(opts.burst),
+      m_stack(opts.stack, port.mac(), port.pool()),
+      m_impair_rx(opts.impair_rx, port.pool()),
+      // Each direction and queue gets its own stream of random numbers.
+      m_impair_tx(
+          [&] {
+              ImpairmentOptions o = opts.impair_tx;
+              o.seed = o.seed * 31 + queue * 2 + 1;
+              return o;
+          }(),
+          port.pool()),
+      m_tx(port.id(), queue, opts.tx_retry_limit) {
+    if (opts.services.udp_echo_port != 0) {
+        m_stack.udp_bind(opts.services.udp_echo_port, &m_udp_echo);
+    }
+    publish();
+}
+
+QueueLoop::~QueueLoop() = default;
+
+void QueueLoop::poll_once(stack::Instant now) {
+    stack::Mbuf* rx[kMaxBurst];
+    // Room for every received frame twice (duplication) plus released held ones.
+    stack::Mbuf* staged[3 * kMaxBurst];
+    ++m_local.polls;
+    const uint16_t n = rte_eth_rx_burst(m_port_id, m_queue, rx, static_cast<uint16_t>(m_burst));
+    uint32_t ready = 0;
+    if (n > 0) {
+        m_local.rx_packets += n;
+        ++m_local.rx_bursts;
+        ready = m_impair_rx.process({rx, n}, now, staged);
+    } else if (m_impair_rx.held() > 0) {
+        ready = m_impair_rx.release(now, {staged, kMaxBurst});
+    }
+    if (ready > 0) {
+        m_stack.rx({staged, ready}, now);
+    }
+    if (now >= m_stack.next_deadline()) {
+        m_stack.on_timer(now);
+    }
+    transmit(now);
+}
+
+void QueueLoop::transmit(stack::Instant now) {
+    stack::Mbuf* out[kMaxBurst];
+    stack::Mbuf* staged[3 * kMaxBurst];
+    // Take from the stack only what the TX buffer can hold after duplication, so
+    // backpressure stays in the stack's queue (where it is counted) and not here.
+    while (m_tx.space() >= 3 * m_burst) {
+        const uint32_t n = m_stack.poll_tx({out, m_burst});
+        if (n == 0) {
+            break;
+        }
+        const uint32_t k = m_impair_tx.process({out, n}, now, staged);
+        m_tx.add({staged, k});
+    }
+    if (m_impair_tx.held() > 0 && m_tx.space() >= m_burst) {
+        const uint32_t k = m_impair_tx.release(now, {staged, m_burst});
+        m_tx.add({staged, k});
+    }
+    m_tx.flush();
+}
+
+void QueueLoop::publish() {
+    m_local.tx_packets = m_tx.sent();
+    m_local.tx_dropped = m_tx.dropped();
+    m_local.tx_partial = m_tx.partial_flushes();
+    m_local.neighbors = m_stack.neighbors().size();
+    m_local.neighbor_pending = m_stack.neighbors().pending_packets();
+    m_local.impair_rx = m_impair_rx.stats();
+    m_local.impair_tx = m_impair_tx.stats();
+    m_local.stack = m_stack.counters();
+    uint64_t words[sizeof(QueueStats) / 8];
+    std::memcpy(words, &m_local, sizeof m_local);
+    m_published.publish(words);
+}
+
+QueueStats QueueLoop::stats() const {
+    uint64_t words[sizeof(QueueStats) / 8];
+    m_published.read(words);
+    QueueStats s;
+    std::memcpy(&s, words, sizeof s);
+    return s;
+}
+
+void QueueLoop::run(const std::atomic<bool>& stop, void (*tick)(void*), void* tick_arg, uint64_t tick_ns) {
+    // Counters are published about every millisecond: often enough for any reader,
+    // rare enough to cost nothing measurable.
+    constexpr uint64_t kPublishNs = 1'000'000;
+    uint64_t next_publish = 0;
+    uint64_t next_tick = tick_ns;
+    // Relaxed: the flag only asks the loop to end; the join in rte_eal_wait_lcore
+    // orders everything the loop did before the main core reads its state.
+    while (!stop.load(std::memory_order_relaxed)) {
+        const stack::Instant now = m_clock.now();
+        poll_once(now);
+        if (now.ns >= next_publish) {
+            publish();
+            next_publish = now.ns + kPublishNs;
+            if (tick != nullptr && now.ns >= next_tick) {
+                tick(tick_arg);
+                next_tick = now.ns + tick_ns;
+            }
+        }
+    }
+    // Hand what the stack still holds to the port before stopping.
+    for (int i = 0; i < 16 && (m_stack.tx_pending() > 0 || m_tx.pending() > 0); ++i) {
+        transmit(m_clock.now());
+    }
+    publish();
+}
+
+}  // namespace slip::dataplane

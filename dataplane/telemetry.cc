@@ -1,0 +1,110 @@
+#include "dataplane/telemetry.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace slip::dataplane {
+namespace {
+
+void json_impairment(std::ostringstream& o, const ImpairmentStats& i) {
+    o << "{\"in\":" << i.packets_in << ",\"lost\":" << i.lost << ",\"duplicated\":" << i.duplicated
+      << ",\"corrupted\":" << i.corrupted << ",\"reordered\":" << i.reordered << ",\"delayed\":" << i.delayed
+      << ",\"overflow\":" << i.overflow << ",\"out\":" << i.packets_out << "}";
+}
+
+void json_stack(std::ostringstream& o, const stack::Counters& c) {
+    o << "{\"events\":{";
+    for (size_t i = 0; i < stack::kEventCount; ++i) {
+        o << (i ? "," : "") << '"' << stack::event_name(static_cast<stack::Event>(i)) << "\":" << c.events[i];
+    }
+    o << "},\"drops\":{";
+    for (size_t i = 0; i < stack::kDropReasonCount; ++i) {
+        o << (i ? "," : "") << '"' << stack::drop_reason_name(static_cast<stack::DropReason>(i)) << "\":" << c.drops[i];
+    }
+    o << "},\"total_drops\":" << c.total_drops() << "}";
+}
+
+void json_queue(std::ostringstream& o, const QueueStats& q) {
+    o << "{\"rx_packets\":" << q.rx_packets << ",\"rx_bursts\":" << q.rx_bursts << ",\"tx_packets\":" << q.tx_packets
+      << ",\"tx_dropped\":" << q.tx_dropped << ",\"tx_partial\":" << q.tx_partial << ",\"polls\":" << q.polls
+      << ",\"neighbors\":" << q.neighbors << ",\"neighbor_pending\":" << q.neighbor_pending << ",\"impair_rx\":";
+    json_impairment(o, q.impair_rx);
+    o << ",\"impair_tx\":";
+    json_impairment(o, q.impair_tx);
+    o << ",\"stack\":";
+    json_stack(o, q.stack);
+    o << "}";
+}
+
+void text_impairment(std::ostringstream& o, const char* dir, const ImpairmentStats& i) {
+    if (i.lost + i.duplicated + i.corrupted + i.reordered + i.delayed + i.overflow == 0) {
+        return;
+    }
+    o << "  impairment " << dir << ": " << i.packets_in << " in, " << i.lost << " lost, " << i.duplicated
+      << " duplicated, " << i.corrupted << " corrupted, " << i.reordered << " reordered, " << i.delayed
+      << " delayed, " << i.overflow << " overflow, " << i.packets_out << " out\n";
+}
+
+}  // namespace
+
+std::string format_json(const EngineSnapshot& s) {
+    std::ostringstream o;
+    o << "{\"uptime_s\":" << s.uptime_s << ",\"port\":{\"link_up\":" << (s.link_up ? "true" : "false")
+      << ",\"speed_mbps\":" << s.link_speed_mbps << ",\"ipackets\":" << s.port_ipackets
+      << ",\"opackets\":" << s.port_opackets << ",\"imissed\":" << s.port_imissed << ",\"ierrors\":" << s.port_ierrors
+      << ",\"oerrors\":" << s.port_oerrors << ",\"rx_nombuf\":" << s.port_rx_nombuf
+      << ",\"mbufs_in_use\":" << s.mbufs_in_use << ",\"mbufs_total\":" << s.mbufs_total << "},\"queues\":[";
+    for (size_t i = 0; i < s.queues.size(); ++i) {
+        if (i) {
+            o << ",";
+        }
+        json_queue(o, s.queues[i]);
+    }
+    o << "],\"total\":";
+    json_queue(o, s.total);
+    o << "}\n";
+    return o.str();
+}
+
+std::string format_line(const EngineSnapshot& s) {
+    char line[256];
+    std::snprintf(line, sizeof line, "[%8.1fs] rx %llu tx %llu pkts | drops %llu | tx-dropped %llu | mbufs %llu/%llu",
+                  s.uptime_s, static_cast<unsigned long long>(s.total.rx_packets),
+                  static_cast<unsigned long long>(s.total.tx_packets),
+                  static_cast<unsigned long long>(s.total.stack.total_drops()),
+                  static_cast<unsigned long long>(s.total.tx_dropped),
+                  static_cast<unsigned long long>(s.mbufs_in_use), static_cast<unsigned long long>(s.mbufs_total));
+    return line;
+}
+
+std::string format_text(const EngineSnapshot& s) {
+    std::ostringstream o;
+    const QueueStats& t = s.total;
+    o << "port: link " << (s.link_up ? "up" : "down") << ", driver counters rx " << s.port_ipackets << " tx "
+      << s.port_opackets << " missed " << s.port_imissed << " errors " << s.port_ierrors << "/" << s.port_oerrors
+      << ", mbufs in use " << s.mbufs_in_use << "/" << s.mbufs_total << "\n";
+    for (size_t i = 0; i < s.queues.size(); ++i) {
+        const QueueStats& q = s.queues[i];
+        o << "queue " << i << ": rx " << q.rx_packets << " pkts in " << q.rx_bursts << " bursts, tx " << q.tx_packets
+          << ", tx dropped " << q.tx_dropped << ", neighbors " << q.neighbors << "\n";
+    }
+    text_impairment(o, "rx", t.impair_rx);
+    text_impairment(o, "tx", t.impair_tx);
+    o << "stack events:";
+    for (size_t i = 0; i < stack::kEventCount; ++i) {
+        if (t.stack.events[i] != 0) {
+            o << " " << stack::event_name(static_cast<stack::Event>(i)) << "=" << t.stack.events[i];
+        }
+    }
+    o << "\nstack drops: " << t.stack.total_drops() << "\n";
+    for (size_t i = 0; i < stack::kDropReasonCount; ++i) {
+        if (t.stack.drops[i] != 0) {
+            const auto r = static_cast<stack::DropReason>(i);
+            o << "  " << stack::drop_reason_name(r) << " = " << t.stack.drops[i] << "  (" << stack::drop_reason_text(r)
+              << ")\n";
+        }
+    }
+    return o.str();
+}
+
+}  // namespace slip::dataplane

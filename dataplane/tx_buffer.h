@@ -1,0 +1,75 @@
+#pragma once
+// Frames waiting for one TX queue. What the PMD does not take stays queued and is
+// offered again on the next poll; after `retry_limit` consecutive polls in which the
+// queue took nothing, the waiting frames are dropped and counted (a stuck link must
+// not pin every buffer of the pool).
+#include <rte_ethdev.h>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+#include "stack/buf/mbuf.h"
+
+namespace slip::dataplane {
+
+class TxBuffer {
+public:
+    static constexpr uint32_t kCapacity = 1024;
+
+    TxBuffer(uint16_t port, uint16_t queue, uint32_t retry_limit)
+        : m_port(port), m_queue(queue), m_retry_limit(retry_limit) {}
+    ~TxBuffer() { stack::buf::free_bulk({m_pkts.data(), m_count}); }
+    TxBuffer(const TxBuffer&) = delete;
+    TxBuffer& operator=(const TxBuffer&) = delete;
+
+    uint32_t space() const { return kCapacity - m_count; }
+    uint32_t pending() const { return m_count; }
+    // The caller keeps within space().
+    void add(std::span<stack::Mbuf*> pkts) {
+        std::memcpy(m_pkts.data() + m_count, pkts.data(), pkts.size() * sizeof(stack::Mbuf*));
+        m_count += static_cast<uint32_t>(pkts.size());
+    }
+
+    void flush() {
+        if (m_count == 0) {
+            return;
+        }
+        const uint16_t burst = m_count > UINT16_MAX ? UINT16_MAX : static_cast<uint16_t>(m_count);
+        const uint16_t sent = rte_eth_tx_burst(m_port, m_queue, m_pkts.data(), burst);
+        m_sent += sent;
+        if (sent == 0) {
+            if (++m_stalled_polls >= m_retry_limit) {
+                m_dropped += m_count;
+                stack::buf::free_bulk({m_pkts.data(), m_count});
+                m_count = 0;
+                m_stalled_polls = 0;
+            }
+            return;
+        }
+        m_stalled_polls = 0;
+        m_count -= sent;
+        if (m_count > 0) {
+            ++m_partial;
+            std::memmove(m_pkts.data(), m_pkts.data() + sent, m_count * sizeof(stack::Mbuf*));
+        }
+    }
+
+    uint64_t sent() const { return m_sent; }
+    uint64_t dropped() const { return m_dropped; }
+    uint64_t partial_flushes() const { return m_partial; }
+
+private:
+    uint16_t m_port;
+    uint16_t m_queue;
+    uint32_t m_retry_limit;
+    uint32_t m_count = 0;
+    uint32_t m_stalled_polls = 0;
+    uint64_t m_sent = 0;
+    uint64_t m_dropped = 0;
+    uint64_t m_partial = 0;
+    std::array<stack::Mbuf*, kCapacity> m_pkts{};
+};
+
+}  // namespace slip::dataplane

@@ -1,0 +1,26 @@
+#include "stack/net/ethernet.h"
+
+#include <cstring>
+
+#include "stack/base/byte_order.h"
+
+namespace slip::stack {
+
+Parsed<EthernetHeader> parse_ethernet(const uint8_t* frame, size_t len) {
+    if (len < kEthernetHeaderLen) {
+        return DropReason::eth_truncated;
+    }
+    EthernetHeader h;
+    std::memcpy(h.dst.bytes.data(), frame, 6);
+    std::memcpy(h.src.bytes.data(), frame + 6, 6);
+    h.ethertype = load_be16(frame + 12);
+    return h;
+}
+
+void write_ethernet(uint8_t* frame, const MacAddr& dst, const MacAddr& src, EtherType type) {
+    std::memcpy(frame, dst.bytes.data(), 6);
+    std::memcpy(frame + 6, src.bytes.data(), 6);
+    store_be16(frame + 12, static_cast<uint16_t>(type));
+}
+
+}  // namespace slip::stack

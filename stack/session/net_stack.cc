@@ -1,0 +1,119 @@
+#include "stack/session/net_stack.h"
+
+#include "stack/net/ethernet.h"
+
+namespace slip::stack {
+
+std::string StackOptions::validate() const {
+    if (!ipv4 && !ipv6) {
+        return "the stack needs at least one address: set ipv4 (e.g. 10.0.0.2/24) or ipv6 (e.g. fd00::2/64)";
+    }
+    if (ipv4) {
+        const Ipv4Addr a = ipv4->addr;
+        if (a.is_unspecified() || a.is_multicast() || a.is_limited_broadcast() || ipv4->length == 0 ||
+            (ipv4->length < 31 && a == ipv4->subnet_broadcast())) {
+            return "ipv4 " + ipv4->to_string() + " is not a usable host address";
+        }
+    }
+    if (gateway4 && (!ipv4 || !ipv4->contains(*gateway4))) {
+        return "gateway4 " + gateway4->to_string() + " is not inside the ipv4 prefix";
+    }
+    if (ipv6 && (ipv6->addr.is_multicast() || ipv6->addr.is_unspecified() || ipv6->length == 0)) {
+        return "ipv6 " + ipv6->to_string() + " is not a usable unicast address";
+    }
+    if (gateway6 && !gateway6->is_link_local() && (!ipv6 || !ipv6->contains(*gateway6))) {
+        return "gateway6 " + gateway6->to_string() + " is neither link-local nor inside the ipv6 prefix";
+    }
+    if (ttl == 0 || hop_limit == 0) {
+        return "ttl and hop_limit must be at least 1";
+    }
+    if (tx_queue_capacity < 32 || tx_queue_capacity > (1u << 20)) {
+        return "tx_queue_capacity must be between 32 and 1048576";
+    }
+    return neighbor.validate();
+}
+
+NetStack::NetStack(const StackOptions& opts, const MacAddr& mac, MbufPool* pool)
+    : m_opts(opts),
+      m_mac(mac),
+      m_pool(pool),
+      m_link_local(Ipv6Addr::link_local_from_mac(mac)),
+      m_link_local_group(m_link_local.solicited_node()),
+      m_global_group(opts.ipv6 ? opts.ipv6->addr.solicited_node() : m_link_local_group),
+      m_neighbors(opts.neighbor),
+      m_tx(opts.tx_queue_capacity),
+      m_icmp_errors(opts.icmp_error_rate, opts.icmp_error_burst) {}
+
+bool NetStack::udp_bind(uint16_t port, UdpService* service) {
+    if (port == 0 || m_udp_ports[port] != nullptr) {
+        return false;
+    }
+    m_udp_ports[port] = service;
+    return true;
+}
+
+void NetStack::udp_unbind(uint16_t port) { m_udp_ports[port] = nullptr; }
+
+bool NetStack::accepts_mac(const MacAddr& dst) const {
+    if (dst == m_mac || dst.is_broadcast()) {
+        return true;
+    }
+    // IPv6 multicast groups we are in: all-nodes and our solicited-node groups (RFC 2464 §7).
+    if (dst.bytes[0] == 0x33 && dst.bytes[1] == 0x33) {
+        return dst == Ipv6Addr::all_nodes().multicast_mac() || dst == m_link_local_group.multicast_mac() ||
+               dst == m_global_group.multicast_mac();
+    }
+    return false;
+}
+
+void NetStack::rx(std::span<Mbuf*> burst, Instant now) {
+    for (size_t i = 0; i < burst.size(); ++i) {
+        if (i + 1 < burst.size()) {
+            buf::prefetch_data(burst[i + 1]);
+        }
+        rx_frame(burst[i], now);
+    }
+    flush_free();
+}
+
+void NetStack::rx_frame(Mbuf* m, Instant now) {
+    m_counters.count(Event::rx_frames);
+    // 1: the Ethernet header is present.
+    const auto eth = parse_ethernet(buf::data(m), buf::head_len(m));
+    if (!eth) {
+        return drop(m, eth.reason());
+    }
+    // 2: the frame is addressed to us (unicast, broadcast or a group we joined).
+    if (!accepts_mac(eth->dst)) {
+        return drop(m, DropReason::eth_not_for_us);
+    }
+    // 3: dispatch on the ethertype.
+    buf::pull(m, kEthernetHeaderLen);
+    switch (static_cast<EtherType>(eth->ethertype)) {
+        case EtherType::ipv4:
+            return ipv4_input(m, now);
+        case EtherType::ipv6:
+            return ipv6_input(m, now);
+        case EtherType::arp:
+            return arp_input(m, now);
+        case EtherType::vlan:
+        case EtherType::qinq:
+            return drop(m, DropReason::eth_vlan);
+    }
+    drop(m, DropReason::eth_unknown_ethertype);
+}
+
+void NetStack::on_timer(Instant now) {
+    m_neighbors.on_timer(now, *this);
+    flush_free();
+}
+
+void NetStack::send_probe(const Ipv6Addr& ip, const MacAddr* known_mac) {
+    if (ip.is_v4_mapped()) {
+        send_arp_request(ip.mapped_v4(), known_mac);
+    } else {
+        send_neighbor_solicitation(ip, known_mac);
+    }
+}
+
+}  // namespace slip::stack

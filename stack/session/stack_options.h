@@ -1,0 +1,35 @@
+#pragma once
+// Options of the protocol stack of one core. Filled in apps/, validated once.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "stack/net/addr.h"
+#include "stack/net/neighbor_table.h"
+
+namespace slip::stack {
+
+struct StackOptions {
+    // Our IPv4 address and the on-link prefix (e.g. 10.0.0.2/24). Unset: no IPv4.
+    std::optional<Ipv4Prefix> ipv4;
+    // Next hop for IPv4 destinations outside `ipv4`'s prefix. Unset: those are dropped.
+    std::optional<Ipv4Addr> gateway4;
+    // Our IPv6 address and on-link prefix (e.g. fd00::2/64). A link-local address
+    // derived from the MAC is always added (RFC 4291 §2.1: required on every interface).
+    std::optional<Ipv6Prefix> ipv6;
+    std::optional<Ipv6Addr> gateway6;
+    // TTL / hop limit of packets we originate (RFC 1700 default 64).
+    uint8_t ttl = 64;
+    uint8_t hop_limit = 64;
+    NeighborOptions neighbor;
+    // Frames the stack may hold for the port between two transmit calls.
+    uint32_t tx_queue_capacity = 2048;
+    // ICMP/ICMPv6 error messages per second and burst (RFC 4443 §2.4(f)); 0 disables them.
+    uint32_t icmp_error_rate = 100;
+    uint32_t icmp_error_burst = 20;
+
+    // Empty when valid; otherwise one sentence saying what is wrong.
+    std::string validate() const;
+};
+
+}  // namespace slip::stack
