@@ -3,11 +3,13 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_log.h>
 #include <rte_version.h>
 #include <bpf/libbpf.h>
 #include <sched.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -157,8 +159,33 @@ Eal::Eal(const EalOptions& opts, const std::vector<std::string>& device_args, bo
         argv.push_back(a.data());
     }
     argv.push_back(nullptr);
-    if (rte_eal_init(static_cast<int>(argv.size() - 1), argv.data()) < 0) {
-        const int err = rte_errno;
+    // EAL logs its reasons line by line to stderr; capture them during start-up so a
+    // failure becomes one line of ours that quotes DPDK's last word.
+    char* captured = nullptr;
+    size_t captured_len = 0;
+    FILE* capture = open_memstream(&captured, &captured_len);
+    if (capture != nullptr) {
+        rte_openlog_stream(capture);
+    }
+    const int rc = rte_eal_init(static_cast<int>(argv.size() - 1), argv.data());
+    const int err = rte_errno;
+    std::string eal_said;
+    if (capture != nullptr) {
+        rte_openlog_stream(nullptr);  // back to stderr
+        std::fclose(capture);
+        std::string all(captured, captured_len);
+        std::free(captured);
+        std::istringstream lines(all);
+        for (std::string line; std::getline(lines, line);) {
+            if (!line.empty()) {
+                eal_said = line;
+            }
+        }
+        if (rc >= 0 && !all.empty()) {
+            std::fputs(all.c_str(), stderr);  // warnings of a successful start stay visible
+        }
+    }
+    if (rc < 0) {
         std::string hint = "check the lcores and devices";
         if (err == EALREADY) {
             hint = "EAL is already running in this process";
@@ -169,7 +196,8 @@ Eal::Eal(const EalOptions& opts, const std::vector<std::string>& device_args, bo
         } else if (err == EINVAL) {
             hint = "an lcore or device argument is invalid: check --lcores (cores must exist) and --eal-args";
         }
-        throw SetupError("EAL: initialisation failed (" + std::string(rte_strerror(err)) + "); " + hint +
+        throw SetupError("EAL: initialisation failed (" + std::string(rte_strerror(err)) +
+                         (eal_said.empty() ? std::string() : ": " + eal_said) + "); " + hint +
                          "; rerun with --log-level info for DPDK's own messages");
     }
 }

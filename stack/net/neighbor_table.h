@@ -18,9 +18,10 @@ namespace slip::stack {
 struct NeighborOptions {
     // Entries in the table (rounded up to a power of two for the slot array).
     uint32_t capacity = 256;
-    // Packets held per unresolved neighbor, at most kMaxPendingPerNeighbor
-    // (Linux keeps a few per neighbor too: unres_qlen).
-    uint32_t max_pending = 8;
+    // Packets held per unresolved neighbor, at most kMaxPendingPerNeighbor. A peer whose
+    // own cache is still warm sends a whole window before we have resolved it (Linux
+    // holds up to ~100 packets: unres_qlen_bytes).
+    uint32_t max_pending = 64;
     // How long a confirmed mapping is used without question (RFC 4861 REACHABLE_TIME).
     Duration reachable_time = Duration::seconds(30);
     // How long an unconfirmed (stale) mapping stays before it is forgotten if unused.
@@ -35,7 +36,7 @@ struct NeighborOptions {
     std::string validate() const;
 };
 
-inline constexpr uint32_t kMaxPendingPerNeighbor = 16;
+inline constexpr uint32_t kMaxPendingPerNeighbor = 128;
 
 enum class NeighborState : uint8_t { free, incomplete, reachable, stale, probe };
 

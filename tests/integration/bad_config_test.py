@@ -1,0 +1,57 @@
+#!/usr/bin/python3
+"""Bad configuration, a missing port or missing hugepages: one line on stderr saying what, why
+and how to fix, a non-zero exit, and never a DPDK panic or a stack trace."""
+import os
+import subprocess
+import tempfile
+
+import harness as h
+
+CASES = [
+    # (description, arguments, text the one line must contain)
+    ("malformed IPv4 prefix", ["--ipv4", "10.0.0.300/24"], "--ipv4"),
+    ("prefix length out of range", ["--ipv4", "10.0.0.2/33"], "--ipv4"),
+    ("IPv6 multicast as address", ["--ipv6", "ff02::1/64"], "ipv6"),
+    ("unknown port driver", ["--port", "nic9000"], "--port"),
+    ("interface that does not exist", ["--iface", "nosuchif0"], "nosuchif0"),
+    ("bad impairment", ["--impair-rx", "loss=150%"], "impair"),
+    ("unknown impairment", ["--impair-rx", "jitterbug=1ms"], "jitterbug"),
+    ("gateway outside the prefix", ["--gateway4", "192.168.1.1"], "gateway4"),
+    ("hugepages required but not enough", ["--hugepages", "on", "--memory", "900000"], "hugepages/setup"),
+    ("vdev that no driver knows", ["--port", "vdev", "--vdev", "net_bogus0"], "rerun with --log-level info"),
+    ("more queues than lcores", ["--queues", "4", "--lcores", "0"], "queue"),
+]
+
+
+def run(args, extra_env=None):
+    env = dict(os.environ)
+    env.update(extra_env or {})
+    return subprocess.run([h.ENGINE, "run", "--duration", "1", "--file-prefix", "slip-badcfg"] + args,
+                          capture_output=True, text=True, timeout=60, env=env)
+
+
+def check(desc, args, needle):
+    r = run(args)
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    ok = (r.returncode != 0 and len(lines) == 1 and lines[0].startswith("slipstream: ") and needle in lines[0]
+          and "PANIC" not in r.stderr + r.stdout and "terminate called" not in r.stderr)
+    h.log("%-36s exit %d  %s" % (desc, r.returncode, lines[0] if lines else "(no message)"))
+    if not ok:
+        h.fail("%s: expected one 'slipstream: ...%s...' line and a non-zero exit, got exit %d:\n%s%s" % (
+            desc, needle, r.returncode, r.stdout, r.stderr))
+
+
+def main():
+    h.lab_up()  # so only the broken option is wrong
+    for desc, args, needle in CASES:
+        check(desc, args, needle)
+    # The same validation applies to options that come from a TOML config file.
+    with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as cfg:
+        cfg.write('# engine config\nipv4 = "10.0.0.2/40"\nudp-echo-port = 7\n')
+    check("bad value in a TOML config", ["--config", cfg.name], "--ipv4")
+    os.unlink(cfg.name)
+    h.log("PASS")
+
+
+if __name__ == "__main__":
+    main()

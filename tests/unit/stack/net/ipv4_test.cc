@@ -1,0 +1,96 @@
+#include "stack/net/ipv4.h"
+
+#include <boost/test/unit_test.hpp>
+
+#include "tests/support/frames.h"
+
+using namespace slip::stack;
+using namespace slip::test;
+
+BOOST_AUTO_TEST_SUITE(ipv4)
+
+BOOST_AUTO_TEST_CASE(valid_header_parses) {
+    const Bytes p = make_ipv4({}, Bytes(10, 0xab));
+    const auto h = parse_ipv4(p.data(), p.size());
+    BOOST_REQUIRE(h.ok());
+    BOOST_TEST(h->header_len == 20);
+    BOOST_TEST(h->total_len == 30);
+    BOOST_TEST(h->protocol == 17);
+    BOOST_TEST(h->src.value == kPeerIp.value);
+    BOOST_TEST(h->dst.value == kEngineIp.value);
+}
+
+BOOST_AUTO_TEST_CASE(options_are_skipped_by_ihl) {
+    const Bytes p = make_ipv4({.options = {1, 1, 1, 0}}, Bytes(4, 1));  // NOP NOP NOP EOL
+    const auto h = parse_ipv4(p.data(), p.size());
+    BOOST_REQUIRE(h.ok());
+    BOOST_TEST(h->header_len == 24);
+}
+
+BOOST_AUTO_TEST_CASE(truncated_header) {
+    const Bytes p = make_ipv4({}, {});
+    for (size_t len = 0; len < 20; ++len) {
+        const auto h = parse_ipv4(p.data(), len);
+        BOOST_TEST((!h.ok() && h.reason() == DropReason::ipv4_truncated), "length " << len);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(bad_version) {
+    Bytes p = make_ipv4({}, {});
+    p[0] = 0x65;
+    BOOST_TEST((parse_ipv4(p.data(), p.size()).reason() == DropReason::ipv4_bad_version));
+}
+
+BOOST_AUTO_TEST_CASE(bad_ihl) {
+    for (uint8_t ihl = 0; ihl < 5; ++ihl) {
+        Bytes p = make_ipv4({}, Bytes(40, 0));
+        p[0] = static_cast<uint8_t>(0x40 | ihl);
+        BOOST_TEST((parse_ipv4(p.data(), p.size()).reason() == DropReason::ipv4_bad_ihl), "ihl " << int(ihl));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(ihl_beyond_packet) {
+    Bytes p = make_ipv4({}, {});
+    p[0] = 0x4f;  // 60-byte header in a 20-byte packet
+    BOOST_TEST((parse_ipv4(p.data(), p.size()).reason() == DropReason::ipv4_truncated));
+}
+
+BOOST_AUTO_TEST_CASE(total_length_beyond_frame_or_below_header) {
+    Bytes p = make_ipv4({}, Bytes(8, 0));
+    p[2] = 0;
+    p[3] = 200;
+    BOOST_TEST((parse_ipv4(p.data(), p.size(), {.checksum_verified = true}).reason() == DropReason::ipv4_bad_length));
+    p[3] = 19;
+    BOOST_TEST((parse_ipv4(p.data(), p.size(), {.checksum_verified = true}).reason() == DropReason::ipv4_bad_length));
+}
+
+BOOST_AUTO_TEST_CASE(bad_checksum) {
+    const Bytes p = make_ipv4({.bad_checksum = true}, {});
+    BOOST_TEST((parse_ipv4(p.data(), p.size()).reason() == DropReason::ipv4_bad_checksum));
+    // ...unless the NIC already verified it.
+    BOOST_TEST(parse_ipv4(p.data(), p.size(), {.checksum_verified = true}).ok());
+}
+
+BOOST_AUTO_TEST_CASE(fragments_are_dropped) {
+    const Bytes more = make_ipv4({.frag = 0x2000}, Bytes(8, 0));
+    BOOST_TEST((parse_ipv4(more.data(), more.size()).reason() == DropReason::ipv4_fragment));
+    const Bytes offset = make_ipv4({.frag = 0x0001}, Bytes(8, 0));
+    BOOST_TEST((parse_ipv4(offset.data(), offset.size()).reason() == DropReason::ipv4_fragment));
+}
+
+BOOST_AUTO_TEST_CASE(ttl_zero) {
+    const Bytes p = make_ipv4({.ttl = 0}, {});
+    BOOST_TEST((parse_ipv4(p.data(), p.size()).reason() == DropReason::ipv4_ttl_zero));
+}
+
+BOOST_AUTO_TEST_CASE(write_then_parse_round_trips) {
+    uint8_t buf[20];
+    write_ipv4(buf, Ipv4Header{20, 20, 7, 33, 6, kEngineIp, kPeerIp});
+    const auto h = parse_ipv4(buf, sizeof buf);
+    BOOST_REQUIRE(h.ok());
+    BOOST_TEST(h->ttl == 33);
+    BOOST_TEST(h->protocol == 6);
+    BOOST_TEST(h->id == 7);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
