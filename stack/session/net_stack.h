@@ -47,6 +47,9 @@ public:
     // Sends `payload` (data at the UDP payload) as a datagram from meta.dst* : dst_port
     // to meta.src* : src_port, i.e. as a reply to `meta`. Consumes the buffer.
     void udp_send_reply(Mbuf* payload, const UdpMeta& meta, Instant now);
+    // Sends `payload` from our address and `local_port` to `remote`:`remote_port`
+    // (an IPv4 or an IPv6 remote, by `flow.ipv6`). Consumes the buffer.
+    void udp_send(Mbuf* payload, const UdpFlow& flow, Instant now);
 
     const Counters& counters() const { return m_counters; }
     const NeighborTable& neighbors() const { return m_neighbors; }

@@ -122,6 +122,19 @@ void NetStack::udp_send_reply(Mbuf* m, const UdpMeta& meta, Instant now) {
     send_ipv4(m, out.dst4, now);
 }
 
+void NetStack::udp_send(Mbuf* payload, const UdpFlow& flow, Instant now) {
+    // Expressed as the reply to a datagram the remote would have sent us.
+    UdpMeta as_if_received;
+    as_if_received.ipv6 = flow.ipv6;
+    as_if_received.src4 = flow.remote4;
+    as_if_received.dst4 = m_opts.ipv4 ? m_opts.ipv4->addr : Ipv4Addr{};
+    as_if_received.src6 = flow.remote6;
+    as_if_received.dst6 = ipv6_source_for(flow.remote6);
+    as_if_received.src_port = flow.remote_port;
+    as_if_received.dst_port = flow.local_port;
+    udp_send_reply(payload, as_if_received, now);
+}
+
 // Builds the error in a fresh buffer quoting the offending packet, which the caller
 // then drops and counts. RFC 792: IP header + 8 bytes; RFC 4443 §2.4(c): as much as
 // fits in the minimum MTU.

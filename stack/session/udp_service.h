@@ -19,6 +19,15 @@ struct UdpMeta {
     uint16_t dst_port = 0;
 };
 
+// A datagram's destination, from the sender's point of view.
+struct UdpFlow {
+    bool ipv6 = false;
+    Ipv4Addr remote4;
+    Ipv6Addr remote6;
+    uint16_t local_port = 0;
+    uint16_t remote_port = 0;
+};
+
 enum class UdpAction : uint8_t {
     // The service kept or freed the buffer.
     consumed,

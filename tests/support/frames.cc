@@ -107,6 +107,51 @@ Bytes make_arp(uint16_t op, const MacAddr& sha, Ipv4Addr spa, const MacAddr& tha
     return b;
 }
 
+Bytes make_ipv6_options_header(uint8_t next_header, const Bytes& options) {
+    Bytes b{next_header, 0};
+    b.insert(b.end(), options.begin(), options.end());
+    const size_t pad = (8 - b.size() % 8) % 8;
+    if (pad == 1) {
+        b.push_back(0);  // Pad1
+    } else if (pad >= 2) {
+        b.push_back(1);  // PadN
+        b.push_back(static_cast<uint8_t>(pad - 2));
+        b.insert(b.end(), pad - 2, 0);
+    }
+    b[1] = static_cast<uint8_t>(b.size() / 8 - 1);
+    return b;
+}
+
+Bytes make_ipv6_routing_header(uint8_t next_header, uint8_t routing_type, uint8_t segments_left, const Bytes& data) {
+    Bytes b{next_header, 0, routing_type, segments_left};
+    b.insert(b.end(), data.begin(), data.end());
+    b.resize((b.size() + 7) / 8 * 8, 0);
+    b[1] = static_cast<uint8_t>(b.size() / 8 - 1);
+    return b;
+}
+
+Bytes make_ipv6_fragment_header(uint8_t next_header, uint16_t offset, bool more, uint32_t id) {
+    Bytes b(8, 0);
+    b[0] = next_header;
+    store_be16(&b[2], static_cast<uint16_t>((offset << 3) | (more ? 1 : 0)));
+    store_be32(&b[4], id);
+    return b;
+}
+
+Bytes make_neighbor_message(const Ipv6Addr& src, const Ipv6Addr& dst, uint8_t type, uint8_t flags,
+                            const Ipv6Addr& target, const Bytes& options) {
+    Bytes body{flags, 0, 0, 0};
+    body.insert(body.end(), target.bytes.begin(), target.bytes.end());
+    body.insert(body.end(), options.begin(), options.end());
+    return make_icmpv6(src, dst, type, 0, body);
+}
+
+Bytes make_link_addr_option(uint8_t type, const MacAddr& mac) {
+    Bytes b{type, 1};
+    b.insert(b.end(), mac.bytes.begin(), mac.bytes.end());
+    return b;
+}
+
 Bytes make_udp4_frame(uint16_t sport, uint16_t dport, const Bytes& payload) {
     return make_ethernet(kEngineMac, kPeerMac, 0x0800, make_ipv4({}, make_udp4(kPeerIp, kEngineIp, sport, dport, payload)));
 }

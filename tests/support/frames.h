@@ -44,6 +44,22 @@ Bytes make_icmpv6(const stack::Ipv6Addr& src, const stack::Ipv6Addr& dst, uint8_
 Bytes make_arp(uint16_t op, const stack::MacAddr& sha, stack::Ipv4Addr spa, const stack::MacAddr& tha,
           stack::Ipv4Addr tpa);
 
+// IPv6 extension headers (RFC 8200 §4). An options header (Hop-by-Hop, Destination
+// Options, §4.2) gets `options` padded with Pad1/PadN to a multiple of 8 octets.
+Bytes make_ipv6_options_header(uint8_t next_header, const Bytes& options);
+// Routing header (§4.4): type and segments left, then `data` zero-padded to a multiple of 8.
+Bytes make_ipv6_routing_header(uint8_t next_header, uint8_t routing_type, uint8_t segments_left,
+                               const Bytes& data = {});
+// Fragment header (§4.5); offset in 8-octet units.
+Bytes make_ipv6_fragment_header(uint8_t next_header, uint16_t offset, bool more, uint32_t id);
+
+// Neighbor Solicitation/Advertisement (RFC 4861 §4.3, §4.4): flags byte (R/S/O for an
+// NA), target, then `options` as given; checksummed over the src/dst pseudo-header.
+Bytes make_neighbor_message(const stack::Ipv6Addr& src, const stack::Ipv6Addr& dst, uint8_t type, uint8_t flags,
+                            const stack::Ipv6Addr& target, const Bytes& options);
+// Source (type 1) or target (type 2) link-layer address option for Ethernet (RFC 4861 §4.6.1).
+Bytes make_link_addr_option(uint8_t type, const stack::MacAddr& mac);
+
 // Whole frames from the peer to the engine.
 Bytes make_udp4_frame(uint16_t sport, uint16_t dport, const Bytes& payload);
 Bytes make_udp6_frame(uint16_t sport, uint16_t dport, const Bytes& payload);
