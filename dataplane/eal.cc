@@ -6,6 +6,7 @@
 #include <rte_log.h>
 #include <rte_version.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -133,6 +134,16 @@ Eal::Eal(const EalOptions& opts, const std::vector<std::string>& device_args, bo
         }
     } else {
         m_hugepages = true;
+        // No secondary processes attach to us: remove the hugepage files as soon as they
+        // are mapped, so a crash never leaves stale files behind.
+        // (22.11 refuses it together with --single-file-segments, which memif zero-copy needs.)
+        bool single_file = false;
+        for (const auto& a : opts.extra_args) {
+            single_file = single_file || a == "--single-file-segments";
+        }
+        if (!single_file) {
+            m_args.push_back("--huge-unlink");
+        }
         if (!opts.huge_dir.empty()) {
             m_args.push_back("--huge-dir");
             m_args.push_back(opts.huge_dir);
@@ -167,8 +178,26 @@ Eal::Eal(const EalOptions& opts, const std::vector<std::string>& device_args, bo
     if (capture != nullptr) {
         rte_openlog_stream(capture);
     }
+    // On bad arguments EAL prints its whole usage text to stdout; the one line we
+    // print instead says what to fix.
+    std::fflush(stdout);
+    const int saved_stdout = dup(STDOUT_FILENO);
+    const int devnull = open("/dev/null", O_WRONLY);
+    if (saved_stdout >= 0 && devnull >= 0) {
+        dup2(devnull, STDOUT_FILENO);
+    }
     const int rc = rte_eal_init(static_cast<int>(argv.size() - 1), argv.data());
     const int err = rte_errno;
+    std::fflush(stdout);
+    if (saved_stdout >= 0 && devnull >= 0) {
+        dup2(saved_stdout, STDOUT_FILENO);
+    }
+    if (saved_stdout >= 0) {
+        close(saved_stdout);
+    }
+    if (devnull >= 0) {
+        close(devnull);
+    }
     std::string eal_said;
     if (capture != nullptr) {
         rte_openlog_stream(nullptr);  // back to stderr

@@ -15,7 +15,7 @@ struct EalOptions {
     // Empty: the last (queues + 1) cores of the machine, or all of them if fewer.
     std::string lcores;
     // Memory reserved at start, MiB (mempools, rings, tables).
-    uint32_t memory_mb = 512;
+    uint32_t memory_mb = 256;
     HugepageMode hugepages = HugepageMode::automatic;
     // Hugepage directory; the first hugetlbfs mount when empty.
     std::string huge_dir;

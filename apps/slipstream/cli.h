@@ -41,7 +41,7 @@ struct RunArgs {
     std::string impair_rx;
     std::string impair_tx;
     std::string lcores;
-    uint32_t memory_mb = 512;
+    uint32_t memory_mb = 256;
     std::string hugepages = "auto";
     std::string huge_dir;
     std::string file_prefix;

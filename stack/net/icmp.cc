@@ -19,7 +19,10 @@ void echo_request_to_reply(uint8_t* p) {
     const uint16_t old_word = load_be16(p);
     p[0] = static_cast<uint8_t>(IcmpType::echo_reply);
     const uint16_t new_word = load_be16(p);
-    store_be16(p + 2, checksum_adjust(load_be16(p + 2), old_word, new_word));
+    // Eqn. 3 yields 0x0000 when the reply's other words sum to zero (id 0, seq 0, zero
+    // data), where only 0xffff verifies; 0xffff verifies whenever 0x0000 would.
+    const uint16_t sum = checksum_adjust(load_be16(p + 2), old_word, new_word);
+    store_be16(p + 2, sum == 0 ? 0xffff : sum);
 }
 
 void write_icmp_unreachable(uint8_t* p, uint8_t code, size_t quoted_len) {
