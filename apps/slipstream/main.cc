@@ -1,5 +1,6 @@
 // slipstream: the engine's command-line front end.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -105,10 +106,25 @@ int main(int argc, char** argv) {
     slip::apps::RunArgs run_args;
     CLI::App* run = app.add_subcommand("run", "Start the engine and its services until Ctrl-C (or --duration)");
     slip::apps::add_run_options(*run, run_args);
+    run->failure_message([](const CLI::App*, const CLI::Error& e) {
+        return std::string("slipstream: ") + e.what() + "; see 'slipstream run --help'\n";
+    });
 
     CLI::App* version = app.add_subcommand("version", "Print versions and the crypto code path of this CPU");
     CLI::App* config = app.add_subcommand("config", "Print the default 'run' options as a TOML config file");
 
+    // CLI11 reads config files only for the app it parses at the top level, so `run`
+    // (whose options a TOML file may carry) is parsed as its own top-level app.
+    if (argc >= 2 && std::string(argv[1]) == "run") {
+        std::vector<std::string> args(argv + 2, argv + argc);
+        std::reverse(args.begin(), args.end());  // CLI11 takes the vector back to front
+        try {
+            run->parse(std::move(args));
+        } catch (const CLI::ParseError& e) {
+            return run->exit(e);
+        }
+        return run_engine(run_args);
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -42,8 +42,13 @@ uint32_t NeighborTable::slot_of(const Ipv6Addr& ip) const {
     uint64_t b;
     std::memcpy(&a, ip.bytes.data(), 8);
     std::memcpy(&b, ip.bytes.data() + 8, 8);
-    const uint64_t h = (a * 0x9e3779b97f4a7c15ULL) ^ (b * 0xc2b2ae3d27d4eb4fULL);
-    return static_cast<uint32_t>(h >> 32) & m_mask;
+    // Every key bit must reach the low bits used as the slot: addresses of one subnet
+    // differ only in their last bytes. The splitmix64 finalizer mixes both halves.
+    uint64_t h = a ^ (b * 0x9e3779b97f4a7c15ULL);
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+    return static_cast<uint32_t>(h) & m_mask;
 }
 
 NeighborEntry* NeighborTable::find_mut(const Ipv6Addr& ip) {

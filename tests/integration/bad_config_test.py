@@ -20,6 +20,8 @@ CASES = [
     ("hugepages required but not enough", ["--hugepages", "on", "--memory", "900000"], "hugepages/setup"),
     ("vdev that no driver knows", ["--port", "vdev", "--vdev", "net_bogus0"], "rerun with --log-level info"),
     ("more queues than lcores", ["--queues", "4", "--lcores", "0"], "queue"),
+    ("option value out of range", ["--queues", "99"], "--queues"),
+    ("unknown option", ["--bogus-option"], "--bogus-option"),
 ]
 
 
@@ -50,6 +52,11 @@ def main():
         cfg.write('# engine config\nipv4 = "10.0.0.2/40"\nudp-echo-port = 7\n')
     check("bad value in a TOML config", ["--config", cfg.name], "--ipv4")
     os.unlink(cfg.name)
+    with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as cfg:
+        cfg.write('queues = 99\n')
+    check("out-of-range value in a TOML config", ["--config", cfg.name], "--queues")
+    os.unlink(cfg.name)
+    check("missing config file", ["--config", "/nonexistent/slip.toml"], "slip.toml")
     h.log("PASS")
 
 
