@@ -78,6 +78,22 @@ HugepageStatus read_hugepage_status() {
     return st;
 }
 
+unsigned count_lcores(const std::string& list) {
+    unsigned count = 0;
+    std::istringstream in(list);
+    for (std::string item; std::getline(in, item, ',');) {
+        const auto dash = item.find('-');
+        if (dash == std::string::npos) {
+            count += item.empty() ? 0 : 1;
+        } else {
+            const unsigned lo = static_cast<unsigned>(std::strtoul(item.substr(0, dash).c_str(), nullptr, 10));
+            const unsigned hi = static_cast<unsigned>(std::strtoul(item.substr(dash + 1).c_str(), nullptr, 10));
+            count += hi >= lo ? hi - lo + 1 : 0;
+        }
+    }
+    return count;
+}
+
 std::string default_lcores(unsigned wanted) {
     cpu_set_t set;
     CPU_ZERO(&set);
@@ -170,49 +186,52 @@ Eal::Eal(const EalOptions& opts, const std::vector<std::string>& device_args, bo
         argv.push_back(a.data());
     }
     argv.push_back(nullptr);
-    // EAL logs its reasons line by line to stderr; capture them during start-up so a
-    // failure becomes one line of ours that quotes DPDK's last word.
-    char* captured = nullptr;
-    size_t captured_len = 0;
-    FILE* capture = open_memstream(&captured, &captured_len);
-    if (capture != nullptr) {
-        rte_openlog_stream(capture);
-    }
-    // On bad arguments EAL prints its whole usage text to stdout; the one line we
-    // print instead says what to fix.
+    // EAL reports problems line by line on stderr (and prints its usage text to stdout
+    // on bad arguments). Both are captured during start-up, so a failure becomes one line
+    // of ours quoting DPDK's last word, and a success keeps the driver's notes.
     std::fflush(stdout);
+    std::fflush(stderr);
+    FILE* captured = std::tmpfile();
     const int saved_stdout = dup(STDOUT_FILENO);
+    const int saved_stderr = dup(STDERR_FILENO);
     const int devnull = open("/dev/null", O_WRONLY);
-    if (saved_stdout >= 0 && devnull >= 0) {
+    const bool redirected = captured != nullptr && saved_stdout >= 0 && saved_stderr >= 0 && devnull >= 0;
+    if (redirected) {
         dup2(devnull, STDOUT_FILENO);
+        dup2(fileno(captured), STDERR_FILENO);
     }
     const int rc = rte_eal_init(static_cast<int>(argv.size() - 1), argv.data());
     const int err = rte_errno;
     std::fflush(stdout);
-    if (saved_stdout >= 0 && devnull >= 0) {
+    std::fflush(stderr);
+    if (redirected) {
         dup2(saved_stdout, STDOUT_FILENO);
+        dup2(saved_stderr, STDERR_FILENO);
     }
-    if (saved_stdout >= 0) {
-        close(saved_stdout);
-    }
-    if (devnull >= 0) {
-        close(devnull);
+    for (int fd : {saved_stdout, saved_stderr, devnull}) {
+        if (fd >= 0) {
+            close(fd);
+        }
     }
     std::string eal_said;
-    if (capture != nullptr) {
-        rte_openlog_stream(nullptr);  // back to stderr
-        std::fclose(capture);
-        std::string all(captured, captured_len);
-        std::free(captured);
-        std::istringstream lines(all);
-        for (std::string line; std::getline(lines, line);) {
-            if (!line.empty()) {
-                eal_said = line;
+    if (captured != nullptr) {
+        std::rewind(captured);
+        char line[1024];
+        while (std::fgets(line, sizeof line, captured) != nullptr) {
+            std::string text(line);
+            while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+                text.pop_back();
+            }
+            if (text.empty()) {
+                continue;
+            }
+            if (rc >= 0) {
+                m_driver_log.push_back(text);
+            } else if (text.find("FATAL") == std::string::npos || eal_said.empty()) {
+                eal_said = text;  // the most specific line is the last non-summary one
             }
         }
-        if (rc >= 0 && !all.empty()) {
-            std::fputs(all.c_str(), stderr);  // warnings of a successful start stay visible
-        }
+        std::fclose(captured);
     }
     if (rc < 0) {
         std::string hint = "check the lcores and devices";

@@ -53,17 +53,23 @@ public:
     // Things the user should know but that do not stop the engine (e.g. no hugepages).
     const std::vector<std::string>& warnings() const { return m_warnings; }
     const std::vector<std::string>& argv() const { return m_args; }
+    // What DPDK logged during a successful start (driver probe messages).
+    const std::vector<std::string>& driver_log() const { return m_driver_log; }
     std::vector<unsigned> worker_lcores() const;
     unsigned main_lcore() const;
 
 private:
     std::vector<std::string> m_args;
     std::vector<std::string> m_warnings;
+    std::vector<std::string> m_driver_log;
     bool m_hugepages = false;
 };
 
 // "DPDK 22.11.x", for version reports.
 std::string dpdk_version();
+
+// How many cores a list such as "0,2-5" names.
+unsigned count_lcores(const std::string& list);
 
 // The default core list: the last `wanted` cores this process may run on.
 std::string default_lcores(unsigned wanted);

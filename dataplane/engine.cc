@@ -62,8 +62,27 @@ Engine::Engine(const EngineOptions& opts) : m_opts(opts) {
         // One lcore per queue plus a supervising main lcore, when the machine has them.
         eal.lcores = default_lcores(opts.port.queues + 1u);
     }
+    const unsigned lcores = count_lcores(eal.lcores);
+    if (lcores < opts.port.queues) {
+        throw SetupError("lcores: " + std::to_string(opts.port.queues) + " queues need at least " +
+                         std::to_string(opts.port.queues) + " lcores but '" + eal.lcores + "' gives " +
+                         std::to_string(lcores) + "; list more cores with --lcores or lower --queues");
+    }
     m_eal = std::make_unique<Eal>(eal, opts.port.eal_device_args(), opts.port.needs_pci());
-    m_port = std::make_unique<Port>(opts.port);
+    try {
+        m_port = std::make_unique<Port>(opts.port);
+    } catch (const SetupError& e) {
+        // The driver's own last word usually names the cause (e.g. a queue count the
+        // interface does not have); quote it in the one line.
+        std::string said;
+        for (const auto& line : m_eal->driver_log()) {
+            // Skip EAL's generic summary lines; the driver's own line says why.
+            if (said.empty() && line.rfind("EAL:", 0) != 0 && line.find("vdev_probe") == std::string::npos) {
+                said = line;
+            }
+        }
+        throw SetupError(said.empty() ? std::string(e.what()) : std::string(e.what()) + " [DPDK: " + said + "]");
+    }
     std::vector<unsigned> workers = m_eal->worker_lcores();
     const size_t queues = opts.port.queues;
     if (workers.size() >= queues) {
@@ -90,6 +109,7 @@ Engine::~Engine() {
 
 const std::vector<std::string>& Engine::warnings() const { return m_eal->warnings(); }
 const std::vector<std::string>& Engine::eal_args() const { return m_eal->argv(); }
+const std::vector<std::string>& Engine::driver_log() const { return m_eal->driver_log(); }
 bool Engine::using_hugepages() const { return m_eal->using_hugepages(); }
 
 void Engine::run(const RunHooks& hooks) {

@@ -59,6 +59,8 @@ public:
     EngineSnapshot snapshot() const;
     const std::vector<std::string>& warnings() const;
     const std::vector<std::string>& eal_args() const;
+    // What DPDK and its drivers logged while starting (shown with --log-level info/debug).
+    const std::vector<std::string>& driver_log() const;
     const Port& port() const { return *m_port; }
     bool using_hugepages() const;
     // Main lcore polls queue 0 itself (no spare lcore).

@@ -40,6 +40,11 @@ int run_engine(const slip::apps::RunArgs& args) {
         for (const auto& w : engine.warnings()) {
             std::cerr << "slipstream: " << w << "\n";
         }
+        if (opts.eal.log_level == "info" || opts.eal.log_level == "debug") {
+            for (const auto& line : engine.driver_log()) {
+                std::cerr << line << "\n";
+            }
+        }
         const auto& ctl = args.control;
         if (!ctl.quiet) {
             const auto link = engine.port().link();
