@@ -18,6 +18,19 @@ struct MacAddr {
     bool is_multicast() const { return (bytes[0] & 1) != 0; }
     bool is_zero() const { return *this == MacAddr{}; }
     auto operator<=>(const MacAddr&) const = default;
+    // Equality is on the hot path (every frame's destination): two integer loads instead
+    // of the memcmp call the defaulted comparison becomes.
+    bool operator==(const MacAddr& o) const {
+        uint32_t a0;
+        uint32_t b0;
+        uint16_t a1;
+        uint16_t b1;
+        std::memcpy(&a0, bytes.data(), 4);
+        std::memcpy(&b0, o.bytes.data(), 4);
+        std::memcpy(&a1, bytes.data() + 4, 2);
+        std::memcpy(&b1, o.bytes.data() + 4, 2);
+        return a0 == b0 && a1 == b1;
+    }
 
     static std::optional<MacAddr> parse(std::string_view text);
     std::string to_string() const;
@@ -47,6 +60,13 @@ struct Ipv6Addr {
     bool is_unspecified() const { return *this == Ipv6Addr{}; }
     bool is_link_local() const { return bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80; }
     auto operator<=>(const Ipv6Addr&) const = default;
+    bool operator==(const Ipv6Addr& o) const {
+        uint64_t a[2];
+        uint64_t b[2];
+        std::memcpy(a, bytes.data(), 16);
+        std::memcpy(b, o.bytes.data(), 16);
+        return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
+    }
 
     // ff02::1:ffXX:XXXX, RFC 4291 §2.7.1.
     Ipv6Addr solicited_node() const;

@@ -85,6 +85,7 @@ NeighborEntry* NeighborTable::insert(const Ipv6Addr& ip) {
 void NeighborTable::erase(NeighborEntry* e) {
     // Backward-shift deletion: pull later members of the probe run into the hole so
     // every remaining entry stays reachable from its home slot.
+    m_last = nullptr;  // entries may move below
     uint32_t hole = static_cast<uint32_t>(e - m_slots.data());
     m_slots[hole].state = NeighborState::free;
     m_slots[hole].pending_count = 0;
@@ -109,6 +110,11 @@ void NeighborTable::arm(NeighborEntry& e, Instant deadline) {
 
 NeighborLookup NeighborTable::lookup_or_queue(const Ipv6Addr& ip, Mbuf* m, Instant now) {
     NeighborLookup r;
+    if (m_last != nullptr && m_last->state == NeighborState::reachable && m_last->ip == ip) {
+        r.outcome = NeighborOutcome::resolved;
+        r.mac = m_last->mac;
+        return r;
+    }
     NeighborEntry* e = find_mut(ip);
     if (e == nullptr) {
         e = insert(ip);
@@ -134,6 +140,7 @@ NeighborLookup NeighborTable::lookup_or_queue(const Ipv6Addr& ip, Mbuf* m, Insta
         case NeighborState::probe:
             r.outcome = NeighborOutcome::resolved;
             r.mac = e->mac;
+            m_last = e;
             return r;
         case NeighborState::incomplete:
             if (e->pending_count >= m_opts.max_pending) {

@@ -109,6 +109,9 @@ private:
     bool timer_fired(NeighborEntry& e, Instant now, NeighborEvents& events);
 
     NeighborOptions m_opts;
+    // The entry the last lookup resolved: a server talks to few next hops (usually one
+    // gateway), so most lookups end here without hashing. Reset whenever entries move.
+    NeighborEntry* m_last = nullptr;
     std::vector<NeighborEntry> m_slots;
     uint32_t m_mask = 0;
     uint32_t m_size = 0;

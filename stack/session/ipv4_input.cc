@@ -39,6 +39,7 @@ void NetStack::ipv4_input(Mbuf* m, Instant now) {
             UdpMeta meta;
             meta.src4 = h->src;
             meta.dst4 = h->dst;
+            meta.ip_header_len = h->header_len;
             buf::pull(m, h->header_len);
             return udp_input(m, ip, meta, h->total_len - h->header_len, unicast, now);
         }

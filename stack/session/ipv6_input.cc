@@ -45,7 +45,8 @@ void NetStack::ipv6_input(Mbuf* m, Instant now) {
             meta.ipv6 = true;
             meta.src6 = h->src;
             meta.dst6 = h->dst;
-            buf::pull(m, static_cast<uint16_t>(kIpv6HeaderLen + upper->offset));
+            meta.ip_header_len = static_cast<uint16_t>(kIpv6HeaderLen + upper->offset);
+            buf::pull(m, meta.ip_header_len);
             return udp_input(m, ip, meta, h->payload_len - upper->offset, is_our_ipv6(h->dst), now);
         }
         default:

@@ -17,6 +17,9 @@ struct UdpMeta {
     Ipv6Addr dst6;
     uint16_t src_port = 0;
     uint16_t dst_port = 0;
+    // Bytes of IP header (with options or extension headers) in front of the UDP header
+    // in the buffer; lets a reflected datagram reuse the request's header in place.
+    uint16_t ip_header_len = 0;
 };
 
 // A datagram's destination, from the sender's point of view.
