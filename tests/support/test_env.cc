@@ -49,7 +49,9 @@ rte_mbuf* make_mbuf(const std::vector<uint8_t>& bytes) {
         rte_pktmbuf_free(m);
         throw std::runtime_error("frame larger than one buffer");
     }
-    std::memcpy(p, bytes.data(), bytes.size());
+    if (!bytes.empty()) {  // memcpy from an empty vector's null data() is undefined
+        std::memcpy(p, bytes.data(), bytes.size());
+    }
     return m;
 }
 
