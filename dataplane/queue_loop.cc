@@ -68,7 +68,12 @@ void QueueLoop::poll_once(stack::Instant now) {
     ++m_local.polls;
     const uint16_t n = rte_eth_rx_burst(m_port_id, m_queue, rx, static_cast<uint16_t>(m_burst));
     uint32_t ready = 0;
-    if (n > 0) {
+    if (n > 0 && !m_impair_rx.enabled()) {
+        // The common case: straight from the port into the stack.
+        m_local.rx_packets += n;
+        ++m_local.rx_bursts;
+        m_stack.rx({rx, n}, now);
+    } else if (n > 0) {
         m_local.rx_packets += n;
         ++m_local.rx_bursts;
         ready = m_impair_rx.process({rx, n}, now, staged);
@@ -85,6 +90,14 @@ void QueueLoop::poll_once(stack::Instant now) {
 }
 
 void QueueLoop::transmit(stack::Instant now) {
+    if (!m_impair_tx.enabled()) {
+        // The stack writes straight into the TX buffer's free slots.
+        if (m_stack.tx_pending() > 0 && m_tx.space() > 0) {
+            m_tx.commit(m_stack.poll_tx(m_tx.tail()));
+        }
+        m_tx.flush();
+        return;
+    }
     stack::Mbuf* out[kMaxBurst];
     stack::Mbuf* staged[3 * kMaxBurst];
     // Take from the stack only what the TX buffer can hold after duplication, so

@@ -32,6 +32,10 @@ public:
         m_count += static_cast<uint32_t>(pkts.size());
     }
 
+    // Free slots at the tail, to be filled in place and then committed.
+    std::span<stack::Mbuf*> tail() { return {m_pkts.data() + m_count, kCapacity - m_count}; }
+    void commit(uint32_t n) { m_count += n; }
+
     void flush() {
         if (m_count == 0) {
             return;
