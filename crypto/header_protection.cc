@@ -125,6 +125,15 @@ inline void quarter_round(Lanes& a, Lanes& b, Lanes& c, Lanes& d) {
     b = rotl(b ^ c, 7);
 }
 
+// quarter_round's final `a` alone.
+inline Lanes first_word_of_quarter_round(Lanes a, Lanes b, Lanes c, Lanes d) {
+    a += b;
+    d = rotl(d ^ a, 16);
+    c += d;
+    b = rotl(b ^ c, 12);
+    return a + b;
+}
+
 uint32_t load_le32(const uint8_t* p) {
     return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
 }
@@ -155,6 +164,13 @@ void chacha_masks(const HpKey& key, const HpSample* in, HpMask* out, size_t coun
         quarter_round(x[1], x[5], x[9], x[13]);
         quarter_round(x[2], x[6], x[10], x[14]);
         quarter_round(x[3], x[7], x[11], x[15]);
+        if (round == 9) {
+            // Last diagonal round: only words 0 and 1 reach the mask, and of each quarter
+            // round only its first output: the other six quarter-round halves are skipped.
+            x[0] = first_word_of_quarter_round(x[0], x[5], x[10], x[15]);
+            x[1] = first_word_of_quarter_round(x[1], x[6], x[11], x[12]);
+            break;
+        }
         quarter_round(x[0], x[5], x[10], x[15]);
         quarter_round(x[1], x[6], x[11], x[12]);
         quarter_round(x[2], x[7], x[8], x[13]);

@@ -46,6 +46,72 @@ inline void free_bulk(std::span<Mbuf*> ms) {
 inline void reset(Mbuf* m) { rte_pktmbuf_reset(m); }
 inline void prefetch_data(const Mbuf* m) { rte_prefetch0(rte_pktmbuf_mtod(m, const void*)); }
 
+// Zero-copy references (TCP send queue): `mi`, a fresh buffer from any pool, is made an
+// indirect view of `len` bytes at `offset` into segment `m`'s data; m's buffer stays alive
+// (reference count) until every view of it is freed.
+inline void attach_range(Mbuf* mi, Mbuf* m, uint16_t offset, uint16_t len) {
+    rte_pktmbuf_attach(mi, m);
+    mi->data_off = static_cast<uint16_t>(mi->data_off + offset);
+    mi->data_len = len;
+    mi->pkt_len = len;
+}
+// Frees one segment, not the chain behind it (the caller unlinked it).
+inline void free_segment(Mbuf* m) {
+    m->next = nullptr;
+    m->nb_segs = 1;
+    rte_pktmbuf_free_seg(m);
+}
+// Appends `tail` (a chain) behind `head`'s last segment, fixing the head's totals.
+inline void chain(Mbuf* head, Mbuf* last_of_head, Mbuf* tail, uint32_t tail_len, uint16_t tail_segs) {
+    last_of_head->next = tail;
+    head->pkt_len += tail_len;
+    head->nb_segs = static_cast<uint16_t>(head->nb_segs + tail_segs);
+}
+
+// Removes `n` bytes from the front of a chain, freeing segments emptied on the way;
+// returns the new head (nullptr when nothing is left).
+inline Mbuf* trim_front(Mbuf* m, uint32_t n) {
+    while (m != nullptr && n >= m->data_len) {
+        n -= m->data_len;
+        Mbuf* next = m->next;
+        const uint32_t rest_len = m->pkt_len - m->data_len;
+        const uint16_t rest_segs = static_cast<uint16_t>(m->nb_segs - 1);
+        free_segment(m);
+        m = next;
+        if (m != nullptr) {
+            m->pkt_len = rest_len;
+            m->nb_segs = rest_segs;
+        }
+    }
+    if (m != nullptr && n > 0) {
+        m->data_off = static_cast<uint16_t>(m->data_off + n);
+        m->data_len = static_cast<uint16_t>(m->data_len - n);
+        m->pkt_len -= n;
+    }
+    return m;
+}
+// Keeps the first `len` bytes of a chain (len > 0), freeing whole segments past them.
+inline void truncate(Mbuf* m, uint32_t len) {
+    if (m->pkt_len <= len) {
+        return;
+    }
+    m->pkt_len = len;
+    uint16_t segs = 1;
+    Mbuf* seg = m;
+    while (len > seg->data_len) {
+        len -= seg->data_len;
+        seg = seg->next;
+        ++segs;
+    }
+    seg->data_len = static_cast<uint16_t>(len);
+    Mbuf* rest = seg->next;
+    seg->next = nullptr;
+    m->nb_segs = segs;
+    if (rest != nullptr) {
+        rte_pktmbuf_free(rest);
+    }
+}
+
 // The NIC already verified the L4 checksum (PCI NICs set this; af_xdp/memif do not).
 inline bool l4_checksum_verified(const Mbuf* m) {
     return (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD;

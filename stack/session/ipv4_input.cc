@@ -14,9 +14,14 @@ void NetStack::ipv4_input(Mbuf* m, Instant now) {
     }
     uint8_t* ip = buf::data(m);
     // 1-6: header format, length, checksum, fragments, TTL (ipv4.cc).
-    const auto h = parse_ipv4(ip, buf::head_len(m), {.checksum_verified = buf::ip_checksum_verified(m)});
+    // Lengths are checked against the whole packet (a chained buffer carries its payload in
+    // later segments); the header itself must sit in the first segment.
+    const auto h = parse_ipv4(ip, buf::pkt_len(m), {.checksum_verified = buf::ip_checksum_verified(m)});
     if (!h) {
         return drop(m, h.reason());
+    }
+    if (h->header_len > buf::head_len(m)) {
+        return drop(m, DropReason::ipv4_truncated);
     }
     // 7: remove link-layer padding beyond the total length.
     buf::trim_to(m, h->total_len);
@@ -42,6 +47,12 @@ void NetStack::ipv4_input(Mbuf* m, Instant now) {
             meta.ip_header_len = h->header_len;
             buf::pull(m, h->header_len);
             return udp_input(m, ip, meta, h->total_len - h->header_len, unicast, now);
+        }
+        case IpProtocol::tcp: {
+            const uint32_t tcp_len = h->total_len - h->header_len;
+            buf::pull(m, h->header_len);
+            return tcp_input(m, Ipv6Addr::v4_mapped(h->src), Ipv6Addr::v4_mapped(h->dst), tcp_len, unicast,
+                             pseudo_header_v4(h->src, h->dst, uint8_t(IpProtocol::tcp), tcp_len), now);
         }
         default:
             return drop(m, DropReason::ipv4_unknown_protocol);

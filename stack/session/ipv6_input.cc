@@ -1,4 +1,5 @@
 // IPv6 input (RFC 8200), ICMPv6 echo (RFC 4443 §4) and Neighbor Discovery (RFC 4861 §7).
+#include <algorithm>
 #include <cstring>
 
 #include "stack/net/checksum.h"
@@ -18,7 +19,10 @@ void NetStack::ipv6_input(Mbuf* m, Instant now) {
     m_counters.count(Event::rx_ipv6);
     uint8_t* ip = buf::data(m);
     // 1: version and payload length against what arrived (RFC 8200 §3).
-    const auto h = parse_ipv6(ip, buf::head_len(m));
+    if (buf::head_len(m) < kIpv6HeaderLen) {
+        return drop(m, DropReason::ipv6_truncated);
+    }
+    const auto h = parse_ipv6(ip, buf::pkt_len(m));
     if (!h) {
         return drop(m, h.reason());
     }
@@ -32,7 +36,9 @@ void NetStack::ipv6_input(Mbuf* m, Instant now) {
         return drop(m, DropReason::ipv6_not_for_us);
     }
     // 4: extension headers (RFC 8200 §4).
-    const auto upper = walk_ipv6_extensions(h->next_header, ip + kIpv6HeaderLen, h->payload_len);
+    // Extension headers are read from the first segment only.
+    const uint32_t in_head = std::min<uint32_t>(h->payload_len, buf::head_len(m) - kIpv6HeaderLen);
+    const auto upper = walk_ipv6_extensions(h->next_header, ip + kIpv6HeaderLen, in_head);
     if (!upper) {
         return drop(m, upper.reason());
     }
@@ -48,6 +54,12 @@ void NetStack::ipv6_input(Mbuf* m, Instant now) {
             meta.ip_header_len = static_cast<uint16_t>(kIpv6HeaderLen + upper->offset);
             buf::pull(m, meta.ip_header_len);
             return udp_input(m, ip, meta, h->payload_len - upper->offset, is_our_ipv6(h->dst), now);
+        }
+        case IpProtocol::tcp: {
+            const uint32_t tcp_len = h->payload_len - upper->offset;
+            buf::pull(m, static_cast<uint16_t>(kIpv6HeaderLen + upper->offset));
+            return tcp_input(m, h->src, h->dst, tcp_len, is_our_ipv6(h->dst),
+                             pseudo_header_v6(h->src, h->dst, uint8_t(IpProtocol::tcp), tcp_len), now);
         }
         default:
             return drop(m, DropReason::ipv6_unknown_protocol);

@@ -1,6 +1,7 @@
 #include "stack/session/net_stack.h"
 
 #include "stack/net/ethernet.h"
+#include "stack/tcp/tcp_layer.h"
 
 namespace slip::stack {
 
@@ -30,6 +31,9 @@ std::string StackOptions::validate() const {
     if (tx_queue_capacity < 32 || tx_queue_capacity > (1u << 20)) {
         return "tx_queue_capacity must be between 32 and 1048576";
     }
+    if (auto err = tcp.validate(); !err.empty()) {
+        return err;
+    }
     return neighbor.validate();
 }
 
@@ -42,7 +46,19 @@ NetStack::NetStack(const StackOptions& opts, const MacAddr& mac, MbufPool* pool)
       m_global_group(opts.ipv6 ? opts.ipv6->addr.solicited_node() : m_link_local_group),
       m_neighbors(opts.neighbor),
       m_tx(opts.tx_queue_capacity),
-      m_icmp_errors(opts.icmp_error_rate, opts.icmp_error_burst) {}
+      m_icmp_errors(opts.icmp_error_rate, opts.icmp_error_burst),
+      m_tcp(std::make_unique<tcp::TcpLayer>(opts.tcp, pool, static_cast<tcp::TcpLink*>(this), &m_counters, tcp_seed(mac))) {}
+
+NetStack::~NetStack() = default;
+
+uint64_t NetStack::tcp_seed(const MacAddr& mac) {
+    // Per stack: the flow-hash seed and timestamp offset differ between cores and hosts.
+    uint64_t seed = 0x6a09e667f3bcc908ull;
+    for (uint8_t b : mac.bytes) {
+        seed = (seed ^ b) * 0x100000001b3ull;
+    }
+    return seed ^ reinterpret_cast<uintptr_t>(&mac);
+}
 
 bool NetStack::udp_bind(uint16_t port, UdpService* service) {
     if (port == 0 || m_udp_ports[port] != nullptr) {
@@ -105,7 +121,14 @@ void NetStack::rx_frame(Mbuf* m, Instant now) {
 
 void NetStack::on_timer(Instant now) {
     m_neighbors.on_timer(now, *this);
+    if (m_tcp->next_deadline() <= now) {
+        m_tcp->on_timer(now);
+    }
     flush_free();
+}
+
+Instant NetStack::next_deadline() const {
+    return earliest(m_neighbors.next_deadline(), m_tcp->next_deadline());
 }
 
 void NetStack::send_probe(const Ipv6Addr& ip, const MacAddr* known_mac) {

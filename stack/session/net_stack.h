@@ -10,6 +10,7 @@
 //   on_timer(now)       neighbor probes and expiry
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "stack/base/counters.h"
@@ -20,6 +21,7 @@
 #include "stack/net/neighbor_table.h"
 #include "stack/session/stack_options.h"
 #include "stack/session/udp_service.h"
+#include "stack/tcp/tcp_layer.h"
 
 namespace slip::stack {
 
@@ -27,18 +29,18 @@ struct Ipv4Header;
 struct Ipv6Header;
 struct ArpPacket;
 
-class NetStack final : private NeighborEvents {
+class NetStack final : private NeighborEvents, private tcp::TcpLink {
 public:
     // `pool` supplies buffers for frames the stack originates (ARP, NS, ICMP errors).
     NetStack(const StackOptions& opts, const MacAddr& mac, MbufPool* pool);
-    ~NetStack() override = default;
+    ~NetStack() override;
     NetStack(const NetStack&) = delete;
     NetStack& operator=(const NetStack&) = delete;
 
     void rx(std::span<Mbuf*> burst, Instant now);
     uint32_t poll_tx(std::span<Mbuf*> out) { return m_tx.pop_burst(out); }
     uint32_t tx_pending() const { return m_tx.size(); }
-    Instant next_deadline() const { return m_neighbors.next_deadline(); }
+    Instant next_deadline() const;
     void on_timer(Instant now);
 
     // Binds a service to a local UDP port (both address families). False if taken.
@@ -50,6 +52,10 @@ public:
     // Sends `payload` from our address and `local_port` to `remote`:`remote_port`
     // (an IPv4 or an IPv6 remote, by `flow.ipv6`). Consumes the buffer.
     void udp_send(Mbuf* payload, const UdpFlow& flow, Instant now);
+
+    // TCP of this core: listen, connect, send, close (stack/tcp/tcp_layer.h).
+    tcp::TcpLayer& tcp() { return *m_tcp; }
+    const tcp::TcpLayer& tcp() const { return *m_tcp; }
 
     const Counters& counters() const { return m_counters; }
     const NeighborTable& neighbors() const { return m_neighbors; }
@@ -69,6 +75,13 @@ private:
     void neighbor_advertisement_input(Mbuf* m, const Ipv6Header& h, const uint8_t* msg, size_t len, Instant now);
     void udp_input(Mbuf* m, uint8_t* ip, UdpMeta& meta, uint32_t udp_len, bool destined_to_unicast, Instant now);
     void udp_finish(Mbuf* m, const UdpMeta& meta, UdpAction action, Instant now);
+    void tcp_input(Mbuf* m, const Ipv6Addr& src, const Ipv6Addr& dst, uint32_t tcp_len, bool unicast,
+                   uint64_t pseudo_sum, Instant now);
+    static uint64_t tcp_seed(const MacAddr& mac);
+
+    // TcpLink (tcp_input.cc)
+    void tcp_transmit(Mbuf* segment, const tcp::FlowKey& key, Instant now) override;
+    bool tcp_local_address(const Ipv6Addr& remote, Ipv6Addr& local) const override;
 
     // Output (output.cc): route, resolve the next hop, add the Ethernet header, queue.
     void send_ipv4(Mbuf* m, Ipv4Addr dst, Instant now);
@@ -115,6 +128,7 @@ private:
     TokenBucket m_icmp_errors;
     Counters m_counters;
     std::array<UdpService*, 65536> m_udp_ports{};
+    std::unique_ptr<tcp::TcpLayer> m_tcp;
     std::array<Mbuf*, 64> m_free{};
     uint32_t m_free_count = 0;
     uint16_t m_ipv4_id = 0;

@@ -6,6 +6,7 @@
 
 #include "stack/net/addr.h"
 #include "stack/net/neighbor_table.h"
+#include "stack/tcp/tcp_config.h"
 
 namespace slip::stack {
 
@@ -27,6 +28,8 @@ struct StackOptions {
     // ICMP/ICMPv6 error messages per second and burst (RFC 4443 §2.4(f)); 0 disables them.
     uint32_t icmp_error_rate = 100;
     uint32_t icmp_error_burst = 20;
+    // TCP (stack/tcp): connection slots, buffers, options, timers.
+    tcp::TcpConfig tcp;
 
     // Empty when valid; otherwise one sentence saying what is wrong.
     std::string validate() const;

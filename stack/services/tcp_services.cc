@@ -1,0 +1,310 @@
+#include "stack/services/tcp_services.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace slip::stack {
+
+using tcp::TcpHandle;
+
+// ---- PatternSource ----
+
+PatternSource::PatternSource(MbufPool* pool) : m_pool(pool) {
+    m_pattern = pool != nullptr ? buf::alloc(pool) : nullptr;
+    if (m_pattern == nullptr) {
+        return;
+    }
+    m_len = std::min<uint32_t>(2048, rte_pktmbuf_tailroom(m_pattern));
+    uint8_t* p = buf::append(m_pattern, uint16_t(m_len));
+    // RFC 864's rotating printable lines, 72 characters and CRLF: easy to eyeball.
+    for (uint32_t i = 0; i < m_len; ++i) {
+        const uint32_t line = i / 74;
+        const uint32_t col = i % 74;
+        p[i] = col == 72 ? '\r' : col == 73 ? '\n' : uint8_t(' ' + 1 + (line + col) % 94);
+    }
+    m_len -= m_len % 74;  // whole lines only, so the stream repeats seamlessly
+}
+
+PatternSource::~PatternSource() {
+    if (m_pattern != nullptr) {
+        buf::free(m_pattern);
+    }
+}
+
+Mbuf* PatternSource::make(uint64_t offset, uint32_t len, uint32_t& made) {
+    Mbuf* head = nullptr;
+    Mbuf* last = nullptr;
+    made = 0;
+    while (made < len) {
+        const uint32_t at = uint32_t((offset + made) % m_len);
+        const uint32_t take = std::min(len - made, m_len - at);
+        Mbuf* mi = buf::alloc(m_pool);
+        if (mi == nullptr) {
+            break;
+        }
+        buf::attach_range(mi, m_pattern, uint16_t(at), uint16_t(take));
+        if (head == nullptr) {
+            head = mi;
+        } else {
+            buf::chain(head, last, mi, take, 1);
+        }
+        last = mi;
+        made += take;
+    }
+    return head;
+}
+
+Mbuf* PatternSource::text(std::string_view text) {
+    // Small protocol text (response heads) is written, not referenced.
+    Mbuf* m = buf::alloc(m_pool);
+    if (m == nullptr) {
+        return nullptr;
+    }
+    uint8_t* p = text.size() <= rte_pktmbuf_tailroom(m) ? buf::append(m, uint16_t(text.size())) : nullptr;
+    if (p == nullptr) {
+        buf::free(m);
+        return nullptr;
+    }
+    std::memcpy(p, text.data(), text.size());
+    return m;
+}
+
+// ---- echo ----
+
+TcpEcho::TcpEcho(tcp::TcpLayer& tcp, uint32_t max_connections) : m_tcp(tcp), m_pending(max_connections) {}
+
+TcpEcho::~TcpEcho() {
+    for (auto& p : m_pending) {
+        if (p.head != nullptr) {
+            buf::free(p.head);
+        }
+    }
+}
+
+void TcpEcho::on_data(TcpHandle h, Mbuf* data, uint32_t len, Instant now) {
+    Pending& p = m_pending[h.index];
+    if (p.head == nullptr) {
+        p.head = data;
+    } else {
+        buf::chain(p.head, p.tail, data, len, data->nb_segs);
+    }
+    p.tail = rte_pktmbuf_lastseg(data);
+    p.bytes += len;
+    flush(h, now);
+}
+
+void TcpEcho::flush(TcpHandle h, Instant now) {
+    Pending& p = m_pending[h.index];
+    if (p.head != nullptr) {
+        // The whole pending chain or nothing: the send buffer takes chains whole.
+        const uint32_t bytes = p.bytes;
+        if (!m_tcp.send(h, p.head, now)) {
+            return;  // on_send_space comes back; the window stays closed meanwhile
+        }
+        p.head = p.tail = nullptr;
+        p.bytes = 0;
+        m_tcp.consume(h, bytes, now);
+    }
+    if (p.close_after) {
+        p.close_after = false;
+        m_tcp.close(h, now);
+    }
+}
+
+void TcpEcho::on_send_space(TcpHandle h, Instant now) {
+    flush(h, now);
+}
+
+void TcpEcho::on_peer_closed(TcpHandle h, Instant now) {
+    m_pending[h.index].close_after = true;
+    flush(h, now);
+}
+
+void TcpEcho::on_closed(TcpHandle h, tcp::CloseReason, Instant) {
+    Pending& p = m_pending[h.index];
+    if (p.head != nullptr) {
+        buf::free(p.head);
+    }
+    p = {};
+}
+
+// ---- discard ----
+
+void TcpDiscard::on_data(TcpHandle h, Mbuf* data, uint32_t len, Instant now) {
+    m_bytes += len;
+    buf::free(data);
+    m_tcp.consume(h, len, now);
+}
+
+// ---- source ----
+
+TcpSource::TcpSource(tcp::TcpLayer& tcp, PatternSource& pattern, uint32_t max_connections, uint64_t limit)
+    : m_tcp(tcp), m_pattern(pattern), m_sent(max_connections), m_limit(limit) {}
+
+bool TcpSource::on_accept(TcpHandle h, const tcp::FlowKey&, Instant now) {
+    m_sent[h.index] = 0;
+    fill(h, now);
+    return true;
+}
+
+void TcpSource::on_data(TcpHandle h, Mbuf* data, uint32_t len, Instant now) {
+    buf::free(data);
+    m_tcp.consume(h, len, now);
+}
+
+void TcpSource::fill(TcpHandle h, Instant now) {
+    uint64_t& sent = m_sent[h.index];
+    for (;;) {
+        uint32_t chunk = std::min<uint32_t>(m_tcp.send_space(h), 64 * 1024);
+        if (m_limit != 0) {
+            chunk = uint32_t(std::min<uint64_t>(chunk, m_limit - sent));
+        }
+        if (chunk == 0) {
+            break;
+        }
+        uint32_t made = 0;
+        Mbuf* data = m_pattern.make(sent, chunk, made);
+        if (data == nullptr) {
+            break;
+        }
+        if (!m_tcp.send(h, data, now)) {
+            buf::free(data);
+            break;
+        }
+        sent += made;
+    }
+    if (m_limit != 0 && sent >= m_limit) {
+        m_tcp.close(h, now);
+    }
+}
+
+// ---- HTTP ----
+
+HttpBytes::HttpBytes(tcp::TcpLayer& tcp, PatternSource& pattern, uint32_t max_connections)
+    : m_tcp(tcp), m_pattern(pattern), m_states(max_connections) {}
+
+void HttpBytes::on_data(TcpHandle h, Mbuf* data, uint32_t len, Instant now) {
+    State& s = m_states[h.index];
+    for (Mbuf* seg = data; seg != nullptr; seg = seg->next) {
+        s.request.append(reinterpret_cast<const char*>(buf::data(seg)), seg->data_len);
+    }
+    buf::free(data);
+    m_tcp.consume(h, len, now);
+    // One request at a time: the next is parsed once the current response is queued.
+    pump(h, now);
+}
+
+void HttpBytes::handle_request(TcpHandle h, State& s) {
+    (void)h;
+    const size_t end = s.request.find("\r\n\r\n");
+    const std::string head = s.request.substr(0, end);
+    s.request.erase(0, end + 4);
+    ++m_requests;
+    const size_t line_end = head.find("\r\n");
+    const std::string line = head.substr(0, line_end);
+    std::string lower = head;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
+    const bool http10 = line.size() >= 8 && line.compare(line.size() - 8, 8, "HTTP/1.0") == 0;
+    s.close_after = http10 || lower.find("\r\nconnection: close") != std::string::npos;
+    const auto respond = [&](const char* status, uint64_t body, const char* text) {
+        s.head = std::string("HTTP/1.1 ") + status + "\r\nServer: slipstream\r\nContent-Type: " +
+                 (text != nullptr ? "text/plain" : "application/octet-stream") +
+                 "\r\nContent-Length: " + std::to_string(text != nullptr ? std::strlen(text) : body) + "\r\n" +
+                 (s.close_after ? "Connection: close\r\n" : "") + "\r\n" + (text != nullptr ? text : "");
+        s.body_left = text != nullptr ? 0 : body;
+        s.body_offset = 0;
+    };
+    const size_t sp1 = line.find(' ');
+    const size_t sp2 = line.find(' ', sp1 + 1);
+    if (sp1 == std::string::npos || sp2 == std::string::npos || line.compare(sp2 + 1, 5, "HTTP/") != 0) {
+        s.close_after = true;
+        return respond("400 Bad Request", 0, "bad request\n");
+    }
+    const std::string method = line.substr(0, sp1);
+    const std::string target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+    if (method != "GET" && method != "HEAD") {
+        return respond("405 Method Not Allowed", 0, "only GET\n");
+    }
+    constexpr const char* kPrefix = "/bytes/";
+    if (target.rfind(kPrefix, 0) != 0 || target.size() == std::strlen(kPrefix) || target.size() > 7 + 13 ||
+        target.find_first_not_of("0123456789", std::strlen(kPrefix)) != std::string::npos) {
+        return respond("404 Not Found", 0, "try /bytes/N\n");
+    }
+    const uint64_t n = std::stoull(target.substr(std::strlen(kPrefix)));
+    if (n > kMaxBody) {
+        return respond("404 Not Found", 0, "too large\n");
+    }
+    respond("200 OK", n, nullptr);
+    if (method == "HEAD") {
+        s.body_left = 0;
+    }
+}
+
+void HttpBytes::pump(TcpHandle h, Instant now) {
+    State& s = m_states[h.index];
+    for (;;) {
+        if (!s.head.empty()) {
+            if (m_tcp.send_space(h) < s.head.size()) {
+                return;
+            }
+            Mbuf* m = m_pattern.text(s.head);
+            if (m == nullptr || !m_tcp.send(h, m, now)) {
+                if (m != nullptr) {
+                    buf::free(m);
+                }
+                return;
+            }
+            s.head.clear();
+        }
+        while (s.body_left > 0) {
+            const uint32_t room = std::min<uint32_t>(m_tcp.send_space(h), 64 * 1024);
+            const uint32_t chunk = uint32_t(std::min<uint64_t>(room, s.body_left));
+            if (chunk == 0) {
+                return;  // on_send_space brings us back
+            }
+            uint32_t made = 0;
+            Mbuf* data = m_pattern.make(s.body_offset, chunk, made);
+            if (data == nullptr || !m_tcp.send(h, data, now)) {
+                if (data != nullptr) {
+                    buf::free(data);
+                }
+                return;
+            }
+            s.body_left -= made;
+            s.body_offset += made;
+        }
+        if (s.close_after) {
+            s.close_after = false;
+            m_tcp.close(h, now);
+            return;
+        }
+        if (s.request.find("\r\n\r\n") == std::string::npos) {
+            if (s.request.size() > kMaxRequest) {  // a head that never ends: refuse it
+                s.request.clear();
+                s.close_after = true;
+                s.head = "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+                continue;
+            }
+            if (s.peer_closed) {
+                m_tcp.close(h, now);
+            }
+            return;
+        }
+        handle_request(h, s);
+    }
+}
+
+void HttpBytes::on_peer_closed(TcpHandle h, Instant now) {
+    m_states[h.index].peer_closed = true;
+    pump(h, now);
+}
+
+void HttpBytes::on_closed(TcpHandle h, tcp::CloseReason, Instant) {
+    State& s = m_states[h.index];
+    s.request.clear();
+    s.head.clear();
+    s.body_left = s.body_offset = 0;
+    s.close_after = s.peer_closed = false;
+}
+
+}  // namespace slip::stack

@@ -1,0 +1,123 @@
+#pragma once
+// The TCP services `slipstream run` offers by default, for tests, demos and benchmarks:
+//   echo (RFC 862, port 7), discard (RFC 863, port 9), source (a bulk sender in the spirit
+//   of chargen, RFC 864, port 19) and a minimal HTTP/1.1 responder (port 80) answering
+//   GET /bytes/N with N bytes.
+// All run inline on the stack's core. Bulk bytes come from one pattern buffer referenced
+// by indirect views (zero copy); per-connection state lives in arrays sized at start.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "stack/tcp/tcp_layer.h"
+
+namespace slip::stack {
+
+// A 2 KiB buffer of printable pattern bytes that bulk senders reference instead of copying.
+class PatternSource {
+public:
+    PatternSource(MbufPool* pool);
+    ~PatternSource();
+    PatternSource(const PatternSource&) = delete;
+    PatternSource& operator=(const PatternSource&) = delete;
+    // A chain of up to `len` pattern bytes starting at stream offset `offset`; nullptr
+    // when the pool is empty. `made` is what the chain holds.
+    Mbuf* make(uint64_t offset, uint32_t len, uint32_t& made);
+    // A fresh buffer holding `text` (at most one buffer's room); nullptr otherwise.
+    Mbuf* text(std::string_view text);
+    bool ok() const { return m_pattern != nullptr; }
+
+private:
+    MbufPool* m_pool;
+    Mbuf* m_pattern = nullptr;
+    uint32_t m_len = 0;
+};
+
+// RFC 862: everything received goes back. What the send buffer cannot take yet waits (and
+// holds the receive window closed: backpressure instead of loss).
+class TcpEcho final : public tcp::TcpService {
+public:
+    TcpEcho(tcp::TcpLayer& tcp, uint32_t max_connections);
+    ~TcpEcho() override;
+    void on_data(tcp::TcpHandle h, Mbuf* data, uint32_t len, Instant now) override;
+    void on_send_space(tcp::TcpHandle h, Instant now) override;
+    void on_peer_closed(tcp::TcpHandle h, Instant now) override;
+    void on_closed(tcp::TcpHandle h, tcp::CloseReason, Instant now) override;
+
+private:
+    void flush(tcp::TcpHandle h, Instant now);
+    struct Pending {
+        Mbuf* head = nullptr;
+        Mbuf* tail = nullptr;
+        uint32_t bytes = 0;
+        bool close_after = false;
+    };
+    tcp::TcpLayer& m_tcp;
+    std::vector<Pending> m_pending;
+};
+
+// RFC 863: everything received is thrown away (and consumed at once).
+class TcpDiscard final : public tcp::TcpService {
+public:
+    explicit TcpDiscard(tcp::TcpLayer& tcp) : m_tcp(tcp) {}
+    void on_data(tcp::TcpHandle h, Mbuf* data, uint32_t len, Instant now) override;
+    void on_peer_closed(tcp::TcpHandle h, Instant now) override { m_tcp.close(h, now); }
+    uint64_t bytes() const { return m_bytes; }
+
+private:
+    tcp::TcpLayer& m_tcp;
+    uint64_t m_bytes = 0;
+};
+
+// Sends pattern bytes for as long as the connection is open; input is discarded. With
+// `limit` > 0, closes after that many bytes.
+class TcpSource final : public tcp::TcpService {
+public:
+    TcpSource(tcp::TcpLayer& tcp, PatternSource& pattern, uint32_t max_connections, uint64_t limit = 0);
+    bool on_accept(tcp::TcpHandle h, const tcp::FlowKey&, Instant now) override;
+    void on_connected(tcp::TcpHandle h, Instant now) override { fill(h, now); }
+    void on_data(tcp::TcpHandle h, Mbuf* data, uint32_t len, Instant now) override;
+    void on_send_space(tcp::TcpHandle h, Instant now) override { fill(h, now); }
+    void on_peer_closed(tcp::TcpHandle h, Instant now) override { m_tcp.close(h, now); }
+
+private:
+    void fill(tcp::TcpHandle h, Instant now);
+    tcp::TcpLayer& m_tcp;
+    PatternSource& m_pattern;
+    std::vector<uint64_t> m_sent;
+    uint64_t m_limit;
+};
+
+// HTTP/1.1 (RFC 9112) just enough for curl, wrk and h2load's HTTP/1 mode: GET /bytes/N
+// answers 200 with N pattern bytes, anything else 404 (unknown path), 405 (not GET) or
+// 400 (unparsable). Keep-alive by default; "Connection: close" or HTTP/1.0 close after.
+class HttpBytes final : public tcp::TcpService {
+public:
+    static constexpr uint64_t kMaxBody = 1ull << 40;
+    HttpBytes(tcp::TcpLayer& tcp, PatternSource& pattern, uint32_t max_connections);
+    void on_data(tcp::TcpHandle h, Mbuf* data, uint32_t len, Instant now) override;
+    void on_send_space(tcp::TcpHandle h, Instant now) override { pump(h, now); }
+    void on_peer_closed(tcp::TcpHandle h, Instant now) override;
+    void on_closed(tcp::TcpHandle h, tcp::CloseReason, Instant now) override;
+    uint64_t requests() const { return m_requests; }
+
+private:
+    static constexpr size_t kMaxRequest = 8192;
+    struct State {
+        std::string request;      // bytes of the request head received so far
+        std::string head;         // response head not yet queued
+        uint64_t body_left = 0;   // response body bytes still to queue
+        uint64_t body_offset = 0;
+        bool close_after = false;
+        bool peer_closed = false;
+    };
+    void handle_request(tcp::TcpHandle h, State& s);
+    void pump(tcp::TcpHandle h, Instant now);
+    tcp::TcpLayer& m_tcp;
+    PatternSource& m_pattern;
+    std::vector<State> m_states;
+    uint64_t m_requests = 0;
+};
+
+}  // namespace slip::stack

@@ -1,0 +1,134 @@
+#include "stack/tcp/reassembly.h"
+
+#include <algorithm>
+
+namespace slip::stack::tcp {
+
+OooPool::OooPool(uint32_t nodes) : m_nodes(nodes) {
+    for (uint32_t i = nodes; i-- > 0;) {
+        m_nodes[i].next = m_free;
+        m_free = i;
+    }
+}
+
+uint32_t OooPool::take() {
+    const uint32_t i = m_free;
+    if (i != kNone) {
+        m_free = m_nodes[i].next;
+        m_nodes[i].next = kNone;
+        ++m_in_use;
+    }
+    return i;
+}
+
+void OooPool::give(uint32_t i) {
+    m_nodes[i] = Node{};
+    m_nodes[i].next = m_free;
+    m_free = i;
+    --m_in_use;
+}
+
+Reassembly::Insert Reassembly::insert(OooPool& pool, Seq seq, Mbuf* data, uint32_t len, uint32_t max_segments) {
+    // Find the first node that starts after seq; reject if an earlier one covers us.
+    uint32_t prev = OooPool::kNone;
+    uint32_t cur = m_head;
+    while (cur != OooPool::kNone && pool[cur].seq <= seq) {
+        if (seq + len <= pool[cur].seq + pool[cur].len) {
+            buf::free(data);  // wholly inside data already held
+            return Insert::duplicate;
+        }
+        prev = cur;
+        cur = pool[cur].next;
+    }
+    if (m_count >= max_segments) {
+        return Insert::full;
+    }
+    const uint32_t node = pool.take();
+    if (node == OooPool::kNone) {
+        return Insert::full;
+    }
+    pool[node] = {data, seq, len, cur};
+    if (prev == OooPool::kNone) {
+        m_head = node;
+    } else {
+        pool[prev].next = node;
+    }
+    ++m_count;
+    m_bytes += len;
+    return Insert::held;
+}
+
+Mbuf* Reassembly::pop_ready(OooPool& pool, Seq rcv_nxt, uint32_t& len) {
+    while (m_head != OooPool::kNone && pool[m_head].seq <= rcv_nxt) {
+        OooPool::Node n = pool[m_head];
+        pool.give(m_head);
+        m_head = n.next;
+        --m_count;
+        m_bytes -= n.len;
+        const uint32_t overlap = uint32_t(rcv_nxt - n.seq);
+        if (overlap >= n.len) {
+            buf::free(n.data);  // already delivered through another segment
+            continue;
+        }
+        len = n.len - overlap;
+        return buf::trim_front(n.data, overlap);
+    }
+    return nullptr;
+}
+
+size_t Reassembly::sack_blocks(const OooPool& pool, Seq recent, std::span<SackBlock> out) const {
+    // Merge the sorted nodes into ranges; keep the last ones (highest) in a small ring.
+    constexpr size_t kKeep = 8;
+    SackBlock ranges[kKeep];
+    size_t count = 0;
+    SackBlock recent_block{};
+    bool have_recent = false;
+    SackBlock cur{};
+    bool open = false;
+    const auto close = [&] {
+        if (cur.left <= recent && recent < cur.right) {
+            recent_block = cur;
+            have_recent = true;
+        } else {
+            ranges[count % kKeep] = cur;
+            ++count;
+        }
+    };
+    for (uint32_t i = m_head; i != OooPool::kNone; i = pool[i].next) {
+        const Seq l = pool[i].seq;
+        const Seq r = pool[i].seq + pool[i].len;
+        if (open && l <= cur.right) {
+            cur.right = seq_max(cur.right, r);
+            continue;
+        }
+        if (open) {
+            close();
+        }
+        cur = {l, r};
+        open = true;
+    }
+    if (open) {
+        close();
+    }
+    size_t n = 0;
+    if (have_recent && n < out.size()) {
+        out[n++] = recent_block;
+    }
+    for (size_t k = 0; k < std::min(count, kKeep) && n < out.size(); ++k) {
+        out[n++] = ranges[(count - 1 - k) % kKeep];  // highest first
+    }
+    return n;
+}
+
+void Reassembly::clear(OooPool& pool) {
+    while (m_head != OooPool::kNone) {
+        const uint32_t next = pool[m_head].next;
+        buf::free(pool[m_head].data);
+        pool.give(m_head);
+        m_head = next;
+    }
+    m_count = 0;
+    m_bytes = 0;
+}
+
+}  // namespace slip::stack::tcp

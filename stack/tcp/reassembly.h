@@ -1,0 +1,65 @@
+#pragma once
+// Out-of-order data a connection holds until the hole before it is filled (RFC 9293
+// §3.10.7.4 "seventh, process the segment text": segments beyond RCV.NXT may be kept).
+// The buffers stay as received (zero copy); their bookkeeping nodes come from one
+// per-core pool, so the memory bound is the pool size, and each connection is also
+// capped. The held ranges also produce the SACK blocks the receiver reports (RFC 2018 §4).
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "stack/buf/mbuf.h"
+#include "stack/tcp/seq.h"
+#include "stack/tcp/tcp_header.h"
+
+namespace slip::stack::tcp {
+
+class OooPool {
+public:
+    static constexpr uint32_t kNone = UINT32_MAX;
+    explicit OooPool(uint32_t nodes);
+
+    struct Node {
+        Mbuf* data = nullptr;
+        Seq seq;
+        uint32_t len = 0;
+        uint32_t next = kNone;
+    };
+    uint32_t take();  // kNone when exhausted
+    void give(uint32_t i);
+    Node& operator[](uint32_t i) { return m_nodes[i]; }
+    const Node& operator[](uint32_t i) const { return m_nodes[i]; }
+    uint32_t in_use() const { return m_in_use; }
+
+private:
+    std::vector<Node> m_nodes;
+    uint32_t m_free = kNone;
+    uint32_t m_in_use = 0;
+};
+
+class Reassembly {
+public:
+    enum class Insert : uint8_t { held, duplicate, full };
+    // Holds [seq, seq + len) (data owned by the queue from here on, unless `full`).
+    Insert insert(OooPool& pool, Seq seq, Mbuf* data, uint32_t len, uint32_t max_segments);
+
+    // The next segment that starts at or before `rcv_nxt`, trimmed to start exactly there;
+    // nullptr when the first held segment is still beyond a hole.
+    Mbuf* pop_ready(OooPool& pool, Seq rcv_nxt, uint32_t& len);
+
+    // Merged held ranges: the one containing `recent` first, then the others from the
+    // highest down (RFC 2018 §4). Returns how many were written.
+    size_t sack_blocks(const OooPool& pool, Seq recent, std::span<SackBlock> out) const;
+
+    bool empty() const { return m_head == OooPool::kNone; }
+    uint32_t segments() const { return m_count; }
+    uint32_t bytes() const { return m_bytes; }
+    void clear(OooPool& pool);
+
+private:
+    uint32_t m_head = OooPool::kNone;
+    uint32_t m_count = 0;
+    uint32_t m_bytes = 0;
+};
+
+}  // namespace slip::stack::tcp

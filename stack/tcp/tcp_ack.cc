@@ -1,0 +1,125 @@
+// TCP acknowledgment processing: RTT samples (RFC 6298, RFC 7323 §4), the congestion
+// controller, RFC 6582/6675 loss recovery, and the states an ACK of our FIN moves.
+#include <algorithm>
+
+#include "stack/tcp/tcp_layer.h"
+
+namespace slip::stack::tcp {
+
+namespace {
+Duration rtt_from_timestamps(uint32_t ts_now_ms, uint32_t ts_ecr) {
+    const int32_t ms = int32_t(ts_now_ms - ts_ecr);
+    return Duration::milliseconds(ms < 0 ? 0 : ms);
+}
+}  // namespace
+
+void TcpLayer::process_ack(Connection& c, const TcpHeader& h, uint32_t acked, Instant now) {
+    const uint32_t flight_before = in_flight(c);
+    // RTT: the timestamp echo measures every ACK of new data (RFC 7323 §4.1); without
+    // timestamps one timed segment at a time, never a retransmitted one (Karn).
+    Duration sample{};
+    if (c.ts_ok && h.options.has_timestamps && h.options.ts_ecr != 0) {
+        sample = rtt_from_timestamps(ts_now(now), h.options.ts_ecr);
+        c.rtt.on_sample(sample);
+    } else if (c.rtt_timing && h.ack >= c.rtt_seq) {
+        sample = now - c.rtt_start;
+        c.rtt.on_sample(sample);
+    }
+    if (c.rtt_timing && h.ack >= c.rtt_seq) {
+        c.rtt_timing = false;
+    }
+    c.rtt.reset_backoff();
+    c.retransmits = 0;
+
+    const uint32_t queued = c.sndq.bytes();
+    const Seq data_end = c.snd_una + queued;
+    c.sndq.acknowledge(std::min(acked, queued));
+    const bool fin_acked = c.fin_queued && h.ack > data_end;
+    c.snd_una = h.ack;
+    if (c.snd_nxt < c.snd_una) {
+        c.snd_nxt = c.snd_una;  // after a go-back-N the ACK can overtake SND.NXT
+    }
+    c.dupacks = 0;
+
+    if (c.in_recovery) {
+        if (h.ack >= c.recover) {
+            // RFC 6582 §3.2 step 3 (full ACK) / RFC 6675 §5: recovery ends.
+            c.in_recovery = false;
+            c.cc->on_exit_recovery(now);
+            c.scoreboard.reset();
+        } else if (!c.sack_ok) {
+            // RFC 6582 §3.2 step 4 (partial ACK): the next hole is lost too.
+            const uint32_t len = std::min<uint32_t>(c.mss, c.sndq.bytes());
+            if (len > 0) {
+                send_segment(c, c.snd_una, len, flag::ack, now);
+                m_counters->count(Event::tcp_retransmits);
+            }
+        }
+    } else {
+        c.cc->on_ack(now, acked, flight_before, sample);
+    }
+
+    // RFC 6298 §5.2/§5.3: stop the timer when all is acknowledged, else restart it.
+    c.persist = false;
+    c.rto_at = c.snd_una == c.snd_max ? Instant::never() : now + c.rtt.rto();
+    rearm(c);
+
+    if (fin_acked) {
+        switch (c.state) {
+        case TcpState::fin_wait_1:
+            set_state(c, TcpState::fin_wait_2);
+            // Our side is done; a peer that never closes must not hold the slot forever.
+            c.timewait_at = now + m_config.msl * 2;
+            rearm(c);
+            break;
+        case TcpState::closing:
+            enter_time_wait(c, now);
+            return;
+        case TcpState::last_ack:
+            finish(c, CloseReason::normal, now);
+            return;
+        default:
+            break;
+        }
+    }
+    if (c.want_send_space && c.service != nullptr && c.accepted && send_space(handle_of(c)) >= c.mss) {
+        c.want_send_space = false;
+        c.service->on_send_space(handle_of(c), now);
+    }
+}
+
+// RFC 5681 §2 duplicate ACK, §3.2 fast retransmit; RFC 6675 §5 SACK-based entry.
+void TcpLayer::detect_loss(Connection& c, const TcpHeader& h, uint32_t payload_len, bool window_changed,
+                           Instant now) {
+    const bool duplicate = c.snd_max != c.snd_una && payload_len == 0 &&
+                           (h.flags & (flag::syn | flag::fin)) == 0 && h.ack == c.snd_una && !window_changed;
+    if (!duplicate) {
+        return;
+    }
+    ++c.dupacks;
+    if (c.in_recovery) {
+        return;  // the send loop uses the updated pipe (SACK) or waits for partial ACKs
+    }
+    const bool lost = c.dupacks >= kDupThresh || (c.sack_ok && c.scoreboard.is_lost(c.snd_una));
+    if (!lost) {
+        return;
+    }
+    c.in_recovery = true;
+    c.recover = c.snd_max;
+    c.cc->on_enter_recovery(now, uint32_t(c.snd_max - c.snd_una));
+    if (c.sack_ok) {
+        c.scoreboard.enter_recovery(c.snd_una, c.snd_max);
+    }
+    m_counters->count(Event::tcp_fast_retransmits);
+    c.rtt_timing = false;  // Karn: the timed segment may be the one resent
+    const uint32_t len = std::min<uint32_t>(c.mss, c.sndq.bytes());
+    if (len > 0) {
+        send_segment(c, c.snd_una, len, flag::ack, now);
+        if (c.sack_ok) {
+            c.scoreboard.on_retransmit(c.snd_una, len);
+        }
+        m_counters->count(Event::tcp_retransmits);
+    }
+}
+
+}  // namespace slip::stack::tcp

@@ -1,0 +1,314 @@
+// TCP input: SEGMENT ARRIVES (RFC 9293 §3.10.7) as a chain of numbered steps, with
+// RFC 7323 PAWS, RFC 5961 (blind RST/SYN/data injection), RFC 5681/6582/6675 loss
+// detection and RFC 6298 RTT sampling folded into the steps they belong to.
+#include <algorithm>
+
+#include "stack/tcp/tcp_layer.h"
+
+namespace slip::stack::tcp {
+
+void TcpLayer::input(Mbuf* m, const FlowKey& key, Instant now) {
+    const uint32_t seg_len = buf::pkt_len(m);
+    const auto h = parse_tcp(buf::data(m), std::min(seg_len, buf::head_len(m)));
+    if (!h) {
+        m_counters->drop(h.reason());
+        return buf::free(m);
+    }
+    m_counters->count(Event::tcp_segments_in);
+    const uint32_t payload_len = seg_len - h->data_offset;
+    buf::pull(m, h->data_offset);
+    const uint32_t index = m_flows.find(key);
+    if (index == FlowTable::kNone) {
+        return input_no_connection(m, key, *h, payload_len, now);
+    }
+    Connection& c = *m_slots[index];
+    if (c.state == TcpState::syn_sent) {
+        return input_syn_sent(c, m, *h, payload_len, now);
+    }
+    input_connection(c, m, *h, payload_len, now);
+}
+
+// RFC 9293 §3.10.7.3 SYN-SENT.
+void TcpLayer::input_syn_sent(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t payload_len, Instant now) {
+    buf::free(m);  // data on a SYN-ACK is not accepted (we send no TFO cookie yet)
+    const bool has_ack = (h.flags & flag::ack) != 0;
+    // First: an ACK must acknowledge our SYN exactly.
+    if (has_ack && (h.ack <= c.iss || h.ack > c.snd_max)) {
+        m_counters->drop(DropReason::tcp_unexpected);
+        return send_reset_for(c.key, h, payload_len, now);
+    }
+    // Second: RST. RFC 5961 §3.2 narrows it to the exact ACK of our SYN.
+    if ((h.flags & flag::rst) != 0) {
+        if (has_ack && h.ack == c.snd_nxt) {
+            m_counters->count(Event::tcp_resets_received);
+            return finish(c, CloseReason::refused, now);
+        }
+        return m_counters->drop(DropReason::tcp_unexpected);
+    }
+    // Fourth: SYN.
+    if ((h.flags & flag::syn) == 0) {
+        return m_counters->drop(DropReason::tcp_unexpected);
+    }
+    c.irs = h.seq;
+    c.rcv_nxt = h.seq + 1;
+    c.rcv_adv = c.rcv_nxt;
+    setup_options(c, h.options, true);
+    if (c.ts_ok) {
+        c.ts_recent = h.options.ts_val;
+        c.ts_recent_at = now;
+    }
+    c.snd_wnd = h.window;  // RFC 7323 §2.2: a SYN's window is not scaled
+    c.snd_wl1 = h.seq;
+    c.snd_wl2 = h.ack;
+    c.max_snd_wnd = c.snd_wnd;
+    if (!has_ack) {
+        // Simultaneous open (RFC 9293 §3.5 figure 7): SYN-RECEIVED, SYN-ACK with our ISS.
+        set_state(c, TcpState::syn_received);
+        c.snd_nxt = c.iss;
+        c.rto_at = Instant::never();
+        return send_syn(c, true, now);
+    }
+    c.snd_una = h.ack;
+    if (c.rtt_timing && h.ack >= c.rtt_seq && c.retransmits == 0) {
+        c.rtt.on_sample(now - c.rtt_start);
+    }
+    c.rtt_timing = false;
+    c.retransmits = 0;
+    c.rto_at = Instant::never();
+    set_state(c, TcpState::established);
+    c.ack_now = true;
+    if (c.service != nullptr) {
+        c.service->on_connected(handle_of(c), now);
+    }
+    if (c.in_use && c.state == TcpState::established) {
+        output(c, now);
+    }
+}
+
+void TcpLayer::input_connection(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t payload_len, Instant now) {
+    // TIME-WAIT: a new SYN may take the tuple over (RFC 6191 with timestamps, RFC 9293
+    // §3.10.7.4 otherwise when its sequence number is beyond what we saw).
+    if (c.state == TcpState::time_wait && (h.flags & (flag::syn | flag::ack | flag::rst)) == flag::syn &&
+        time_wait_reuse(c, h)) {
+        m_counters->count(Event::tcp_time_wait_reused);
+        TcpService* service = m_listeners[c.key.local_port];
+        const FlowKey key = c.key;
+        release(c);
+        buf::free(m);
+        if (service != nullptr) {
+            listen_syn(service, key, h, now);
+        }
+        return;
+    }
+    // First: sequence number (with PAWS).
+    if (!check_sequence(c, m, h, payload_len, now)) {
+        return;
+    }
+    // Second: RST. Third (security) does not apply. Fourth: SYN.
+    if (!check_rst(c, h, now) || !check_syn(c, h, now)) {
+        return buf::free(m);
+    }
+    // Fifth: ACK.
+    if (!check_ack(c, h, payload_len, now)) {
+        return buf::free(m);
+    }
+    // Sixth (URG) is ignored: RFC 6093 advises against new uses.
+    // Seventh: segment text. Eighth: FIN.
+    process_text(c, m, h, payload_len, now);
+    if (!c.in_use) {
+        return;
+    }
+    if ((h.flags & flag::fin) != 0) {
+        const Seq fin_seq = h.seq + payload_len;
+        if (fin_seq == c.rcv_nxt) {
+            process_fin(c, now);
+        } else if (fin_seq > c.rcv_nxt) {
+            c.fin_pending = true;  // beyond a hole: processed when the hole fills
+            c.fin_pending_seq = fin_seq;
+        }
+    }
+    if (c.in_use) {
+        output(c, now);
+    }
+}
+
+// RFC 9293 §3.10.7.4 "first, check sequence number", RFC 7323 §5.3 PAWS.
+bool TcpLayer::check_sequence(Connection& c, Mbuf*& m, const TcpHeader& h, uint32_t& payload_len, Instant now) {
+    const bool rst = (h.flags & flag::rst) != 0;
+    if (c.ts_ok && h.options.has_timestamps && !rst) {
+        // R1: a timestamp older than TS.Recent is an old duplicate, unless TS.Recent is
+        // over 24 days old (§5.5).
+        if (int32_t(h.options.ts_val - c.ts_recent) < 0 && now - c.ts_recent_at < Duration::seconds(24 * 86400)) {
+            m_counters->drop(DropReason::tcp_paws);
+            c.ack_now = true;
+            send_ack(c, now);
+            buf::free(m);
+            return false;
+        }
+    }
+    const uint32_t wnd = uint32_t(std::max(0, c.rcv_adv - c.rcv_nxt));
+    const uint32_t seg_len = payload_len + ((h.flags & (flag::syn)) ? 1 : 0) + ((h.flags & flag::fin) ? 1 : 0);
+    bool acceptable;
+    if (seg_len == 0) {
+        acceptable = wnd == 0 ? h.seq == c.rcv_nxt : in_window(h.seq, c.rcv_nxt, c.rcv_nxt + wnd);
+    } else {
+        acceptable = wnd != 0 && (in_window(h.seq, c.rcv_nxt, c.rcv_nxt + wnd) ||
+                                  in_window(h.seq + seg_len - 1, c.rcv_nxt, c.rcv_nxt + wnd));
+    }
+    // A zero window still accepts its exact next byte's ACK/RST (handled by seg_len == 0)
+    // and, for the data itself, nothing: the segment's ACK field is still processed below
+    // after trimming the text away (RFC 9293 §3.10.7.4 note on zero windows).
+    if (!acceptable && !(wnd == 0 && h.seq == c.rcv_nxt)) {
+        if (!rst) {
+            // Old duplicates are re-ACKed (duplicate), the rest counted as out of window.
+            m_counters->drop(h.seq + seg_len <= c.rcv_nxt ? DropReason::tcp_duplicate : DropReason::tcp_out_of_window);
+            send_ack(c, now);
+        } else {
+            m_counters->drop(DropReason::tcp_out_of_window);
+        }
+        buf::free(m);
+        return false;
+    }
+    // Keep only what lies in the window: trim the front (already received) and the tail.
+    if (payload_len > 0 && h.seq < c.rcv_nxt) {
+        const uint32_t dup = std::min<uint32_t>(uint32_t(c.rcv_nxt - h.seq), payload_len);
+        m = payload_len == dup ? (buf::free(m), nullptr) : buf::trim_front(m, dup);
+        payload_len -= dup;
+        c.trimmed_front = dup;
+        c.ack_now = true;  // a partial duplicate: tell the sender where we are
+    } else {
+        c.trimmed_front = 0;
+    }
+    const Seq start = h.seq + c.trimmed_front;
+    if (payload_len > 0 && start + payload_len > c.rcv_nxt + wnd) {
+        const uint32_t keep = wnd > uint32_t(start - c.rcv_nxt) ? wnd - uint32_t(start - c.rcv_nxt) : 0;
+        if (keep == 0) {
+            buf::free(m);
+            m = nullptr;
+            payload_len = 0;
+        } else {
+            buf::truncate(m, keep);
+            payload_len = keep;
+        }
+        c.ack_now = true;
+    }
+    // RFC 7323 §4.3: TS.Recent follows the segment that covers Last.ACK.sent.
+    if (c.ts_ok && h.options.has_timestamps && h.seq <= c.last_ack_sent &&
+        int32_t(h.options.ts_val - c.ts_recent) >= 0) {
+        c.ts_recent = h.options.ts_val;
+        c.ts_recent_at = now;
+    }
+    return true;
+}
+
+// "second, check the RST bit" with RFC 5961 §3.2.
+bool TcpLayer::check_rst(Connection& c, const TcpHeader& h, Instant now) {
+    if ((h.flags & flag::rst) == 0) {
+        return true;
+    }
+    if (h.seq != c.rcv_nxt) {
+        m_counters->drop(DropReason::tcp_challenge_ack);
+        send_challenge_ack(c, now);
+        return false;
+    }
+    if (c.state == TcpState::time_wait || c.state == TcpState::closing || c.state == TcpState::last_ack) {
+        finish(c, CloseReason::normal, now);
+        return false;
+    }
+    m_counters->count(Event::tcp_resets_received);
+    finish(c, CloseReason::reset, now);
+    return false;
+}
+
+// "fourth, check the SYN bit": RFC 5961 §4, a SYN in a synchronized state gets a
+// challenge ACK whatever its sequence number.
+bool TcpLayer::check_syn(Connection& c, const TcpHeader& h, Instant now) {
+    if ((h.flags & flag::syn) == 0) {
+        return true;
+    }
+    if (c.state == TcpState::syn_received && c.passive && h.seq + 1 == c.rcv_nxt) {
+        // Our SYN-ACK was lost and the peer repeats its SYN: answer it again.
+        send_syn(c, true, now);
+        return false;
+    }
+    m_counters->drop(DropReason::tcp_challenge_ack);
+    send_challenge_ack(c, now);
+    return false;
+}
+
+// "fifth, check the ACK field".
+bool TcpLayer::check_ack(Connection& c, const TcpHeader& h, uint32_t payload_len, Instant now) {
+    if ((h.flags & flag::ack) == 0) {
+        m_counters->drop(DropReason::tcp_unexpected);
+        return false;
+    }
+    if (c.state == TcpState::syn_received) {
+        if (!(c.snd_una < h.ack && h.ack <= c.snd_max)) {
+            m_counters->drop(DropReason::tcp_unexpected);
+            send_reset_for(c.key, h, payload_len, now);
+            return false;
+        }
+        c.snd_wnd = uint32_t(h.window) << c.snd_wscale;
+        c.max_snd_wnd = std::max(c.max_snd_wnd, c.snd_wnd);
+        c.snd_wl1 = h.seq;
+        c.snd_wl2 = h.ack;
+        set_state(c, TcpState::established);
+        if (c.passive) {
+            --m_syn_received[c.key.local_port];
+            TcpService* service = c.service;
+            c.accepted = true;
+            if (service == nullptr || !service->on_accept(handle_of(c), c.key, now)) {
+                c.accepted = false;
+                abort(handle_of(c), now);
+                return false;
+            }
+        } else if (c.service != nullptr) {
+            c.service->on_connected(handle_of(c), now);
+        }
+        if (!c.in_use) {
+            return false;
+        }
+    }
+    // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
+    if (h.ack > c.snd_max) {
+        m_counters->drop(DropReason::tcp_old_ack);
+        send_ack(c, now);
+        return false;
+    }
+    if (h.ack < c.snd_una - c.max_snd_wnd) {
+        m_counters->drop(DropReason::tcp_old_ack);
+        send_challenge_ack(c, now);
+        return false;
+    }
+    const uint32_t acked = h.ack > c.snd_una ? uint32_t(h.ack - c.snd_una) : 0;
+    // Window update (RFC 9293 §3.10.7.4, SND.WL1/SND.WL2 guard against old segments).
+    const uint32_t old_wnd = c.snd_wnd;
+    bool window_changed = false;
+    if (c.snd_wl1 < h.seq || (c.snd_wl1 == h.seq && c.snd_wl2 <= h.ack)) {
+        c.snd_wnd = uint32_t(h.window) << c.snd_wscale;
+        c.max_snd_wnd = std::max(c.max_snd_wnd, c.snd_wnd);
+        c.snd_wl1 = h.seq;
+        c.snd_wl2 = h.ack;
+        window_changed = c.snd_wnd != old_wnd;
+    }
+    if (c.sack_ok) {  // RFC 6675 §4 Update() on every ACK, so ranges below SND.UNA leave
+        c.scoreboard.update(h.ack, c.snd_max, std::span(h.options.sack.data(), h.options.sack_count));
+    }
+    if (acked > 0) {
+        process_ack(c, h, acked, now);
+        if (!c.in_use) {
+            return false;
+        }
+    } else {
+        detect_loss(c, h, payload_len, window_changed, now);
+    }
+    if (window_changed && old_wnd == 0 && c.persist) {
+        c.persist = false;  // the window opened: the probe timer is done
+        c.rto_at = Instant::never();
+        c.retransmits = 0;
+        rearm(c);
+    }
+    return true;
+}
+
+}  // namespace slip::stack::tcp

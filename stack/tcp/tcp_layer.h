@@ -1,0 +1,174 @@
+#pragma once
+// TCP of one core (RFC 9293), sans-I/O: segments and `now` in, segments and the next
+// deadline out. Owns the connection slots (sized at start), the 4-tuple table, the
+// listeners, the timer wheel, the out-of-order node pool and the keyed secrets (RFC 6528
+// ISNs, SYN cookies). Below it, a TcpLink adds IP and sends; above it, TcpServices get
+// data and events inline.
+//
+// Files: tcp_layer.cc (API, slots, listeners), tcp_input.cc (SEGMENT ARRIVES, RFC 9293
+// §3.10.7), tcp_listen.cc (LISTEN state, SYN cookies), tcp_output.cc (segment building
+// and the send loop), tcp_timers.cc (RTO, persist, delayed ACK, keepalive, TIME-WAIT).
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "crypto/tcp_secrets.h"
+#include "stack/base/counters.h"
+#include "stack/base/instant.h"
+#include "stack/base/token_bucket.h"
+#include "stack/buf/mbuf.h"
+#include "stack/tcp/connection.h"
+#include "stack/tcp/flow_table.h"
+#include "stack/tcp/reassembly.h"
+#include "stack/tcp/tcp_config.h"
+#include "stack/tcp/tcp_header.h"
+#include "stack/tcp/tcp_service.h"
+#include "stack/tcp/timer_wheel.h"
+
+namespace slip::stack::tcp {
+
+// What the TCP layer needs from the IP layer under it.
+class TcpLink {
+public:
+    virtual ~TcpLink() = default;
+    // `segment` starts at the TCP header (checksum field zero); the link fills the
+    // checksum, prepends IP and sends. Consumes the buffer.
+    virtual void tcp_transmit(Mbuf* segment, const FlowKey& key, Instant now) = 0;
+    // Our address for a connection to `remote` (v4-mapped for IPv4); false: no route.
+    virtual bool tcp_local_address(const Ipv6Addr& remote, Ipv6Addr& local) const = 0;
+};
+
+// Gauges the layer reports beside the event counters.
+struct TcpGauges {
+    uint32_t connections = 0;   // slots in use (every state)
+    uint32_t established = 0;
+    uint32_t close_wait = 0;    // peers closed, application has not: a stuck application shows here
+    uint32_t time_wait = 0;
+    uint32_t syn_received = 0;
+    uint32_t ooo_nodes = 0;
+};
+
+class TcpLayer {
+public:
+    TcpLayer(const TcpConfig& config, MbufPool* pool, TcpLink* link, Counters* counters, uint64_t seed);
+    ~TcpLayer();
+    TcpLayer(const TcpLayer&) = delete;
+    TcpLayer& operator=(const TcpLayer&) = delete;
+
+    // --- from the IP layer ---
+    // `m` starts at the TCP header and holds exactly the segment; its checksum is verified.
+    // `key` is from our point of view (local = destination of the segment).
+    void input(Mbuf* m, const FlowKey& key, Instant now);
+    Instant next_deadline() const { return m_timers.next_check(); }
+    void on_timer(Instant now);
+
+    // --- application API ---
+    bool listen(uint16_t port, TcpService* service);
+    void unlisten(uint16_t port);
+    // Active open to `remote` (v4-mapped for IPv4). Invalid handle when no slot, no route
+    // or no free local port; on_connected or on_closed(refused/timeout) follows.
+    TcpHandle connect(const Ipv6Addr& remote, uint16_t port, TcpService* service, Instant now);
+    // Queues a chain for sending. False (ownership stays with the caller) when the send
+    // buffer has not room for all of it or the connection cannot send any more.
+    bool send(TcpHandle h, Mbuf* data, Instant now);
+    uint32_t send_space(TcpHandle h) const;
+    // The service is done with `bytes` of received data: the window may open again.
+    void consume(TcpHandle h, uint32_t bytes, Instant now);
+    // Orderly close: FIN after the queued data (RFC 9293 §3.10.4).
+    void close(TcpHandle h, Instant now);
+    // RST and forget (RFC 9293 §3.10.5).
+    void abort(TcpHandle h, Instant now);
+    void set_nodelay(TcpHandle h, bool on);
+    void set_keepalive(TcpHandle h, bool on, Instant now);
+    void set_user(TcpHandle h, void* user);
+    void* user(TcpHandle h) const;
+    const Connection* connection(TcpHandle h) const;
+    TcpState state(TcpHandle h) const;
+
+    TcpGauges gauges() const;
+    const TcpConfig& config() const { return m_config; }
+    // Every connection, for shutdown: RST to each peer and free all buffers.
+    void abort_all(Instant now);
+
+private:
+    friend struct TcpInputSteps;
+
+    // --- slots (tcp_layer.cc) ---
+    Connection* get(TcpHandle h);
+    const Connection* get(TcpHandle h) const;
+    TcpHandle handle_of(const Connection& c) const;
+    Connection* allocate(const FlowKey& key);
+    void release(Connection& c);
+    void finish(Connection& c, CloseReason reason, Instant now);  // tell the service, release
+    void rearm(Connection& c);
+    void set_state(Connection& c, TcpState s);
+    void setup_options(Connection& c, const TcpOptions& peer, bool ours_offered);
+    uint16_t mss_for(const FlowKey& key) const;
+    uint8_t our_wscale() const;
+    uint32_t rcv_window(const Connection& c) const;
+    uint32_t ts_now(Instant now) const { return uint32_t(now.ns / 1'000'000) + m_ts_offset; }
+
+    // --- input (tcp_input.cc) ---
+    void input_connection(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t payload_len, Instant now);
+    bool check_sequence(Connection& c, Mbuf*& m, const TcpHeader& h, uint32_t& payload_len, Instant now);
+    bool check_rst(Connection& c, const TcpHeader& h, Instant now);
+    bool check_syn(Connection& c, const TcpHeader& h, Instant now);
+    bool check_ack(Connection& c, const TcpHeader& h, uint32_t payload_len, Instant now);
+    void process_ack(Connection& c, const TcpHeader& h, uint32_t acked, Instant now);
+    void detect_loss(Connection& c, const TcpHeader& h, uint32_t payload_len, bool window_changed, Instant now);
+    void process_text(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t payload_len, Instant now);
+    void process_fin(Connection& c, Instant now);
+    void input_syn_sent(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t payload_len, Instant now);
+    void deliver(Connection& c, Mbuf* data, uint32_t len, Instant now);
+
+    // --- LISTEN, SYN cookies, TIME-WAIT reuse (tcp_listen.cc) ---
+    void input_no_connection(Mbuf* m, const FlowKey& key, const TcpHeader& h, uint32_t payload_len, Instant now);
+    void listen_syn(TcpService* service, const FlowKey& key, const TcpHeader& h, Instant now);
+    bool listen_cookie_ack(TcpService* service, const FlowKey& key, const TcpHeader& h, Instant now);
+    Seq cookie_isn(const FlowKey& key, const TcpHeader& h, Instant now) const;
+    bool time_wait_reuse(Connection& c, const TcpHeader& h) const;
+
+    // --- output (tcp_output.cc) ---
+    void output(Connection& c, Instant now);
+    bool send_data(Connection& c, Instant now);
+    void send_segment(Connection& c, Seq seq, uint32_t len, uint8_t flags, Instant now);
+    void send_ack(Connection& c, Instant now);
+    void send_syn(Connection& c, bool with_ack, Instant now);
+    void send_reset_for(const FlowKey& key, const TcpHeader& h, uint32_t payload_len, Instant now);
+    void send_challenge_ack(Connection& c, Instant now);
+    void send_bare(const FlowKey& key, Seq seq, Seq ack, uint8_t flags, uint16_t window,
+                   const TcpOptionsToSend& opts, Instant now);
+    Mbuf* header_buffer(uint32_t header_len);
+    void fill_options(Connection& c, TcpOptionsToSend& o, uint8_t flags, Instant now) const;
+    uint32_t in_flight(const Connection& c) const;
+    void arm_rto(Connection& c, Instant now);
+
+    // --- timers (tcp_timers.cc) ---
+    void on_connection_timer(Connection& c, Instant now);
+    void on_rto(Connection& c, Instant now);
+    void on_persist(Connection& c, Instant now);
+    void on_keepalive(Connection& c, Instant now);
+    void enter_time_wait(Connection& c, Instant now);
+
+    TcpConfig m_config;
+    MbufPool* m_pool;
+    TcpLink* m_link;
+    Counters* m_counters;
+    std::vector<std::unique_ptr<Connection>> m_slots;
+    std::vector<uint32_t> m_free_slots;
+    FlowTable m_flows;
+    TimerWheel m_timers;
+    OooPool m_ooo_pool;
+    std::array<TcpService*, 65536> m_listeners{};
+    std::array<uint32_t, 65536> m_syn_received{};  // half-open count per listening port
+    crypto::TcpSecrets m_secrets;
+    TokenBucket m_rst_limit;
+    TokenBucket m_challenge_limit;
+    uint32_t m_ts_offset = 0;
+    uint16_t m_next_ephemeral = 49152;
+    TcpGauges m_gauges;
+};
+
+}  // namespace slip::stack::tcp

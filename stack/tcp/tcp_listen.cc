@@ -1,0 +1,193 @@
+// Segments for no connection: LISTEN (RFC 9293 §3.10.7.2), SYN cookies (RFC 4987 §3.6)
+// and RSTs for everything else (§3.10.7.1); TIME-WAIT reuse (RFC 6191).
+#include <algorithm>
+
+#include "stack/tcp/tcp_layer.h"
+
+namespace slip::stack::tcp {
+namespace {
+
+// MSS values a cookie can carry in 3 bits (the common ones; the peer's MSS is rounded down).
+constexpr uint16_t kCookieMss[8] = {536, 1200, 1220, 1360, 1400, 1440, 1460, 8960};
+constexpr uint32_t kCookieSlotSeconds = 64;  // a cookie stays valid for one to two slots
+constexpr uint8_t kNoWscale = 15;
+
+uint8_t cookie_mss_index(uint16_t mss) {
+    uint8_t i = 0;
+    while (i + 1 < 8 && kCookieMss[i + 1] <= mss) {
+        ++i;
+    }
+    return i;
+}
+
+crypto::TcpFourTuple tuple_of(const FlowKey& key) {
+    return {std::span(key.local.bytes), std::span(key.remote.bytes), key.local_port, key.remote_port};
+}
+
+uint32_t cookie_slot(Instant now) {
+    return uint32_t(now.ns / 1'000'000'000 / kCookieSlotSeconds);
+}
+
+}  // namespace
+
+void TcpLayer::input_no_connection(Mbuf* m, const FlowKey& key, const TcpHeader& h, uint32_t payload_len,
+                                   Instant now) {
+    TcpService* service = m_listeners[key.local_port];
+    if (service == nullptr) {
+        buf::free(m);
+        m_counters->drop(DropReason::tcp_no_listener);
+        return send_reset_for(key, h, payload_len, now);  // RFC 9293 §3.10.7.1 CLOSED
+    }
+    // LISTEN: first RST (ignore), second ACK (a cookie, or RST), third SYN.
+    if ((h.flags & flag::rst) != 0) {
+        buf::free(m);
+        return m_counters->drop(DropReason::tcp_unexpected);
+    }
+    if ((h.flags & flag::ack) != 0) {
+        if ((h.flags & flag::syn) == 0 && m_config.syn_cookies && listen_cookie_ack(service, key, h, now)) {
+            const uint32_t index = m_flows.find(key);
+            return input_connection(*m_slots[index], m, h, payload_len, now);
+        }
+        buf::free(m);
+        m_counters->drop(DropReason::tcp_bad_cookie);
+        return send_reset_for(key, h, payload_len, now);
+    }
+    buf::free(m);  // data on a SYN waits for TCP Fast Open support
+    if ((h.flags & flag::syn) == 0) {
+        return m_counters->drop(DropReason::tcp_unexpected);
+    }
+    if (key.remote.is_multicast() || key.remote.is_unspecified() || key.remote_port == 0) {
+        return m_counters->drop(DropReason::tcp_bad_address);
+    }
+    listen_syn(service, key, h, now);
+}
+
+void TcpLayer::listen_syn(TcpService* service, const FlowKey& key, const TcpHeader& h, Instant now) {
+    if (m_syn_received[key.local_port] >= m_config.syn_backlog) {
+        if (!m_config.syn_cookies) {
+            return m_counters->drop(DropReason::tcp_syn_queue_full);
+        }
+        // Stateless SYN-ACK: everything we must remember rides in the ISN (and TSval).
+        Connection tmp(536);
+        tmp.key = key;
+        tmp.rcv_nxt = h.seq + 1;
+        tmp.iss = cookie_isn(key, h, now);
+        const bool ts = m_config.timestamps && h.options.has_timestamps;
+        TcpOptionsToSend o;
+        o.mss = std::min(mss_for(key), kCookieMss[cookie_mss_index(h.options.has_mss ? h.options.mss : 536)]);
+        const bool ws = m_config.window_scaling && h.options.has_wscale && ts;
+        if (ws) {
+            o.wscale = int8_t(our_wscale());
+        }
+        o.sack_permitted = m_config.sack && h.options.sack_permitted && ts;
+        if (ts) {
+            // Low 5 bits of TSval: the peer's window scale (15: none) and SACK-permitted.
+            const uint8_t peer_ws = ws ? std::min<uint8_t>(h.options.wscale, kMaxWindowScale) : kNoWscale;
+            o.timestamps = true;
+            o.ts_val = (ts_now(now) & ~0x1fu) | uint32_t(peer_ws) << 1 | (o.sack_permitted ? 1u : 0u);
+            o.ts_ecr = h.options.ts_val;
+        }
+        send_bare(key, tmp.iss, tmp.rcv_nxt, flag::syn | flag::ack,
+                  uint16_t(std::min<uint32_t>(m_config.rcv_buffer, 0xffff)), o, now);
+        m_counters->count(Event::tcp_syn_cookies_sent);
+        return;
+    }
+    Connection* c = allocate(key);
+    if (c == nullptr) {
+        return;
+    }
+    c->passive = true;
+    c->service = service;
+    ++m_syn_received[key.local_port];
+    c->irs = h.seq;
+    c->rcv_nxt = h.seq + 1;
+    c->rcv_adv = c->rcv_nxt;
+    c->ws_ok = h.options.has_wscale;
+    setup_options(*c, h.options, true);
+    if (c->ts_ok) {
+        c->ts_recent = h.options.ts_val;
+        c->ts_recent_at = now;
+    }
+    c->iss = Seq(m_secrets.isn(tuple_of(key), uint32_t(now.ns / 4000)));  // RFC 6528
+    c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+    c->snd_wnd = h.window;  // a SYN's window is never scaled
+    c->max_snd_wnd = c->snd_wnd;
+    c->snd_wl1 = h.seq;
+    c->snd_wl2 = c->iss;
+    set_state(*c, TcpState::syn_received);
+    m_counters->count(Event::tcp_passive_opens);
+    send_syn(*c, true, now);
+}
+
+Seq TcpLayer::cookie_isn(const FlowKey& key, const TcpHeader& h, Instant now) const {
+    // ISN = slot (5 bits) | MSS index (3 bits) | MAC (24 bits) over tuple, client ISN,
+    // full slot number and MSS index (crypto/tcp_secrets.h).
+    const uint32_t slot = cookie_slot(now);
+    const uint8_t mss_index = cookie_mss_index(h.options.has_mss ? h.options.mss : 536);
+    const uint32_t mac = m_secrets.syn_cookie_mac(tuple_of(key), h.seq.raw(), slot, mss_index) & 0xffffff;
+    return Seq((slot & 31) << 27 | uint32_t(mss_index) << 24 | mac);
+}
+
+bool TcpLayer::listen_cookie_ack(TcpService* service, const FlowKey& key, const TcpHeader& h, Instant now) {
+    const uint32_t cookie = (h.ack - 1).raw();
+    const uint32_t current = cookie_slot(now);
+    const uint32_t age = (current - (cookie >> 27)) & 31;
+    if (age > 1) {
+        return false;  // older than one slot: expired
+    }
+    const uint32_t slot = current - age;
+    const uint8_t mss_index = uint8_t((cookie >> 24) & 7);
+    const Seq client_isn = h.seq - 1;
+    const uint32_t mac = m_secrets.syn_cookie_mac(tuple_of(key), client_isn.raw(), slot, mss_index) & 0xffffff;
+    if (mac != (cookie & 0xffffff)) {
+        return false;
+    }
+    Connection* c = allocate(key);
+    if (c == nullptr) {
+        return false;
+    }
+    m_counters->count(Event::tcp_syn_cookies_accepted);
+    c->passive = true;
+    c->service = service;
+    ++m_syn_received[key.local_port];  // balanced when it reaches ESTABLISHED below
+    c->irs = client_isn;
+    c->rcv_nxt = h.seq;
+    c->rcv_adv = c->rcv_nxt + std::min<uint32_t>(m_config.rcv_buffer, 0xffff);  // what the SYN-ACK offered
+    // The options the SYN negotiated come back from the cookie and the echoed TSval.
+    TcpOptions peer;
+    peer.has_mss = true;
+    peer.mss = kCookieMss[mss_index];
+    if (m_config.timestamps && h.options.has_timestamps) {
+        peer.has_timestamps = true;
+        peer.ts_val = h.options.ts_val;
+        const uint8_t ws = uint8_t((h.options.ts_ecr >> 1) & 0xf);
+        peer.has_wscale = ws != kNoWscale;
+        peer.wscale = peer.has_wscale ? ws : 0;
+        peer.sack_permitted = (h.options.ts_ecr & 1) != 0;
+    }
+    c->ws_ok = peer.has_wscale;
+    setup_options(*c, peer, true);
+    if (c->ts_ok) {
+        c->ts_recent = h.options.ts_val;
+        c->ts_recent_at = now;
+    }
+    c->iss = h.ack - 1;
+    c->snd_una = c->iss;  // check_ack moves SND.UNA past the SYN
+    c->snd_nxt = c->snd_max = h.ack;
+    c->snd_wl1 = client_isn;
+    c->snd_wl2 = c->iss;
+    set_state(*c, TcpState::syn_received);
+    m_counters->count(Event::tcp_passive_opens);
+    return true;
+}
+
+bool TcpLayer::time_wait_reuse(Connection& c, const TcpHeader& h) const {
+    // RFC 6191 §2: with timestamps, a SYN whose TSval is newer than TS.Recent; without,
+    // RFC 9293 §3.10.7.4 (as BSD does): a SYN beyond the last sequence number seen.
+    if (c.ts_ok && h.options.has_timestamps) {
+        return int32_t(h.options.ts_val - c.ts_recent) > 0;
+    }
+    return h.seq > c.rcv_nxt;
+}
+
+}  // namespace slip::stack::tcp

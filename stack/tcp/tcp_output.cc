@@ -1,0 +1,265 @@
+// TCP output: the send loop (RFC 9293 §3.8.6, RFC 5681 and RFC 6675 limits, Nagle),
+// segment building from the zero-copy send queue, ACKs, RSTs and SYNs.
+#include <algorithm>
+
+#include "stack/tcp/tcp_layer.h"
+
+namespace slip::stack::tcp {
+
+Mbuf* TcpLayer::header_buffer(uint32_t header_len) {
+    Mbuf* m = buf::alloc(m_pool);
+    if (m == nullptr) {
+        m_counters->drop(DropReason::no_buffer);
+        return nullptr;
+    }
+    if (buf::append(m, uint16_t(header_len)) == nullptr) {
+        buf::free(m);
+        m_counters->drop(DropReason::no_buffer);
+        return nullptr;
+    }
+    return m;
+}
+
+void TcpLayer::fill_options(Connection& c, TcpOptionsToSend& o, uint8_t flags, Instant now) const {
+    if ((flags & flag::syn) != 0) {
+        // RFC 9293 §3.7.1 MSS, RFC 7323 §2.2/§3.2 WS and TS, RFC 2018 §2 SACK-permitted. A
+        // SYN-ACK echoes only what the peer offered (c.*_ok were settled from its SYN).
+        const bool reply = (flags & flag::ack) != 0;
+        o.mss = mss_for(c.key);
+        if (m_config.window_scaling && (!reply || c.rcv_wscale != 0 || c.snd_wscale != 0 || c.ws_ok)) {
+            o.wscale = int8_t(our_wscale());
+        }
+        o.sack_permitted = m_config.sack && (!reply || c.sack_ok);
+        o.timestamps = m_config.timestamps && (!reply || c.ts_ok);
+    } else {
+        o.timestamps = c.ts_ok;
+        // RFC 2018 §4: report what we hold beyond the hole, most recent block first.
+        if (c.sack_ok && !c.ooo.empty()) {
+            SackBlock blocks[kMaxSackBlocks];
+            o.sack_count = uint8_t(c.ooo.sack_blocks(m_ooo_pool, c.last_ooo_seq, blocks));
+            std::copy_n(blocks, o.sack_count, o.sack.begin());
+        }
+    }
+    if (o.timestamps) {
+        o.ts_val = ts_now(now);
+        o.ts_ecr = c.ts_recent;  // RFC 7323 §4.3 (zero on an initial SYN: TS.Recent unset)
+    }
+}
+
+void TcpLayer::send_segment(Connection& c, Seq seq, uint32_t len, uint8_t flags, Instant now) {
+    TcpOptionsToSend o;
+    fill_options(c, o, flags, now);
+    const uint32_t header_len = uint32_t(kTcpHeaderLen + tcp_options_len(o));
+    Mbuf* m = header_buffer(header_len);
+    if (m == nullptr) {
+        return;
+    }
+    // RFC 7323 §2.2: the window field of a SYN is never scaled.
+    const uint32_t window = rcv_window(c);
+    const uint8_t shift = (flags & flag::syn) != 0 ? 0 : c.rcv_wscale;
+    const uint16_t field = uint16_t(std::min<uint32_t>(window >> shift, 0xffff));
+    const bool with_ack = (flags & flag::ack) != 0;
+    write_tcp(buf::data(m), c.key.local_port, c.key.remote_port, seq, with_ack ? c.rcv_nxt : Seq(0), flags, field, o);
+    if (len > 0) {
+        const auto view = c.sndq.reference(uint32_t(seq - c.snd_una), len, m_pool);
+        if (view.head == nullptr) {
+            buf::free(m);
+            m_counters->drop(DropReason::no_buffer);
+            return;
+        }
+        buf::chain(m, m, view.head, len, view.segments);
+    }
+    if (with_ack) {
+        // RFC 9293 §3.8.6.2.2: never shrink the window we advertised.
+        c.rcv_adv = seq_max(c.rcv_adv, c.rcv_nxt + (uint32_t(field) << shift));
+        c.last_ack_sent = c.rcv_nxt;
+        c.segments_unacked = 0;
+        c.ack_now = false;
+        c.delack_at = Instant::never();
+    }
+    m_counters->count(Event::tcp_segments_out);
+    m_link->tcp_transmit(m, c.key, now);
+}
+
+void TcpLayer::send_ack(Connection& c, Instant now) {
+    send_segment(c, c.snd_nxt, 0, flag::ack, now);
+    rearm(c);
+}
+
+void TcpLayer::send_syn(Connection& c, bool with_ack, Instant now) {
+    send_segment(c, c.iss, 0, with_ack ? flag::syn | flag::ack : flag::syn, now);
+    c.snd_nxt = c.iss + 1;
+    c.snd_max = seq_max(c.snd_max, c.snd_nxt);
+    if (!c.rtt_timing && c.retransmits == 0) {
+        c.rtt_timing = true;  // RFC 6298 §2: the SYN's RTT seeds the estimator
+        c.rtt_seq = c.snd_nxt;
+        c.rtt_start = now;
+    }
+    arm_rto(c, now);
+}
+
+void TcpLayer::send_bare(const FlowKey& key, Seq seq, Seq ack, uint8_t flags, uint16_t window,
+                         const TcpOptionsToSend& opts, Instant now) {
+    Mbuf* m = header_buffer(uint32_t(kTcpHeaderLen + tcp_options_len(opts)));
+    if (m == nullptr) {
+        return;
+    }
+    write_tcp(buf::data(m), key.local_port, key.remote_port, seq, ack, flags, window, opts);
+    m_counters->count(Event::tcp_segments_out);
+    m_link->tcp_transmit(m, key, now);
+}
+
+void TcpLayer::send_reset_for(const FlowKey& key, const TcpHeader& h, uint32_t payload_len, Instant now) {
+    // RFC 9293 §3.10.7.1: never answer a RST; rate-limited so we are no reflector.
+    if ((h.flags & flag::rst) != 0) {
+        return;
+    }
+    if (!m_rst_limit.take(now)) {
+        m_counters->drop(DropReason::tcp_rst_rate_limited);
+        return;
+    }
+    TcpOptionsToSend none;
+    if ((h.flags & flag::ack) != 0) {
+        send_bare(key, h.ack, Seq(0), flag::rst, 0, none, now);  // <SEQ=SEG.ACK><CTL=RST>
+    } else {
+        // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>; SYN and FIN count in SEG.LEN.
+        const uint32_t seg_len = payload_len + ((h.flags & flag::syn) ? 1 : 0) + ((h.flags & flag::fin) ? 1 : 0);
+        send_bare(key, Seq(0), h.seq + seg_len, flag::rst | flag::ack, 0, none, now);
+    }
+    m_counters->count(Event::tcp_resets_sent);
+}
+
+void TcpLayer::send_challenge_ack(Connection& c, Instant now) {
+    // RFC 5961 §7: challenge ACKs are rate-limited per core.
+    if (!m_challenge_limit.take(now)) {
+        m_counters->drop(DropReason::tcp_challenge_ack_limited);
+        return;
+    }
+    m_counters->count(Event::tcp_challenge_acks);
+    send_ack(c, now);
+}
+
+uint32_t TcpLayer::in_flight(const Connection& c) const {
+    if (c.sack_ok && c.in_recovery) {
+        return c.scoreboard.set_pipe(c.snd_una, c.snd_max);  // RFC 6675 §4 SetPipe
+    }
+    return uint32_t(c.snd_nxt - c.snd_una);
+}
+
+void TcpLayer::arm_rto(Connection& c, Instant now) {
+    if (c.rto_at == Instant::never() || c.persist) {
+        c.persist = false;
+        c.rto_at = now + c.rtt.rto();
+        rearm(c);
+    }
+}
+
+// Retransmissions first (loss recovery), then new data and the FIN. True if anything left.
+bool TcpLayer::send_data(Connection& c, Instant now) {
+    bool sent = false;
+    const Seq data_end = c.snd_una + c.sndq.bytes();
+    const uint32_t cwnd = c.cc->cwnd();
+    // RFC 6675 §5 (3): while pipe allows, NextSeg() picks what to send.
+    if (c.in_recovery && c.sack_ok) {
+        for (int guard = 0; guard < 64 && in_flight(c) + c.mss <= cwnd; ++guard) {
+            const auto next = c.scoreboard.next_seg(c.snd_una, c.snd_max, uint32_t(data_end - c.snd_max));
+            if (!next || next->rule == NextSegRule::new_data) {
+                break;  // new data goes through the ordinary path below
+            }
+            const uint32_t len = std::min<uint32_t>(next->len, uint32_t(data_end - next->seq));
+            if (len == 0) {
+                break;
+            }
+            send_segment(c, next->seq, len, flag::ack, now);
+            if (next->rule == NextSegRule::rescue) {
+                c.scoreboard.on_rescue_retransmit();  // RFC 6675 §4 rule (4): HighRxt unchanged
+            } else {
+                c.scoreboard.on_retransmit(next->seq, len);
+            }
+            m_counters->count(Event::tcp_retransmits);
+            sent = true;
+        }
+    }
+    for (;;) {
+        const Seq wnd_end = c.snd_una + c.snd_wnd;
+        const uint32_t flight = in_flight(c);
+        const uint32_t cc_room = cwnd > flight ? cwnd - flight : 0;
+        if (c.snd_nxt < data_end) {
+            const uint32_t avail = uint32_t(data_end - c.snd_nxt);
+            const uint32_t peer_room = wnd_end > c.snd_nxt ? uint32_t(wnd_end - c.snd_nxt) : 0;
+            uint32_t len = std::min({avail, uint32_t(c.mss), peer_room, cc_room});
+            if (len == 0) {
+                break;
+            }
+            // RFC 9293 §3.7.4 Nagle: a short segment waits while data is unacknowledged,
+            // unless it is the last before our FIN.
+            const bool last = len == avail;
+            if (len < c.mss && !c.nodelay && c.snd_nxt != c.snd_una && !(last && c.fin_queued)) {
+                break;
+            }
+            uint8_t flags = flag::ack;
+            if (last) {
+                flags |= flag::psh;
+                if (c.fin_queued) {
+                    flags |= flag::fin;
+                }
+            }
+            send_segment(c, c.snd_nxt, len, flags, now);
+            if (c.snd_nxt < c.snd_max) {
+                m_counters->count(Event::tcp_retransmits);
+            } else if (!c.rtt_timing) {
+                c.rtt_timing = true;  // RFC 6298 §3 (Karn): time only new data
+                c.rtt_seq = c.snd_nxt + len;
+                c.rtt_start = now;
+            }
+            c.snd_nxt += len + ((flags & flag::fin) ? 1 : 0);
+        } else if (c.fin_queued && c.snd_nxt == data_end) {
+            send_segment(c, c.snd_nxt, 0, flag::ack | flag::fin, now);
+            c.snd_nxt += 1;
+        } else {
+            break;
+        }
+        sent = true;
+        c.snd_max = seq_max(c.snd_max, c.snd_nxt);
+        if (c.snd_nxt > data_end) {
+            // Our FIN went out: RFC 9293 §3.10.4 CLOSE in ESTABLISHED / CLOSE-WAIT.
+            if (c.state == TcpState::established || c.state == TcpState::syn_received) {
+                set_state(c, TcpState::fin_wait_1);
+            } else if (c.state == TcpState::close_wait) {
+                set_state(c, TcpState::last_ack);
+            }
+        }
+        arm_rto(c, now);
+    }
+    return sent;
+}
+
+void TcpLayer::output(Connection& c, Instant now) {
+    switch (c.state) {
+    case TcpState::established:
+    case TcpState::close_wait:
+    case TcpState::fin_wait_1:
+    case TcpState::closing:
+    case TcpState::last_ack:
+        break;
+    default:
+        if (c.ack_now) {
+            send_ack(c, now);
+        }
+        return;
+    }
+    const bool sent = send_data(c, now);
+    if (!sent && c.ack_now) {
+        send_ack(c, now);
+    }
+    // RFC 9293 §3.8.6.1: with data waiting, a zero window and nothing in flight to bring
+    // an update, probe it on a backed-off timer.
+    const bool waiting = c.snd_nxt < c.snd_una + c.sndq.bytes();
+    if (waiting && c.snd_wnd == 0 && c.snd_nxt == c.snd_una && c.rto_at == Instant::never()) {
+        c.persist = true;
+        c.rto_at = now + c.rtt.rto();
+    }
+    rearm(c);
+}
+
+}  // namespace slip::stack::tcp

@@ -1,0 +1,112 @@
+// TCP receive side: "seventh, process the segment text" and "eighth, check the FIN bit"
+// (RFC 9293 §3.10.7.4), reassembly of out-of-order data and the ACK policy (RFC 9293
+// §3.8.6.3, RFC 5681 §4.2).
+#include "stack/tcp/tcp_layer.h"
+
+namespace slip::stack::tcp {
+
+void TcpLayer::deliver(Connection& c, Mbuf* data, uint32_t len, Instant now) {
+    c.rcv_unconsumed += len;
+    if (c.service != nullptr && c.accepted) {
+        c.service->on_data(handle_of(c), data, len, now);
+    } else {
+        buf::free(data);  // nobody to read it: consumed on the spot
+        c.rcv_unconsumed -= len;
+    }
+}
+
+void TcpLayer::process_text(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t payload_len, Instant now) {
+    if (m == nullptr) {
+        return;
+    }
+    const bool receiving = c.state == TcpState::established || c.state == TcpState::fin_wait_1 ||
+                           c.state == TcpState::fin_wait_2;
+    if (payload_len == 0 || !receiving || c.fin_received) {
+        return buf::free(m);  // RFC 9293: text after the peer's FIN is ignored
+    }
+    const Seq seq = h.seq + c.trimmed_front;
+    if (seq != c.rcv_nxt) {
+        // Out of order: hold it and answer at once with a duplicate ACK that carries SACK
+        // blocks (RFC 5681 §4.2, RFC 2018 §4).
+        const auto r = c.ooo.insert(m_ooo_pool, seq, m, payload_len, m_config.ooo_segments);
+        if (r == Reassembly::Insert::full) {
+            m_counters->drop(DropReason::tcp_ooo_queue_full);
+            buf::free(m);
+        } else if (r == Reassembly::Insert::held) {
+            m_counters->count(Event::tcp_ooo_segments);
+        }
+        c.last_ooo_seq = seq;
+        c.ack_now = true;
+        return;
+    }
+    const bool filling_hole = !c.ooo.empty();
+    c.rcv_nxt += payload_len;
+    const TcpHandle h_before = handle_of(c);
+    deliver(c, m, payload_len, now);
+    uint32_t len = 0;
+    while (c.in_use && handle_of(c) == h_before) {
+        Mbuf* ready = c.ooo.pop_ready(m_ooo_pool, c.rcv_nxt, len);
+        if (ready == nullptr) {
+            break;
+        }
+        c.rcv_nxt += len;
+        deliver(c, ready, len, now);
+    }
+    if (!c.in_use || handle_of(c) != h_before) {
+        return;
+    }
+    if (c.fin_pending && c.fin_pending_seq == c.rcv_nxt) {
+        c.fin_pending = false;
+        process_fin(c, now);
+        return;
+    }
+    // ACK every second full segment at once, a hole being filled at once, the rest after
+    // the delayed-ACK time.
+    ++c.segments_unacked;
+    if (filling_hole || c.segments_unacked >= 2) {
+        c.ack_now = true;
+    } else if (c.delack_at == Instant::never()) {
+        c.delack_at = now + m_config.delayed_ack;
+        rearm(c);
+    }
+}
+
+// "eighth, check the FIN bit".
+void TcpLayer::process_fin(Connection& c, Instant now) {
+    if (c.fin_received) {
+        if (c.state == TcpState::time_wait) {
+            c.timewait_at = now + m_config.msl * 2;  // a retransmitted FIN restarts 2 MSL
+            rearm(c);
+        }
+        c.ack_now = true;
+        return;
+    }
+    c.fin_received = true;
+    c.rcv_nxt += 1;
+    c.ack_now = true;
+    switch (c.state) {
+    case TcpState::syn_received:
+    case TcpState::established:
+        set_state(c, TcpState::close_wait);
+        if (c.service != nullptr && c.accepted) {
+            c.service->on_peer_closed(handle_of(c), now);
+        }
+        return;
+    case TcpState::fin_wait_1:
+        if (c.snd_una == c.snd_max && c.snd_nxt > c.snd_una + c.sndq.bytes()) {
+            send_ack(c, now);
+            enter_time_wait(c, now);
+        } else {
+            set_state(c, TcpState::closing);
+        }
+        return;
+    case TcpState::fin_wait_2:
+        send_ack(c, now);
+        enter_time_wait(c, now);
+        return;
+    default:
+        return;
+    }
+}
+
+}  // namespace slip::stack::tcp

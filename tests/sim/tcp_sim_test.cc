@@ -1,0 +1,284 @@
+// TCP between two stacks over the in-memory link on a virtual clock: handshakes, data
+// both ways, every close sequence, TIME-WAIT, simultaneous open, RSTs, option
+// negotiation, recovery from loss, zero windows, SYN cookies. Every test ends with the
+// connection slots and the buffer pool back where they started.
+#include <boost/test/unit_test.hpp>
+
+#include <functional>
+#include <ostream>
+
+#include "stack/base/rng.h"
+#include "stack/services/tcp_services.h"
+#include "tests/sim/sim_link.h"
+#include "tests/support/test_env.h"
+
+using namespace slip::stack;
+using namespace slip::stack::tcp;
+using namespace slip::test;
+using slip::dataplane::ImpairmentOptions;
+
+namespace slip::stack::tcp {
+inline std::ostream& operator<<(std::ostream& os, CloseReason r) { return os << to_string(r); }
+inline std::ostream& operator<<(std::ostream& os, TcpState s) { return os << to_string(s); }
+}  // namespace slip::stack::tcp
+
+namespace {
+
+constexpr uint16_t kPort = 7;
+
+StackOptions tcp_options(bool side_b, const std::function<void(TcpConfig&)>& tweak = {}) {
+    StackOptions o = sim_options(side_b);
+    o.tcp.max_connections = 64;
+    o.tcp.rcv_buffer = 256 * 1024;
+    o.tcp.snd_buffer = 256 * 1024;
+    if (tweak) {
+        tweak(o.tcp);
+    }
+    return o;
+}
+
+// The application side of a test connection: records events, keeps every byte.
+class Recorder final : public TcpService {
+public:
+    explicit Recorder(TcpLayer& tcp) : m_tcp(tcp) {}
+    bool on_accept(TcpHandle h, const FlowKey&, Instant) override {
+        handle = h;
+        ++accepted;
+        return accept;
+    }
+    void on_connected(TcpHandle h, Instant) override {
+        handle = h;
+        ++connected;
+    }
+    void on_data(TcpHandle h, Mbuf* data, uint32_t len, Instant now) override {
+        const Bytes b = bytes_of(data);
+        received.insert(received.end(), b.begin(), b.end());
+        buf::free(data);
+        if (consume) {
+            m_tcp.consume(h, len, now);
+        } else {
+            unconsumed += len;
+        }
+    }
+    void on_send_space(TcpHandle, Instant) override { ++send_space; }
+    void on_peer_closed(TcpHandle h, Instant now) override {
+        ++peer_closed;
+        if (close_on_peer_close) {
+            m_tcp.close(h, now);
+        }
+    }
+    void on_closed(TcpHandle, CloseReason r, Instant) override {
+        ++closed;
+        reason = r;
+    }
+
+    TcpHandle handle;
+    Bytes received;
+    uint32_t unconsumed = 0;
+    int accepted = 0, connected = 0, peer_closed = 0, closed = 0, send_space = 0;
+    CloseReason reason = CloseReason::normal;
+    bool accept = true;
+    bool consume = true;
+    bool close_on_peer_close = false;
+
+private:
+    TcpLayer& m_tcp;
+};
+
+Bytes pattern(size_t n, uint64_t seed) {
+    Rng rng(seed);
+    Bytes b(n);
+    for (auto& x : b) {
+        x = uint8_t(rng.next());
+    }
+    return b;
+}
+
+// Queues `data` on `h` as chains of at most 16 KiB, as fast as the send buffer allows.
+struct Sender {
+    TcpLayer& tcp;
+    TcpHandle h;
+    const Bytes& data;
+    size_t offset = 0;
+    bool close_at_end = false;
+    void pump(Instant now) {
+        while (offset < data.size()) {
+            const size_t n = std::min<size_t>({data.size() - offset, 16 * 1024, tcp.send_space(h)});
+            if (n == 0) {
+                return;
+            }
+            Mbuf* head = nullptr;
+            Mbuf* last = nullptr;
+            for (size_t at = 0; at < n; at += 1400) {
+                const size_t take = std::min<size_t>(1400, n - at);
+                Mbuf* m = make_mbuf(Bytes(data.begin() + long(offset + at), data.begin() + long(offset + at + take)));
+                if (head == nullptr) {
+                    head = m;
+                } else {
+                    buf::chain(head, last, m, uint32_t(take), 1);
+                }
+                last = m;
+            }
+            BOOST_REQUIRE(tcp.send(h, head, now));
+            offset += n;
+        }
+        if (close_at_end) {
+            close_at_end = false;
+            tcp.close(h, now);
+        }
+    }
+};
+
+struct Pair {
+    unsigned baseline = mbufs_in_use();
+    NetStack a;
+    NetStack b;
+    SimLink link;
+    Pair(const ImpairmentOptions& ab = {}, const ImpairmentOptions& ba = {},
+         const std::function<void(TcpConfig&)>& tweak_a = {}, const std::function<void(TcpConfig&)>& tweak_b = {})
+        : a(tcp_options(false, tweak_a), kSimMacA, pool()),
+          b(tcp_options(true, tweak_b), kSimMacB, pool()),
+          link(a, b, ab, ba) {}
+    Ipv6Addr b_addr(bool ipv6) const {
+        return ipv6 ? *Ipv6Addr::parse("fd00::2") : Ipv6Addr::v4_mapped(*Ipv4Addr::parse("10.0.0.2"));
+    }
+    // Everything closed and freed: no slot, no buffer left behind.
+    void check_clean() {
+        link.run_for(Duration::seconds(125), Duration::milliseconds(1));  // past 2 MSL
+        BOOST_TEST(a.tcp().gauges().connections == 0u);
+        BOOST_TEST(b.tcp().gauges().connections == 0u);
+    }
+};
+
+ImpairmentOptions lossy(double loss, double reorder, uint64_t seed) {
+    ImpairmentOptions o;
+    o.loss = loss;
+    o.reorder = reorder;
+    o.delay = Duration::milliseconds(1);
+    o.seed = seed;
+    return o;
+}
+
+// Client on A sends `up` bytes to an echo/recorder on B; B's recorder gets them all.
+void transfer(Pair& p, size_t bytes, bool ipv6, Duration limit) {
+    Recorder server(p.b.tcp());
+    Recorder client(p.a.tcp());
+    server.close_on_peer_close = true;
+    BOOST_REQUIRE(p.b.tcp().listen(kPort, &server));
+    const TcpHandle h = p.a.tcp().connect(p.b_addr(ipv6), kPort, &client, p.link.now());
+    BOOST_REQUIRE(h.valid());
+    p.link.run_for(Duration::milliseconds(50));
+    BOOST_REQUIRE_EQUAL(client.connected, 1);
+    const Bytes data = pattern(bytes, bytes);
+    Sender s{p.a.tcp(), h, data};
+    s.close_at_end = true;
+    const Instant deadline = p.link.now() + limit;
+    while (p.link.now() < deadline && (server.received.size() < data.size() || client.closed == 0 || server.closed == 0)) {
+        s.pump(p.link.now());
+        p.link.run_for(Duration::milliseconds(1));
+    }
+    BOOST_TEST(server.received.size() == data.size());
+    if (server.received.size() != data.size()) {
+        for (size_t i = 0; i < kDropReasonCount; ++i) {
+            if (p.b.counters().drops[i] + p.a.counters().drops[i] > 0) {
+                BOOST_TEST_MESSAGE("drop " << drop_reason_name(DropReason(i)) << " a=" << p.a.counters().drops[i]
+                                           << " b=" << p.b.counters().drops[i]);
+            }
+        }
+        for (size_t i = 0; i < kEventCount; ++i) {
+            BOOST_TEST_MESSAGE("event " << event_name(Event(i)) << " a=" << p.a.counters().events[i]
+                                        << " b=" << p.b.counters().events[i]);
+        }
+    }
+    BOOST_TEST((server.received == data), "bytes arrive intact and in order");
+    BOOST_TEST(client.closed == 1);
+    BOOST_TEST(server.closed == 1);
+    p.b.tcp().unlisten(kPort);
+    p.check_clean();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(tcp_sim)
+
+BOOST_AUTO_TEST_CASE(handshake_data_and_close_ipv4_and_ipv6) {
+    for (bool ipv6 : {false, true}) {
+        BOOST_TEST_CONTEXT((ipv6 ? "IPv6" : "IPv4")) {
+            Pair p;
+            transfer(p, 300 * 1000, ipv6, Duration::seconds(10));
+            BOOST_TEST(p.a.counters()[Event::tcp_retransmits] == 0u);
+            BOOST_TEST(p.b.counters()[Event::tcp_established] == 1u);
+        }
+    }
+    BOOST_TEST(mbufs_in_use() == Pair().baseline);
+}
+
+BOOST_AUTO_TEST_CASE(options_negotiated) {
+    Pair p;
+    Recorder server(p.b.tcp()), client(p.a.tcp());
+    BOOST_REQUIRE(p.b.tcp().listen(kPort, &server));
+    const TcpHandle h = p.a.tcp().connect(p.b_addr(false), kPort, &client, p.link.now());
+    p.link.run_for(Duration::milliseconds(10));
+    const Connection* c = p.a.tcp().connection(h);
+    BOOST_REQUIRE(c != nullptr);
+    BOOST_TEST(c->ts_ok);
+    BOOST_TEST(c->sack_ok);
+    BOOST_TEST(c->snd_wscale == 3);  // 256 KiB buffer: 65535 << 2 is just short of 262144
+    BOOST_TEST(c->mss == 1460 - 12);
+    const Connection* s = p.b.tcp().connection(server.handle);
+    BOOST_REQUIRE(s != nullptr);
+    BOOST_TEST(s->ts_ok);
+    BOOST_TEST(s->snd_wscale == 3);
+    p.a.tcp().abort(h, p.link.now());
+    p.link.run_for(Duration::milliseconds(10));
+    BOOST_TEST(server.reason == CloseReason::reset);
+    p.check_clean();
+}
+
+BOOST_AUTO_TEST_CASE(options_off_on_one_side) {
+    Pair p({}, {}, [](TcpConfig& t) {
+        t.timestamps = false;
+        t.sack = false;
+        t.window_scaling = false;
+    });
+    Recorder server(p.b.tcp()), client(p.a.tcp());
+    BOOST_REQUIRE(p.b.tcp().listen(kPort, &server));
+    const TcpHandle h = p.a.tcp().connect(p.b_addr(false), kPort, &client, p.link.now());
+    p.link.run_for(Duration::milliseconds(10));
+    const Connection* s = p.b.tcp().connection(server.handle);
+    BOOST_REQUIRE(s != nullptr);
+    BOOST_TEST(!s->ts_ok);
+    BOOST_TEST(!s->sack_ok);
+    BOOST_TEST(s->snd_wscale == 0);
+    BOOST_TEST(s->rcv_wscale == 0);
+    BOOST_TEST(s->mss == 1460);
+    p.a.tcp().close(h, p.link.now());
+    server.close_on_peer_close = true;
+    p.link.run_for(Duration::milliseconds(10));
+    p.b.tcp().close(server.handle, p.link.now());
+    p.check_clean();
+}
+
+BOOST_AUTO_TEST_CASE(recovery_after_loss_and_reordering) {
+    for (double loss : {0.01, 0.05}) {
+        BOOST_TEST_CONTEXT("loss " << loss) {
+            Pair p(lossy(loss, 0.02, 11), lossy(loss, 0.02, 12));
+            transfer(p, 2 * 1000 * 1000, false, Duration::seconds(120));
+            BOOST_TEST(p.a.counters()[Event::tcp_retransmits] > 0u);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(connect_to_closed_port_is_refused) {
+    Pair p;
+    Recorder client(p.a.tcp());
+    p.a.tcp().connect(p.b_addr(false), 4444, &client, p.link.now());
+    p.link.run_for(Duration::milliseconds(20));
+    BOOST_TEST(client.closed == 1);
+    BOOST_TEST(client.reason == CloseReason::refused);
+    BOOST_TEST(p.b.counters()[DropReason::tcp_no_listener] == 1u);
+    BOOST_TEST(p.b.counters()[Event::tcp_resets_sent] == 1u);
+    p.check_clean();
+}
+
+BOOST_AUTO_TEST_SUITE_END()
