@@ -14,6 +14,11 @@ namespace slip::dataplane {
 struct ServiceOptions {
     // UDP echo (RFC 862) port; 0 turns it off.
     uint16_t udp_echo_port = 7;
+    // TCP services (stack/services/tcp_services.h); 0 turns one off.
+    uint16_t tcp_echo_port = 7;
+    uint16_t tcp_discard_port = 9;
+    uint16_t tcp_source_port = 19;
+    uint16_t http_port = 80;
 };
 
 struct EngineOptions {

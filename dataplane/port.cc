@@ -145,7 +145,8 @@ void Port::configure(const PortOptions& opts) {
     // Enough buffers to fill every ring twice over, plus per-core caches and bursts in flight.
     uint32_t mbufs = opts.mbufs;
     if (mbufs == 0) {
-        mbufs = std::max<uint32_t>(8191, 2u * m_queues * (opts.rx_descriptors + opts.tx_descriptors) + 4096);
+        // TCP holds buffers in send queues and reassembly on top of the rings: leave room.
+        mbufs = std::max<uint32_t>(32767, 2u * m_queues * (opts.rx_descriptors + opts.tx_descriptors) + 16384);
     }
     const std::string pool_name = "slip_pool_p" + std::to_string(m_id);
     m_pool = rte_pktmbuf_pool_create(pool_name.c_str(), mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
@@ -158,6 +159,12 @@ void Port::configure(const PortOptions& opts) {
         // Spread flows over the queues by their addresses and ports.
         conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
         conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP);
+    }
+    // TCP segments are a header buffer chained to views of the payload (zero copy). Drivers
+    // that cannot send chains get them linearised by the queue loop instead.
+    m_multi_seg_tx = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+    if (m_multi_seg_tx) {
+        conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
     }
     int rc = rte_eth_dev_configure(m_id, m_queues, m_queues, &conf);
     if (rc != 0) {

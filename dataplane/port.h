@@ -65,12 +65,15 @@ public:
     LinkState link() const;
     rte_eth_stats stats() const;
     std::string driver_name() const { return m_driver; }
+    // The driver sends chained buffers itself (RTE_ETH_TX_OFFLOAD_MULTI_SEGS).
+    bool multi_seg_tx() const { return m_multi_seg_tx; }
 
 private:
     void configure(const PortOptions& opts);
 
     uint16_t m_id = 0;
     uint16_t m_queues = 0;
+    bool m_multi_seg_tx = false;
     stack::MacAddr m_mac;
     rte_mempool* m_pool = nullptr;
     std::string m_driver;

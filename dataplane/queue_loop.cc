@@ -32,6 +32,11 @@ QueueStats& QueueStats::operator+=(const QueueStats& o) {
     polls += o.polls;
     neighbors += o.neighbors;
     neighbor_pending += o.neighbor_pending;
+    tcp_connections += o.tcp_connections;
+    tcp_established += o.tcp_established;
+    tcp_close_wait += o.tcp_close_wait;
+    tcp_time_wait += o.tcp_time_wait;
+    tx_linearized += o.tx_linearized;
     add_impairment(impair_rx, o.impair_rx);
     add_impairment(impair_tx, o.impair_tx);
     stack += o.stack;
@@ -42,7 +47,10 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
     : m_port_id(port.id()),
       m_queue(queue),
       m_burst(opts.burst),
+      m_linearize(!port.multi_seg_tx()),
+      m_pool(port.pool()),
       m_stack(opts.stack, port.mac(), port.pool()),
+      m_pattern(port.pool()),
       m_impair_rx(opts.impair_rx, port.pool()),
       // Each direction and queue gets its own stream of random numbers.
       m_impair_tx(
@@ -56,10 +64,32 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
     if (opts.services.udp_echo_port != 0) {
         m_stack.udp_bind(opts.services.udp_echo_port, &m_udp_echo);
     }
+    const ServiceOptions& sv = opts.services;
+    const uint32_t slots = opts.stack.tcp.max_connections;
+    stack::tcp::TcpLayer& tcp = m_stack.tcp();
+    if (sv.tcp_echo_port != 0) {
+        m_tcp_echo = std::make_unique<stack::TcpEcho>(tcp, slots);
+        tcp.listen(sv.tcp_echo_port, m_tcp_echo.get());
+    }
+    if (sv.tcp_discard_port != 0) {
+        m_tcp_discard = std::make_unique<stack::TcpDiscard>(tcp);
+        tcp.listen(sv.tcp_discard_port, m_tcp_discard.get());
+    }
+    if (sv.tcp_source_port != 0) {
+        m_tcp_source = std::make_unique<stack::TcpSource>(tcp, m_pattern, slots);
+        tcp.listen(sv.tcp_source_port, m_tcp_source.get());
+    }
+    if (sv.http_port != 0) {
+        m_http = std::make_unique<stack::HttpBytes>(tcp, m_pattern, slots);
+        tcp.listen(sv.http_port, m_http.get());
+    }
     publish();
 }
 
-QueueLoop::~QueueLoop() = default;
+QueueLoop::~QueueLoop() {
+    // Connections hold buffers of the port's pool: reset them before the pool goes.
+    m_stack.tcp().abort_all(m_clock.now());
+}
 
 void QueueLoop::poll_once(stack::Instant now) {
     stack::Mbuf* rx[kMaxBurst];
@@ -93,7 +123,12 @@ void QueueLoop::transmit(stack::Instant now) {
     if (!m_impair_tx.enabled()) {
         // The stack writes straight into the TX buffer's free slots.
         if (m_stack.tx_pending() > 0 && m_tx.space() > 0) {
-            m_tx.commit(m_stack.poll_tx(m_tx.tail()));
+            const auto tail = m_tx.tail();
+            const uint32_t n = m_stack.poll_tx(tail);
+            if (m_linearize) {
+                linearize(tail.first(n));
+            }
+            m_tx.commit(n);
         }
         m_tx.flush();
         return;
@@ -107,6 +142,9 @@ void QueueLoop::transmit(stack::Instant now) {
         if (n == 0) {
             break;
         }
+        if (m_linearize) {
+            linearize({out, n});
+        }
         const uint32_t k = m_impair_tx.process({out, n}, now, staged);
         m_tx.add({staged, k});
     }
@@ -117,12 +155,45 @@ void QueueLoop::transmit(stack::Instant now) {
     m_tx.flush();
 }
 
+// One contiguous buffer per frame for drivers without scatter-gather TX: the only copy of
+// TCP payload on the way out, and only for such drivers (af_xdp in DPDK 22.11).
+void QueueLoop::linearize(std::span<stack::Mbuf*> frames) {
+    for (auto& m : frames) {
+        if (m->nb_segs == 1) {
+            continue;
+        }
+        stack::Mbuf* flat = stack::buf::alloc(m_pool);
+        const uint32_t len = stack::buf::pkt_len(m);
+        uint8_t* dst = flat != nullptr && len <= rte_pktmbuf_tailroom(flat)
+                           ? stack::buf::append(flat, static_cast<uint16_t>(len))
+                           : nullptr;
+        if (dst == nullptr) {
+            if (flat != nullptr) {
+                stack::buf::free(flat);
+            }
+            continue;  // sent as it is; the driver decides
+        }
+        for (const stack::Mbuf* seg = m; seg != nullptr; seg = seg->next) {
+            std::memcpy(dst, stack::buf::data(seg), seg->data_len);
+            dst += seg->data_len;
+        }
+        stack::buf::free(m);
+        m = flat;
+        ++m_local.tx_linearized;
+    }
+}
+
 void QueueLoop::publish() {
     m_local.tx_packets = m_tx.sent();
     m_local.tx_dropped = m_tx.dropped();
     m_local.tx_partial = m_tx.partial_flushes();
     m_local.neighbors = m_stack.neighbors().size();
     m_local.neighbor_pending = m_stack.neighbors().pending_packets();
+    const auto g = m_stack.tcp().gauges();
+    m_local.tcp_connections = g.connections;
+    m_local.tcp_established = g.established;
+    m_local.tcp_close_wait = g.close_wait;
+    m_local.tcp_time_wait = g.time_wait;
     m_local.impair_rx = m_impair_rx.stats();
     m_local.impair_tx = m_impair_tx.stats();
     m_local.stack = m_stack.counters();

@@ -13,6 +13,7 @@
 #include "dataplane/impairment.h"
 #include "dataplane/seqlock.h"
 #include "dataplane/tx_buffer.h"
+#include "stack/services/tcp_services.h"
 #include "stack/services/udp_echo.h"
 #include "stack/session/net_stack.h"
 
@@ -29,6 +30,11 @@ struct QueueStats {
     uint64_t polls = 0;
     uint64_t neighbors = 0;
     uint64_t neighbor_pending = 0;
+    uint64_t tcp_connections = 0;
+    uint64_t tcp_established = 0;
+    uint64_t tcp_close_wait = 0;
+    uint64_t tcp_time_wait = 0;
+    uint64_t tx_linearized = 0;
     ImpairmentStats impair_rx;
     ImpairmentStats impair_tx;
     stack::Counters stack;
@@ -56,13 +62,21 @@ public:
 private:
     void publish();
     void transmit(stack::Instant now);
+    void linearize(std::span<stack::Mbuf*> frames);
 
     uint16_t m_port_id;
     uint16_t m_queue;
     uint32_t m_burst;
     TscClock m_clock;
+    bool m_linearize;  // the driver cannot send chained buffers
+    stack::MbufPool* m_pool;
     stack::NetStack m_stack;
     stack::UdpEcho m_udp_echo;
+    stack::PatternSource m_pattern;
+    std::unique_ptr<stack::TcpEcho> m_tcp_echo;
+    std::unique_ptr<stack::TcpDiscard> m_tcp_discard;
+    std::unique_ptr<stack::TcpSource> m_tcp_source;
+    std::unique_ptr<stack::HttpBytes> m_http;
     Impairment m_impair_rx;
     Impairment m_impair_tx;
     TxBuffer m_tx;

@@ -27,7 +27,10 @@ void json_stack(std::ostringstream& o, const stack::Counters& c) {
 void json_queue(std::ostringstream& o, const QueueStats& q) {
     o << "{\"rx_packets\":" << q.rx_packets << ",\"rx_bursts\":" << q.rx_bursts << ",\"tx_packets\":" << q.tx_packets
       << ",\"tx_dropped\":" << q.tx_dropped << ",\"tx_partial\":" << q.tx_partial << ",\"polls\":" << q.polls
-      << ",\"neighbors\":" << q.neighbors << ",\"neighbor_pending\":" << q.neighbor_pending << ",\"impair_rx\":";
+      << ",\"neighbors\":" << q.neighbors << ",\"neighbor_pending\":" << q.neighbor_pending
+      << ",\"tx_linearized\":" << q.tx_linearized << ",\"tcp\":{\"connections\":" << q.tcp_connections
+      << ",\"established\":" << q.tcp_established << ",\"close_wait\":" << q.tcp_close_wait
+      << ",\"time_wait\":" << q.tcp_time_wait << "},\"impair_rx\":";
     json_impairment(o, q.impair_rx);
     o << ",\"impair_tx\":";
     json_impairment(o, q.impair_tx);
@@ -68,12 +71,17 @@ std::string format_json(const EngineSnapshot& s) {
 
 std::string format_line(const EngineSnapshot& s) {
     char line[256];
-    std::snprintf(line, sizeof line, "[%8.1fs] rx %llu tx %llu pkts | drops %llu | tx-dropped %llu | mbufs %llu/%llu",
+    std::snprintf(line, sizeof line,
+                  "[%8.1fs] rx %llu tx %llu pkts | drops %llu | tx-dropped %llu | mbufs %llu/%llu | tcp %llu conns "
+                  "(%llu close-wait, %llu time-wait)",
                   s.uptime_s, static_cast<unsigned long long>(s.total.rx_packets),
                   static_cast<unsigned long long>(s.total.tx_packets),
                   static_cast<unsigned long long>(s.total.stack.total_drops()),
                   static_cast<unsigned long long>(s.total.tx_dropped),
-                  static_cast<unsigned long long>(s.mbufs_in_use), static_cast<unsigned long long>(s.mbufs_total));
+                  static_cast<unsigned long long>(s.mbufs_in_use), static_cast<unsigned long long>(s.mbufs_total),
+                  static_cast<unsigned long long>(s.total.tcp_connections),
+                  static_cast<unsigned long long>(s.total.tcp_close_wait),
+                  static_cast<unsigned long long>(s.total.tcp_time_wait));
     return line;
 }
 

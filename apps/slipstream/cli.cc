@@ -37,6 +37,30 @@ void add_run_options(CLI::App& run, RunArgs& a) {
 
     run.add_option("--udp-echo-port", a.udp_echo_port, "UDP echo service port (0: off)")->capture_default_str()
         ->group("Services");
+    run.add_option("--tcp-echo-port", a.tcp_echo_port, "TCP echo service port (0: off)")->capture_default_str()
+        ->group("Services");
+    run.add_option("--tcp-discard-port", a.tcp_discard_port, "TCP discard service port (0: off)")
+        ->capture_default_str()->group("Services");
+    run.add_option("--tcp-source-port", a.tcp_source_port, "TCP bulk source port (0: off)")->capture_default_str()
+        ->group("Services");
+    run.add_option("--http-port", a.http_port, "HTTP/1.1 responder port, GET /bytes/N (0: off)")
+        ->capture_default_str()->group("Services");
+
+    run.add_option("--tcp-max-connections", a.tcp_max_connections, "TCP connection slots per core")
+        ->capture_default_str()->group("TCP");
+    run.add_option("--tcp-buffer-kb", a.tcp_buffer_kb, "TCP send and receive buffer per connection, KiB")
+        ->capture_default_str()->check(CLI::Range(4, 1 << 20))->group("TCP");
+    run.add_option("--tcp-cc", a.tcp_cc, "Congestion control: cubic or newreno")->capture_default_str()->group("TCP");
+    run.add_option("--tcp-initcwnd", a.tcp_initcwnd, "Initial congestion window, segments")->capture_default_str()
+        ->group("TCP");
+    run.add_option("--tcp-mss-clamp", a.tcp_mss_clamp, "Largest MSS announced and used (0: from the MTU)")
+        ->capture_default_str()->group("TCP");
+    run.add_option("--tcp-msl", a.tcp_msl_s, "Maximum segment lifetime, seconds (TIME-WAIT lasts 2 MSL)")
+        ->capture_default_str()->group("TCP");
+    run.add_option("--tcp-syn-backlog", a.tcp_syn_backlog, "Half-open connections per port before SYN cookies")
+        ->capture_default_str()->group("TCP");
+    run.add_flag("--tcp-no-syn-cookies", a.tcp_no_syn_cookies, "Drop SYNs when the backlog is full instead")
+        ->group("TCP");
 
     const char* spec = "e.g. loss=10%,delay=5ms,jitter=1ms,reorder=1%,duplicate=0.5%,corrupt=0.1%,seed=7";
     run.add_option("--impair", a.impair, std::string("Impair both directions: ") + spec)->group("Impairment");
@@ -134,6 +158,32 @@ bool to_engine_options(const RunArgs& a, dataplane::EngineOptions& o, std::strin
     o.stack.neighbor.reachable_time = stack::Duration::nanoseconds(static_cast<int64_t>(a.neighbor_reachable_s * 1e9));
     o.stack.neighbor.capacity = a.neighbor_capacity;
     o.services.udp_echo_port = a.udp_echo_port;
+    o.services.tcp_echo_port = a.tcp_echo_port;
+    o.services.tcp_discard_port = a.tcp_discard_port;
+    o.services.tcp_source_port = a.tcp_source_port;
+    o.services.http_port = a.http_port;
+    stack::tcp::TcpConfig& t = o.stack.tcp;
+    t.max_connections = a.tcp_max_connections;
+    t.rcv_buffer = t.snd_buffer = a.tcp_buffer_kb * 1024;
+    const auto cc = stack::tcp::parse_cc_algorithm(a.tcp_cc);
+    if (!cc) {
+        error = "--tcp-cc '" + a.tcp_cc + "' is not a congestion control; use cubic or newreno";
+        return false;
+    }
+    t.congestion = *cc;
+    t.initcwnd = a.tcp_initcwnd;
+    if (a.tcp_mss_clamp > 65535) {
+        error = "--tcp-mss-clamp must be at most 65535";
+        return false;
+    }
+    t.mss_clamp = static_cast<uint16_t>(a.tcp_mss_clamp);
+    if (!(a.tcp_msl_s >= 0 && a.tcp_msl_s <= 600)) {
+        error = "--tcp-msl must be between 0 and 600 seconds";
+        return false;
+    }
+    t.msl = stack::Duration::nanoseconds(static_cast<int64_t>(a.tcp_msl_s * 1e9));
+    t.syn_backlog = a.tcp_syn_backlog;
+    t.syn_cookies = !a.tcp_no_syn_cookies;
     if (!impairment("impair", a.impair, o.impair_rx, error) || !impairment("impair", a.impair, o.impair_tx, error)) {
         return false;
     }

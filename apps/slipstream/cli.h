@@ -37,6 +37,18 @@ struct RunArgs {
     double neighbor_reachable_s = 30;
     uint32_t neighbor_capacity = 256;
     uint16_t udp_echo_port = 7;
+    uint16_t tcp_echo_port = 7;
+    uint16_t tcp_discard_port = 9;
+    uint16_t tcp_source_port = 19;
+    uint16_t http_port = 80;
+    uint32_t tcp_max_connections = 16384;
+    uint32_t tcp_buffer_kb = 1024;
+    std::string tcp_cc = "cubic";
+    uint32_t tcp_initcwnd = 10;
+    uint32_t tcp_mss_clamp = 0;
+    double tcp_msl_s = 30;
+    bool tcp_no_syn_cookies = false;
+    uint32_t tcp_syn_backlog = 1024;
     std::string impair;
     std::string impair_rx;
     std::string impair_tx;

@@ -68,8 +68,8 @@ public:
     // The ACK just passed to on_ack() ended a round (see above).
     virtual void on_round_end(Instant now) { (void)now; }
     // Fast retransmit (RFC 5681 §3.2 steps 2-3, RFC 6582 §3.2 "entering fast
-    // retransmit"). Ignored when
-    // already in recovery: one episode reduces the window once.
+    // retransmit"). Ignored when already in recovery: one episode reduces the window
+    // once.
     virtual void on_enter_recovery(Instant now, uint32_t bytes_in_flight) = 0;
     // The full ACK: leave recovery with cwnd = ssthresh (RFC 6582 §3.2 "full
     // acknowledgments", option 2; RFC 5681 §3.2 step 6).

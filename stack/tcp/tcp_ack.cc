@@ -47,16 +47,24 @@ void TcpLayer::process_ack(Connection& c, const TcpHeader& h, uint32_t acked, In
             c.in_recovery = false;
             c.cc->on_exit_recovery(now);
             c.scoreboard.reset();
-        } else if (!c.sack_ok) {
-            // RFC 6582 §3.2 step 4 (partial ACK): the next hole is lost too.
-            const uint32_t len = std::min<uint32_t>(c.mss, c.sndq.bytes());
-            if (len > 0) {
-                send_segment(c, c.snd_una, len, flag::ack, now);
-                m_counters->count(Event::tcp_retransmits);
+        } else {
+            c.cc->on_ack(now, acked, flight_before, sample);  // partial ACK: deflate (RFC 6582)
+            if (!c.sack_ok) {
+                // RFC 6582 §3.2 step 4 (partial ACK): the next hole is lost too.
+                const uint32_t len = std::min<uint32_t>(c.mss, c.sndq.bytes());
+                if (len > 0) {
+                    send_segment(c, c.snd_una, len, flag::ack, now);
+                    m_counters->count(Event::tcp_retransmits);
+                }
             }
         }
     } else {
         c.cc->on_ack(now, acked, flight_before, sample);
+        // A round trip ends when the data sent at its start is acknowledged (HyStart++).
+        if (h.ack >= c.round_end) {
+            c.cc->on_round_end(now);
+            c.round_end = c.snd_max;
+        }
     }
 
     // RFC 6298 §5.2/§5.3: stop the timer when all is acknowledged, else restart it.
@@ -98,7 +106,12 @@ void TcpLayer::detect_loss(Connection& c, const TcpHeader& h, uint32_t payload_l
     }
     ++c.dupacks;
     if (c.in_recovery) {
-        return;  // the send loop uses the updated pipe (SACK) or waits for partial ACKs
+        // With SACK the send loop works from the updated pipe (RFC 6675); without, each
+        // duplicate ACK inflates the window by a segment (RFC 6582 §3.2 step 3).
+        if (!c.sack_ok) {
+            c.cc->on_ack(now, 0, in_flight(c), Duration{});
+        }
+        return;
     }
     const bool lost = c.dupacks >= kDupThresh || (c.sack_ok && c.scoreboard.is_lost(c.snd_una));
     if (!lost) {

@@ -187,6 +187,7 @@ void TcpLayer::set_state(Connection& c, TcpState s) {
     adjust(s, +1);
     if (s == TcpState::established && c.state != TcpState::established) {
         m_counters->count(Event::tcp_established);
+        c.round_end = c.snd_max;  // the first round ends with what the handshake sent
     }
     c.state = s;
 }
