@@ -99,11 +99,14 @@ struct Connection {
 
     // --- ACK policy ---
     uint8_t segments_unacked = 0;  // full segments received since our last ACK
+    uint8_t quick_acks = 16;       // segments still ACKed at once (start, after a loss)
     bool ack_now = false;          // send an ACK on the next output pass
     bool nodelay = false;          // Nagle off
     bool keepalive = false;
     uint32_t keepalive_probes_sent = 0;
-    bool want_send_space = false;  // a send() was refused: call on_send_space when room returns
+    // A send() was refused or send_space() found the buffer (nearly) full: call
+    // on_send_space when room returns.
+    mutable bool want_send_space = false;
     bool ws_ok = false;            // the peer's SYN carried a window scale
     Seq last_ooo_seq;              // start of the latest out-of-order segment (first SACK block)
     uint32_t trimmed_front = 0;    // bytes cut off the current segment's front (already had)
@@ -115,6 +118,7 @@ struct Connection {
     Instant timewait_at = Instant::never();
     uint8_t retransmits = 0;    // consecutive timeouts (RTO or probes)
     bool persist = false;       // rto_at is the zero-window probe timer
+    bool tail_probe = false;    // rto_at is a tail loss probe (RFC 8985 §7), not the RTO
 
     // --- RTT (RFC 6298, Karn's rule via rtt_timing) ---
     RttEstimator rtt;
@@ -128,6 +132,8 @@ struct Connection {
     bool in_recovery = false;
     Seq recover;                // RFC 6582 "recover"
     uint32_t dupacks = 0;
+    bool new_sack_info = false;
+    Instant rxt_round_start;     // when the current round of hole retransmissions began  // the ACK being processed SACKed data not SACKed before
     SackScoreboard scoreboard;
 
     explicit Connection(uint32_t smss) : scoreboard(smss) {}

@@ -68,9 +68,7 @@ void TcpLayer::process_ack(Connection& c, const TcpHeader& h, uint32_t acked, In
     }
 
     // RFC 6298 §5.2/§5.3: stop the timer when all is acknowledged, else restart it.
-    c.persist = false;
-    c.rto_at = c.snd_una == c.snd_max ? Instant::never() : now + c.rtt.rto();
-    rearm(c);
+    restart_rto(c, now);
 
     if (fin_acked) {
         switch (c.state) {
@@ -96,11 +94,31 @@ void TcpLayer::process_ack(Connection& c, const TcpHeader& h, uint32_t acked, In
     }
 }
 
+// A retransmission lost again leaves its hole open while the peer keeps SACKing later
+// data; RFC 6675 alone would wait for the RTO. Once a round trip has passed since the
+// holes were last retransmitted and new SACK information still arrives, the holes are
+// offered to NextSeg() again (the idea of RFC 8985's RACK, by round instead of per segment).
+void TcpLayer::recheck_lost_retransmissions(Connection& c, Instant now) {
+    if (!c.in_recovery || !c.sack_ok || !c.new_sack_info) {
+        return;
+    }
+    const Duration round = std::max(c.rtt.srtt() + c.rtt.rttvar() * 4, Duration::milliseconds(2));
+    if (now - c.rxt_round_start < round) {
+        return;
+    }
+    c.scoreboard.enter_recovery(c.snd_una, c.recover);
+    c.rxt_round_start = now;
+}
+
 // RFC 5681 §2 duplicate ACK, §3.2 fast retransmit; RFC 6675 §5 SACK-based entry.
 void TcpLayer::detect_loss(Connection& c, const TcpHeader& h, uint32_t payload_len, bool window_changed,
                            Instant now) {
-    const bool duplicate = c.snd_max != c.snd_una && payload_len == 0 &&
-                           (h.flags & (flag::syn | flag::fin)) == 0 && h.ack == c.snd_una && !window_changed;
+    // With SACK, RFC 6675 §2: an ACK at SND.UNA that SACKs new data is a duplicate whatever
+    // else changed (a receiver autotuning its window changes it on nearly every ACK).
+    const bool outstanding = c.snd_max != c.snd_una && h.ack == c.snd_una;
+    const bool duplicate =
+        outstanding && (c.new_sack_info || (payload_len == 0 && (h.flags & (flag::syn | flag::fin)) == 0 &&
+                                            !window_changed && !c.sack_ok));
     if (!duplicate) {
         return;
     }
@@ -124,6 +142,7 @@ void TcpLayer::detect_loss(Connection& c, const TcpHeader& h, uint32_t payload_l
         c.scoreboard.enter_recovery(c.snd_una, c.snd_max);
     }
     m_counters->count(Event::tcp_fast_retransmits);
+    c.rxt_round_start = now;
     c.rtt_timing = false;  // Karn: the timed segment may be the one resent
     const uint32_t len = std::min<uint32_t>(c.mss, c.sndq.bytes());
     if (len > 0) {

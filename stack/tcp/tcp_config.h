@@ -48,7 +48,7 @@ struct TcpConfig {
     // TCP Fast Open (RFC 7413): server accepts data on SYN with a valid cookie.
     bool fast_open = true;
     // Out-of-order segments held per connection for reassembly.
-    uint32_t ooo_segments = 256;
+    uint32_t ooo_segments = 1024;  // a full 1 MiB window of 1448-byte segments fits
     // RSTs for segments of unknown connections and challenge ACKs (RFC 5961 §7), per second.
     uint32_t rst_rate = 1000;
     uint32_t challenge_ack_rate = 1000;

@@ -8,6 +8,7 @@
 namespace slip::stack::tcp {
 
 void TcpLayer::input(Mbuf* m, const FlowKey& key, Instant now) {
+    m_timers.observe(now);
     const uint32_t seg_len = buf::pkt_len(m);
     const auto h = parse_tcp(buf::data(m), std::min(seg_len, buf::head_len(m)));
     if (!h) {
@@ -100,6 +101,14 @@ void TcpLayer::input_connection(Connection& c, Mbuf* m, const TcpHeader& h, uint
         }
         return;
     }
+    // A repeated SYN in SYN-RECEIVED: our SYN-ACK was lost, answer it again (RFC 9293
+    // §3.10.7.4 would send a bare ACK, which a peer in SYN-SENT cannot use).
+    if (c.state == TcpState::syn_received && (h.flags & (flag::syn | flag::ack | flag::rst)) == flag::syn &&
+        h.seq == c.irs) {
+        buf::free(m);
+        m_counters->count(Event::tcp_retransmits);
+        return send_syn(c, true, now);
+    }
     // First: sequence number (with PAWS).
     if (!check_sequence(c, m, h, payload_len, now)) {
         return;
@@ -135,10 +144,12 @@ void TcpLayer::input_connection(Connection& c, Mbuf* m, const TcpHeader& h, uint
 // RFC 9293 §3.10.7.4 "first, check sequence number", RFC 7323 §5.3 PAWS.
 bool TcpLayer::check_sequence(Connection& c, Mbuf*& m, const TcpHeader& h, uint32_t& payload_len, Instant now) {
     const bool rst = (h.flags & flag::rst) != 0;
-    if (c.ts_ok && h.options.has_timestamps && !rst) {
+    if (c.ts_ok && h.options.has_timestamps && !rst && (payload_len > 0 || (h.flags & flag::fin) != 0)) {
         // R1: a timestamp older than TS.Recent is an old duplicate, unless TS.Recent is
-        // over 24 days old (§5.5).
-        if (int32_t(h.options.ts_val - c.ts_recent) < 0 && now - c.ts_recent_at < Duration::seconds(24 * 86400)) {
+        // over 24 days old (§5.5). Like Linux we allow one tick of slack (reordering
+        // within a millisecond) and leave pure ACKs to the RFC 5961 ACK checks: an old
+        // ACK carries no data to be confused, and dropping it loses its SACK blocks.
+        if (int32_t(h.options.ts_val - c.ts_recent) < -1 && now - c.ts_recent_at < Duration::seconds(24 * 86400)) {
             m_counters->drop(DropReason::tcp_paws);
             c.ack_now = true;
             send_ack(c, now);
@@ -226,11 +237,6 @@ bool TcpLayer::check_syn(Connection& c, const TcpHeader& h, Instant now) {
     if ((h.flags & flag::syn) == 0) {
         return true;
     }
-    if (c.state == TcpState::syn_received && c.passive && h.seq + 1 == c.rcv_nxt) {
-        // Our SYN-ACK was lost and the peer repeats its SYN: answer it again.
-        send_syn(c, true, now);
-        return false;
-    }
     m_counters->drop(DropReason::tcp_challenge_ack);
     send_challenge_ack(c, now);
     return false;
@@ -291,9 +297,11 @@ bool TcpLayer::check_ack(Connection& c, const TcpHeader& h, uint32_t payload_len
         c.snd_wl2 = h.ack;
         window_changed = c.snd_wnd != old_wnd;
     }
+    const uint32_t sacked_before = c.scoreboard.sacked_bytes();
     if (c.sack_ok) {  // RFC 6675 §4 Update() on every ACK, so ranges below SND.UNA leave
         c.scoreboard.update(h.ack, c.snd_max, std::span(h.options.sack.data(), h.options.sack_count));
     }
+    c.new_sack_info = c.sack_ok && c.scoreboard.sacked_bytes() > sacked_before;
     if (acked > 0) {
         process_ack(c, h, acked, now);
         if (!c.in_use) {
@@ -302,6 +310,7 @@ bool TcpLayer::check_ack(Connection& c, const TcpHeader& h, uint32_t payload_len
     } else {
         detect_loss(c, h, payload_len, window_changed, now);
     }
+    recheck_lost_retransmissions(c, now);
     if (window_changed && old_wnd == 0 && c.persist) {
         c.persist = false;  // the window opened: the probe timer is done
         c.rto_at = Instant::never();

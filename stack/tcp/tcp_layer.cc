@@ -99,12 +99,14 @@ void Connection::reset_for_reuse() {
     last_ack_sent = last_ooo_seq = Seq();
     fin_queued = fin_sent = fin_received = fin_pending = false;
     segments_unacked = 0;
+    quick_acks = 16;
     ack_now = nodelay = keepalive = want_send_space = false;
     keepalive_probes_sent = 0;
     trimmed_front = 0;
     rto_at = delack_at = keepalive_at = timewait_at = Instant::never();
     retransmits = 0;
     persist = false;
+    tail_probe = false;
     rtt_timing = false;
     in_recovery = false;
     dupacks = 0;
@@ -257,6 +259,7 @@ void TcpLayer::unlisten(uint16_t port) {
 }
 
 TcpHandle TcpLayer::connect(const Ipv6Addr& remote, uint16_t port, TcpService* service, Instant now) {
+    m_timers.observe(now);
     FlowKey key;
     key.remote = remote;
     key.remote_port = port;
@@ -290,6 +293,7 @@ TcpHandle TcpLayer::connect(const Ipv6Addr& remote, uint16_t port, TcpService* s
 }
 
 bool TcpLayer::send(TcpHandle h, Mbuf* data, Instant now) {
+    m_timers.observe(now);
     Connection* c = get(h);
     if (c == nullptr || c->fin_queued || data == nullptr) {
         return false;
@@ -319,10 +323,15 @@ uint32_t TcpLayer::send_space(TcpHandle h) const {
     if (c == nullptr || c->fin_queued) {
         return 0;
     }
-    return m_config.snd_buffer - std::min(m_config.snd_buffer, c->sndq.bytes());
+    const uint32_t space = m_config.snd_buffer - std::min(m_config.snd_buffer, c->sndq.bytes());
+    if (space < c->mss) {
+        c->want_send_space = true;  // the caller will wait for on_send_space
+    }
+    return space;
 }
 
 void TcpLayer::consume(TcpHandle h, uint32_t bytes, Instant now) {
+    m_timers.observe(now);
     Connection* c = get(h);
     if (c == nullptr) {
         return;
@@ -341,6 +350,7 @@ void TcpLayer::consume(TcpHandle h, uint32_t bytes, Instant now) {
 }
 
 void TcpLayer::close(TcpHandle h, Instant now) {
+    m_timers.observe(now);
     Connection* c = get(h);
     if (c == nullptr || c->fin_queued) {
         return;
@@ -360,6 +370,7 @@ void TcpLayer::close(TcpHandle h, Instant now) {
 }
 
 void TcpLayer::abort(TcpHandle h, Instant now) {
+    m_timers.observe(now);
     Connection* c = get(h);
     if (c == nullptr) {
         return;
@@ -389,6 +400,7 @@ void TcpLayer::set_nodelay(TcpHandle h, bool on) {
 }
 
 void TcpLayer::set_keepalive(TcpHandle h, bool on, Instant now) {
+    m_timers.observe(now);
     if (Connection* c = get(h)) {
         c->keepalive = on;
         c->keepalive_at = on ? now + m_config.keepalive_idle : Instant::never();

@@ -117,6 +117,7 @@ private:
     bool check_syn(Connection& c, const TcpHeader& h, Instant now);
     bool check_ack(Connection& c, const TcpHeader& h, uint32_t payload_len, Instant now);
     void process_ack(Connection& c, const TcpHeader& h, uint32_t acked, Instant now);
+    void recheck_lost_retransmissions(Connection& c, Instant now);
     void detect_loss(Connection& c, const TcpHeader& h, uint32_t payload_len, bool window_changed, Instant now);
     void process_text(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t payload_len, Instant now);
     void process_fin(Connection& c, Instant now);
@@ -144,11 +145,13 @@ private:
     void fill_options(Connection& c, TcpOptionsToSend& o, uint8_t flags, Instant now) const;
     uint32_t in_flight(const Connection& c) const;
     void arm_rto(Connection& c, Instant now);
+    void restart_rto(Connection& c, Instant now);
 
     // --- timers (tcp_timers.cc) ---
     void on_connection_timer(Connection& c, Instant now);
     void on_rto(Connection& c, Instant now);
     void on_persist(Connection& c, Instant now);
+    void on_tail_probe(Connection& c, Instant now);
     void on_keepalive(Connection& c, Instant now);
     void enter_time_wait(Connection& c, Instant now);
 

@@ -147,9 +147,38 @@ uint32_t TcpLayer::in_flight(const Connection& c) const {
 }
 
 void TcpLayer::arm_rto(Connection& c, Instant now) {
-    if (c.rto_at == Instant::never() || c.persist) {
-        c.persist = false;
-        c.rto_at = now + c.rtt.rto();
+    if (c.rto_at != Instant::never() && !c.persist) {
+        return;
+    }
+    c.persist = false;
+    c.tail_probe = false;
+    Duration wait = c.rtt.rto();
+    // RFC 8985 §7.2: with an RTT measured and no recovery under way, probe the tail after
+    // 2 SRTT (plus the peer's delayed-ACK time when one segment is out) instead of waiting
+    // out a whole RTO: a lost last segment then costs a probe, not a timeout.
+    const bool open = c.state == TcpState::established || c.state == TcpState::close_wait;
+    if (open && !c.in_recovery && c.retransmits == 0 && c.rtt.has_sample()) {
+        Duration pto = c.rtt.srtt() * 2;
+        if (c.snd_max - c.snd_una <= int32_t(c.mss)) {
+            pto = pto + Duration::milliseconds(200);
+        }
+        pto = std::max(pto, Duration::milliseconds(10));
+        if (pto < wait) {
+            wait = pto;
+            c.tail_probe = true;
+        }
+    }
+    c.rto_at = now + wait;
+    rearm(c);
+}
+
+void TcpLayer::restart_rto(Connection& c, Instant now) {
+    c.rto_at = Instant::never();
+    c.persist = false;
+    c.tail_probe = false;
+    if (c.snd_una != c.snd_max) {
+        arm_rto(c, now);
+    } else {
         rearm(c);
     }
 }

@@ -37,6 +37,7 @@ void TcpLayer::process_text(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t
         }
         c.last_ooo_seq = seq;
         c.ack_now = true;
+        c.quick_acks = 16;
         return;
     }
     const bool filling_hole = !c.ooo.empty();
@@ -63,6 +64,12 @@ void TcpLayer::process_text(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t
     // ACK every second full segment at once, a hole being filled at once, the rest after
     // the delayed-ACK time.
     ++c.segments_unacked;
+    if (c.quick_acks > 0) {
+        // Linux-style quick-ACK mode after a loss and at the start: the sender's window
+        // is small then, and a delayed ACK would stall it for the whole delay.
+        --c.quick_acks;
+        c.ack_now = true;
+    }
     if (filling_hole || c.segments_unacked >= 2) {
         c.ack_now = true;
     } else if (c.delack_at == Instant::never()) {

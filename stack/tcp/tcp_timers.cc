@@ -1,5 +1,6 @@
 // TCP timers: retransmission (RFC 6298 §5), zero-window probes (RFC 9293 §3.8.6.1),
 // delayed ACK (RFC 9293 §3.8.6.3), keepalive (RFC 9293 §3.8.4) and TIME-WAIT (§3.6.1).
+#include <algorithm>
 #include <array>
 
 #include "stack/tcp/tcp_layer.h"
@@ -7,6 +8,7 @@
 namespace slip::stack::tcp {
 
 void TcpLayer::on_timer(Instant now) {
+    m_timers.observe(now);
     std::array<uint32_t, 64> due{};
     for (;;) {
         const uint32_t n = m_timers.expire(now, due);
@@ -34,6 +36,8 @@ void TcpLayer::on_connection_timer(Connection& c, Instant now) {
         c.rto_at = Instant::never();
         if (c.persist) {
             on_persist(c, now);
+        } else if (c.tail_probe) {
+            on_tail_probe(c, now);
         } else {
             on_rto(c, now);
         }
@@ -80,6 +84,32 @@ void TcpLayer::on_rto(Connection& c, Instant now) {
     c.snd_nxt = c.snd_una;
     output(c, now);
     arm_rto(c, now);
+}
+
+// RFC 8985 §7.3: send one segment (new data if the windows allow, else the last one sent)
+// so that a tail loss draws SACK information and fast recovery instead of a timeout.
+void TcpLayer::on_tail_probe(Connection& c, Instant now) {
+    c.tail_probe = false;
+    m_counters->count(Event::tcp_tail_loss_probes);
+    const Seq data_end = c.snd_una + c.sndq.bytes();
+    const Seq wnd_end = c.snd_una + c.snd_wnd;
+    if (c.snd_nxt < data_end && c.snd_nxt < wnd_end) {
+        const uint32_t len = std::min({uint32_t(data_end - c.snd_nxt), uint32_t(c.mss), uint32_t(wnd_end - c.snd_nxt)});
+        send_segment(c, c.snd_nxt, len, flag::ack | flag::psh, now);
+        c.snd_nxt += len;
+        c.snd_max = seq_max(c.snd_max, c.snd_nxt);
+    } else if (c.snd_max != c.snd_una) {
+        // The last segment again (it may be the FIN alone).
+        const Seq last_data_end = seq_min(c.snd_max, data_end);
+        const uint32_t len = std::min<uint32_t>(c.mss, uint32_t(std::max(0, last_data_end - c.snd_una)));
+        const Seq seq = last_data_end - len;
+        const bool fin = c.fin_queued && c.snd_max > data_end;
+        if (len > 0 || fin) {
+            send_segment(c, seq, len, uint8_t(flag::ack | (fin ? flag::fin : 0)), now);
+            m_counters->count(Event::tcp_retransmits);
+        }
+    }
+    c.rto_at = now + c.rtt.rto();  // the RTO proper follows the probe
 }
 
 void TcpLayer::on_persist(Connection& c, Instant now) {

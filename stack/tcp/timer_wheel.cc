@@ -79,8 +79,10 @@ uint32_t TimerWheel::expire(Instant now, std::span<uint32_t> out) {
                 unlink(id);
                 m_deadline[id] = Instant::never();
                 out[n++] = id;
-            } else if (tick_of(m_deadline[id]) != m_current_tick) {
-                unlink(id);  // parked from beyond the span, or due later: re-file
+            } else {
+                // Not due yet: parked from beyond the span, or due later within this very
+                // millisecond. The wheel moves past this slot, so it moves on too.
+                unlink(id);
                 link(id, tick_of(m_deadline[id]) < m_current_tick + 1 ? m_current_tick + 1 : tick_of(m_deadline[id]));
             }
             id = next;
@@ -88,9 +90,6 @@ uint32_t TimerWheel::expire(Instant now, std::span<uint32_t> out) {
         // Deadlines filed later within this millisecond land in the next slot (schedule()
         // never files before m_current_tick): they fire at most 1 ms late.
         ++m_current_tick;
-    }
-    if (m_count == 0) {
-        m_started = false;
     }
     return n;
 }

@@ -20,6 +20,16 @@ public:
 
     explicit TimerWheel(uint32_t entries);
 
+    // The caller's current time, given at every entry into the layer that owns the wheel
+    // (segment input, timer run, API call): an empty wheel restarts its clock from here, so
+    // a deadline filed next is never behind a clock left at some older, later deadline.
+    void observe(Instant now) {
+        if (m_count == 0) {
+            m_current_tick = tick_of(now);
+            m_started = true;
+        }
+    }
+
     // Files entry `id` to fire at `deadline` (replacing any earlier filing); never() unfiles.
     void schedule(uint32_t id, Instant deadline);
     void cancel(uint32_t id) { schedule(id, Instant::never()); }

@@ -172,11 +172,14 @@ void transfer(Pair& p, size_t bytes, bool ipv6, Duration limit) {
     const Bytes data = pattern(bytes, bytes);
     Sender s{p.a.tcp(), h, data};
     s.close_at_end = true;
-    const Instant deadline = p.link.now() + limit;
+    const Instant started = p.link.now();
+    const Instant deadline = started + limit;
     while (p.link.now() < deadline && (server.received.size() < data.size() || client.closed == 0 || server.closed == 0)) {
         s.pump(p.link.now());
         p.link.run_for(Duration::milliseconds(1));
     }
+    BOOST_TEST_MESSAGE("transfer of " << bytes << " bytes took " << (p.link.now() - started).ns / 1000000
+                                       << " ms virtual");
     BOOST_TEST(server.received.size() == data.size());
     if (server.received.size() != data.size()) {
         for (size_t i = 0; i < kDropReasonCount; ++i) {
@@ -263,8 +266,13 @@ BOOST_AUTO_TEST_CASE(recovery_after_loss_and_reordering) {
     for (double loss : {0.01, 0.05}) {
         BOOST_TEST_CONTEXT("loss " << loss) {
             Pair p(lossy(loss, 0.02, 11), lossy(loss, 0.02, 12));
+            const Instant start = p.link.now();
             transfer(p, 2 * 1000 * 1000, false, Duration::seconds(120));
             BOOST_TEST(p.a.counters()[Event::tcp_retransmits] > 0u);
+            BOOST_TEST_MESSAGE("loss " << loss << ": " << (p.link.now() - start).ns / 1000000 << " ms virtual, "
+                                       << p.a.counters()[Event::tcp_timeouts] << " RTOs, "
+                                       << p.a.counters()[Event::tcp_fast_retransmits] << " fast retransmits, "
+                                       << p.a.counters()[Event::tcp_retransmits] << " retransmits");
         }
     }
 }
@@ -278,6 +286,35 @@ BOOST_AUTO_TEST_CASE(connect_to_closed_port_is_refused) {
     BOOST_TEST(client.reason == CloseReason::refused);
     BOOST_TEST(p.b.counters()[DropReason::tcp_no_listener] == 1u);
     BOOST_TEST(p.b.counters()[Event::tcp_resets_sent] == 1u);
+    p.check_clean();
+}
+
+BOOST_AUTO_TEST_CASE(handshakes_and_closes_survive_heavy_loss) {
+    // 30% loss each way: SYNs, SYN-ACKs, FINs and their ACKs are all lost at times.
+    Pair p(lossy(0.3, 0.0, 21), lossy(0.3, 0.0, 22));
+    Recorder server(p.b.tcp());
+    server.close_on_peer_close = true;
+    BOOST_REQUIRE(p.b.tcp().listen(kPort, &server));
+    int done = 0;
+    for (int i = 0; i < 20; ++i) {
+        Recorder client(p.a.tcp());
+        const TcpHandle h = p.a.tcp().connect(p.b_addr(i % 2 == 1), kPort, &client, p.link.now());
+        BOOST_REQUIRE(h.valid());
+        const Bytes data = pattern(3000, uint64_t(i));
+        Sender s{p.a.tcp(), h, data};
+        s.close_at_end = true;
+        for (int t = 0; t < 120000 && client.closed == 0; ++t) {
+            if (client.connected > 0) {
+                s.pump(p.link.now());
+            }
+            p.link.run_for(Duration::milliseconds(1));
+        }
+        done += client.closed == 1 && client.reason == CloseReason::normal;
+    }
+    BOOST_TEST(done == 20);
+    BOOST_TEST(server.received.size() == 20u * 3000u);
+    BOOST_TEST(p.b.counters()[Event::tcp_retransmits] > 0u);
+    p.b.tcp().unlisten(kPort);
     p.check_clean();
 }
 
