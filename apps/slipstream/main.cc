@@ -56,6 +56,11 @@ int run_engine(const slip::apps::RunArgs& args) {
             if (opts.services.udp_echo_port != 0) {
                 std::cout << "slipstream: udp echo on port " << opts.services.udp_echo_port << "\n";
             }
+            const auto& sv = opts.services;
+            std::cout << "slipstream: tcp echo " << sv.tcp_echo_port << ", discard " << sv.tcp_discard_port
+                      << ", source " << sv.tcp_source_port << ", http " << sv.http_port << " (0: off); "
+                      << slip::stack::tcp::to_string(opts.stack.tcp.congestion) << ", "
+                      << opts.stack.tcp.max_connections << " connections per core\n";
             if (opts.impair_rx.enabled() || opts.impair_tx.enabled()) {
                 std::cout << "slipstream: impairment rx " << opts.impair_rx.to_string() << ", tx "
                           << opts.impair_tx.to_string() << "\n";

@@ -38,6 +38,7 @@ namespace slip::stack::tcp {
 enum class CcAlgorithm : uint8_t { newreno, cubic };
 
 std::optional<CcAlgorithm> parse_cc_algorithm(std::string_view name);
+inline const char* to_string(CcAlgorithm a) { return a == CcAlgorithm::cubic ? "cubic" : "newreno"; }
 
 // The largest window TCP can advertise (RFC 7323 §2.3: 65535 << 14, rounded up). cwnd
 // saturates here: beyond it the receive window always limits first.

@@ -258,7 +258,8 @@ void TcpLayer::unlisten(uint16_t port) {
     m_listeners[port] = nullptr;
 }
 
-TcpHandle TcpLayer::connect(const Ipv6Addr& remote, uint16_t port, TcpService* service, Instant now) {
+TcpHandle TcpLayer::connect(const Ipv6Addr& remote, uint16_t port, TcpService* service, Instant now,
+                            uint16_t local_port) {
     m_timers.observe(now);
     FlowKey key;
     key.remote = remote;
@@ -267,7 +268,8 @@ TcpHandle TcpLayer::connect(const Ipv6Addr& remote, uint16_t port, TcpService* s
         return {};
     }
     // Ephemeral ports (RFC 6335 §6: 49152-65535), skipping tuples in use.
-    for (uint32_t tries = 0; tries < 16384; ++tries) {
+    key.local_port = local_port;
+    for (uint32_t tries = 0; local_port == 0 && tries < 16384; ++tries) {
         key.local_port = m_next_ephemeral;
         m_next_ephemeral = m_next_ephemeral == 65535 ? 49152 : uint16_t(m_next_ephemeral + 1);
         if (m_listeners[key.local_port] == nullptr && m_flows.find(key) == FlowTable::kNone) {

@@ -69,7 +69,9 @@ public:
     void unlisten(uint16_t port);
     // Active open to `remote` (v4-mapped for IPv4). Invalid handle when no slot, no route
     // or no free local port; on_connected or on_closed(refused/timeout) follows.
-    TcpHandle connect(const Ipv6Addr& remote, uint16_t port, TcpService* service, Instant now);
+    // `local_port` 0 picks an ephemeral port; otherwise that port (fails if the tuple is taken).
+    TcpHandle connect(const Ipv6Addr& remote, uint16_t port, TcpService* service, Instant now,
+                      uint16_t local_port = 0);
     // Queues a chain for sending. False (ownership stays with the caller) when the send
     // buffer has not room for all of it or the connection cannot send any more.
     bool send(TcpHandle h, Mbuf* data, Instant now);

@@ -318,4 +318,189 @@ BOOST_AUTO_TEST_CASE(handshakes_and_closes_survive_heavy_loss) {
     p.check_clean();
 }
 
+
+BOOST_AUTO_TEST_CASE(close_sequences) {
+    // Active close by the client, by the server, and both at once (simultaneous close,
+    // RFC 9293 figure 13): every side ends, the active closers pass through TIME-WAIT.
+    for (int mode = 0; mode < 3; ++mode) {
+        BOOST_TEST_CONTEXT("mode " << mode) {
+            Pair p;
+            Recorder server(p.b.tcp()), client(p.a.tcp());
+            BOOST_REQUIRE(p.b.tcp().listen(kPort, &server));
+            const TcpHandle h = p.a.tcp().connect(p.b_addr(false), kPort, &client, p.link.now());
+            p.link.run_for(Duration::milliseconds(10));
+            BOOST_REQUIRE_EQUAL(server.accepted, 1);
+            if (mode == 0) {
+                server.close_on_peer_close = true;
+                p.a.tcp().close(h, p.link.now());
+            } else if (mode == 1) {
+                client.close_on_peer_close = true;
+                p.b.tcp().close(server.handle, p.link.now());
+            } else {
+                p.a.tcp().close(h, p.link.now());
+                p.b.tcp().close(server.handle, p.link.now());  // both FINs cross on the wire
+            }
+            p.link.run_for(Duration::milliseconds(10));
+            BOOST_TEST(client.closed == 1);
+            BOOST_TEST(server.closed == 1);
+            BOOST_TEST(client.reason == CloseReason::normal);
+            BOOST_TEST(server.reason == CloseReason::normal);
+            const uint32_t tw_a = p.a.tcp().gauges().time_wait;
+            const uint32_t tw_b = p.b.tcp().gauges().time_wait;
+            BOOST_TEST(tw_a == (mode == 1 ? 0u : 1u));
+            BOOST_TEST(tw_b == (mode == 0 ? 0u : 1u));
+            // TIME-WAIT lasts 2 MSL (60 s by default), then the slot is free.
+            p.link.run_for(Duration::seconds(59), Duration::milliseconds(10));
+            BOOST_TEST(p.a.tcp().gauges().time_wait + p.b.tcp().gauges().time_wait == tw_a + tw_b);
+            p.link.run_for(Duration::seconds(2), Duration::milliseconds(10));
+            BOOST_TEST(p.a.tcp().gauges().connections == 0u);
+            BOOST_TEST(p.b.tcp().gauges().connections == 0u);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(time_wait_is_reused_by_a_newer_syn) {
+    // B (the server) closes first and holds TIME-WAIT for the tuple; A opens the same tuple
+    // again and B's TIME-WAIT gives way to the newer SYN (RFC 6191, timestamps).
+    Pair p;
+    Recorder server(p.b.tcp()), client(p.a.tcp());
+    client.close_on_peer_close = true;
+    BOOST_REQUIRE(p.b.tcp().listen(kPort, &server));
+    const TcpHandle h = p.a.tcp().connect(p.b_addr(false), kPort, &client, p.link.now(), 40000);
+    BOOST_REQUIRE(h.valid());
+    p.link.run_for(Duration::milliseconds(10));
+    p.b.tcp().close(server.handle, p.link.now());
+    p.link.run_for(Duration::milliseconds(10));
+    BOOST_REQUIRE_EQUAL(p.b.tcp().gauges().time_wait, 1u);
+    BOOST_REQUIRE_EQUAL(client.closed, 1);
+    Recorder client2(p.a.tcp());
+    const TcpHandle h2 = p.a.tcp().connect(p.b_addr(false), kPort, &client2, p.link.now(), 40000);
+    BOOST_REQUIRE(h2.valid());
+    p.link.run_for(Duration::milliseconds(20));
+    BOOST_TEST(client2.connected == 1);
+    BOOST_TEST(p.b.counters()[Event::tcp_time_wait_reused] == 1u);
+    BOOST_TEST(p.b.tcp().gauges().time_wait == 0u);
+    p.a.tcp().abort(h2, p.link.now());
+    p.link.run_for(Duration::milliseconds(10));
+    p.check_clean();
+}
+
+BOOST_AUTO_TEST_CASE(simultaneous_open) {
+    // Both sides actively open to each other on crossing ports at the same instant (RFC 9293
+    // figure 7): SYN-SENT -> SYN-RECEIVED -> ESTABLISHED on both, then data both ways.
+    Pair p;
+    Recorder ra(p.a.tcp()), rb(p.b.tcp());
+    const TcpHandle ha = p.a.tcp().connect(p.b_addr(false), 6000, &ra, p.link.now(), 5000);
+    const TcpHandle hb = p.b.tcp().connect(*Ipv6Addr::parse("::ffff:10.0.0.1"), 5000, &rb, p.link.now(), 6000);
+    BOOST_REQUIRE(ha.valid() && hb.valid());
+    p.link.run_for(Duration::milliseconds(20));
+    BOOST_TEST(ra.connected == 1);
+    BOOST_TEST(rb.connected == 1);
+    BOOST_TEST(p.a.tcp().state(ha) == TcpState::established);
+    BOOST_TEST(p.b.tcp().state(hb) == TcpState::established);
+    const Bytes one = pattern(5000, 1), two = pattern(7000, 2);
+    Sender sa{p.a.tcp(), ha, one}, sb{p.b.tcp(), hb, two};
+    sa.pump(p.link.now());
+    sb.pump(p.link.now());
+    p.link.run_for(Duration::milliseconds(100));
+    BOOST_TEST((rb.received == one));
+    BOOST_TEST((ra.received == two));
+    p.a.tcp().close(ha, p.link.now());
+    p.b.tcp().close(hb, p.link.now());
+    p.link.run_for(Duration::milliseconds(20));
+    BOOST_TEST(ra.closed == 1);
+    BOOST_TEST(rb.closed == 1);
+    p.check_clean();
+}
+
+BOOST_AUTO_TEST_CASE(zero_window_and_probes) {
+    // The server stops consuming: its window closes, the sender probes it with backed-off
+    // zero-window probes instead of giving up, and everything flows once it consumes again.
+    Pair p;
+    Recorder server(p.b.tcp()), client(p.a.tcp());
+    server.consume = false;
+    BOOST_REQUIRE(p.b.tcp().listen(kPort, &server));
+    const TcpHandle h = p.a.tcp().connect(p.b_addr(false), kPort, &client, p.link.now());
+    p.link.run_for(Duration::milliseconds(10));
+    const Bytes data = pattern(600 * 1024, 3);
+    Sender s{p.a.tcp(), h, data};
+    for (int i = 0; i < 3000; ++i) {
+        s.pump(p.link.now());
+        p.link.run_for(Duration::milliseconds(10));
+    }
+    BOOST_TEST(server.received.size() == 256u * 1024u);  // exactly the receive buffer
+    BOOST_TEST(p.a.counters()[Event::tcp_zero_window_probes] >= 3u);
+    BOOST_TEST(p.a.tcp().state(h) == TcpState::established);
+    p.b.tcp().consume(server.handle, server.unconsumed, p.link.now());
+    server.consume = true;
+    server.unconsumed = 0;
+    for (int i = 0; i < 20000 && server.received.size() < data.size(); ++i) {
+        s.pump(p.link.now());
+        p.link.run_for(Duration::milliseconds(1));
+    }
+    BOOST_TEST((server.received == data));
+    p.a.tcp().close(h, p.link.now());
+    server.close_on_peer_close = true;
+    p.link.run_for(Duration::milliseconds(50));
+    p.b.tcp().close(server.handle, p.link.now());
+    p.check_clean();
+}
+
+BOOST_AUTO_TEST_CASE(syn_cookies_keep_the_options) {
+    // With no room for half-open connections, B answers SYNs statelessly; the connections
+    // still come up with MSS, window scale, SACK and timestamps, and carry data.
+    Pair p({}, {}, {}, [](TcpConfig& t) { t.syn_backlog = 0; });
+    Recorder server(p.b.tcp()), client(p.a.tcp());
+    BOOST_REQUIRE(p.b.tcp().listen(kPort, &server));
+    const TcpHandle h = p.a.tcp().connect(p.b_addr(false), kPort, &client, p.link.now());
+    p.link.run_for(Duration::milliseconds(10));
+    BOOST_TEST(p.b.counters()[Event::tcp_syn_cookies_sent] == 1u);
+    BOOST_TEST(p.b.counters()[Event::tcp_syn_cookies_accepted] == 1u);
+    BOOST_REQUIRE_EQUAL(server.accepted, 1);
+    const Connection* s = p.b.tcp().connection(server.handle);
+    BOOST_REQUIRE(s != nullptr);
+    BOOST_TEST(s->ts_ok);
+    BOOST_TEST(s->sack_ok);
+    BOOST_TEST(s->snd_wscale == 3);
+    BOOST_TEST(s->peer_mss == 1460);
+    const Bytes data = pattern(200 * 1000, 4);
+    Sender snd{p.a.tcp(), h, data};
+    for (int i = 0; i < 2000 && server.received.size() < data.size(); ++i) {
+        snd.pump(p.link.now());
+        p.link.run_for(Duration::milliseconds(1));
+    }
+    BOOST_TEST((server.received == data));
+    p.a.tcp().abort(h, p.link.now());
+    p.link.run_for(Duration::milliseconds(10));
+    p.check_clean();
+}
+
+BOOST_AUTO_TEST_CASE(syn_flood_is_bounded) {
+    // 5,000 SYNs from spoofed ports with no ACK ever coming back: B keeps at most
+    // syn_backlog half-open connections, answers the rest with cookies, and a real client
+    // still gets through.
+    Pair p({}, {}, {}, [](TcpConfig& t) { t.syn_backlog = 16; });
+    Recorder server(p.b.tcp());
+    BOOST_REQUIRE(p.b.tcp().listen(kPort, &server));
+    // Spoofed SYNs: A's stack sends them as active opens, and A forgets each at once by
+    // never answering (its connections are aborted silently after each SYN goes out).
+    Recorder flood(p.a.tcp());
+    for (int i = 0; i < 5000; ++i) {
+        const TcpHandle t = p.a.tcp().connect(p.b_addr(false), kPort, &flood, p.link.now());
+        // Forgotten while its SYN is still queued: SYN-SENT aborts send no RST (RFC 9293
+        // §3.10.5), and A's RSTs for the SYN-ACKs that come back run out of rate-limit
+        // tokens, as a spoofing flooder would never answer at all.
+        p.a.tcp().abort(t, p.link.now());
+        p.link.step();
+    }
+    BOOST_TEST(p.b.tcp().gauges().syn_received <= 16u);
+    BOOST_TEST(p.b.counters()[Event::tcp_syn_cookies_sent] > 4000u);
+    Recorder client(p.a.tcp());
+    p.a.tcp().connect(p.b_addr(false), kPort, &client, p.link.now());
+    p.link.run_for(Duration::milliseconds(20));
+    BOOST_TEST(client.connected == 1);
+    p.link.run_for(Duration::seconds(200), Duration::milliseconds(10));
+    BOOST_TEST(p.b.tcp().gauges().syn_received == 0u);  // half-open ones timed out
+}
+
 BOOST_AUTO_TEST_SUITE_END()
