@@ -95,33 +95,15 @@ void TcpEcho::on_data(TcpHandle h, Mbuf* data, uint32_t len, Instant now) {
 
 void TcpEcho::flush(TcpHandle h, Instant now) {
     Pending& p = m_pending[h.index];
-    // Segment by segment, as far as the send buffer has room: the receive window reopens
-    // as the echo drains instead of in one step when the whole backlog fits.
-    uint32_t moved = 0;
-    while (p.head != nullptr && m_tcp.send_space(h) >= p.head->data_len) {
-        Mbuf* seg = p.head;
-        p.head = seg->next;
-        if (p.head != nullptr) {
-            p.head->pkt_len = seg->pkt_len - seg->data_len;
-            p.head->nb_segs = static_cast<uint16_t>(seg->nb_segs - 1);
-        } else {
-            p.tail = nullptr;
-        }
-        seg->next = nullptr;
-        seg->nb_segs = 1;
-        seg->pkt_len = seg->data_len;
-        const uint32_t len = seg->data_len;
-        if (!m_tcp.send(h, seg, now)) {
-            buf::free(seg);  // the connection can no longer send: the bytes have nowhere to go
-        }
-        p.bytes -= len;
-        moved += len;
-    }
-    if (moved > 0) {
-        m_tcp.consume(h, moved, now);
-    }
     if (p.head != nullptr) {
-        return;  // on_send_space comes back for the rest
+        // The whole pending chain or nothing: the send buffer takes chains whole.
+        const uint32_t bytes = p.bytes;
+        if (!m_tcp.send(h, p.head, now)) {
+            return;  // on_send_space comes back; the window stays closed meanwhile
+        }
+        p.head = p.tail = nullptr;
+        p.bytes = 0;
+        m_tcp.consume(h, bytes, now);
     }
     if (p.close_after) {
         p.close_after = false;
