@@ -156,8 +156,11 @@ void TcpLayer::arm_rto(Connection& c, Instant now) {
     // RFC 8985 §7.2: with an RTT measured and no recovery under way, probe the tail after
     // 2 SRTT (plus the peer's delayed-ACK time when one segment is out) instead of waiting
     // out a whole RTO: a lost last segment then costs a probe, not a timeout.
+    // The probe also runs in recovery (where RFC 8985 would rely on RACK): when every hole
+    // below the SACKed data counts as in flight, pipe >= cwnd and nothing more is sent or
+    // ACKed until the RTO; a probe of the first hole breaks that wait.
     const bool open = c.state == TcpState::established || c.state == TcpState::close_wait;
-    if (open && !c.in_recovery && c.retransmits == 0 && c.rtt.has_sample()) {
+    if (open && c.retransmits == 0 && c.rtt.has_sample()) {
         Duration pto = c.rtt.srtt() * 2;
         if (c.snd_max - c.snd_una <= int32_t(c.mss)) {
             pto = pto + Duration::milliseconds(200);

@@ -93,7 +93,15 @@ void TcpLayer::on_tail_probe(Connection& c, Instant now) {
     m_counters->count(Event::tcp_tail_loss_probes);
     const Seq data_end = c.snd_una + c.sndq.bytes();
     const Seq wnd_end = c.snd_una + c.snd_wnd;
-    if (c.snd_nxt < data_end && c.snd_nxt < wnd_end) {
+    if (c.in_recovery && c.snd_una < data_end) {
+        // In recovery: resend the first hole, the segment the peer is waiting for.
+        const uint32_t len = std::min<uint32_t>(c.mss, uint32_t(data_end - c.snd_una));
+        send_segment(c, c.snd_una, len, flag::ack, now);
+        if (c.sack_ok) {
+            c.scoreboard.on_retransmit(c.snd_una, len);
+        }
+        m_counters->count(Event::tcp_retransmits);
+    } else if (c.snd_nxt < data_end && c.snd_nxt < wnd_end) {
         const uint32_t len = std::min({uint32_t(data_end - c.snd_nxt), uint32_t(c.mss), uint32_t(wnd_end - c.snd_nxt)});
         send_segment(c, c.snd_nxt, len, flag::ack | flag::psh, now);
         c.snd_nxt += len;
