@@ -64,6 +64,21 @@ uint32_t CongestionControl::slow_start(uint32_t acked_bytes, uint32_t limit_segm
     return static_cast<uint32_t>(acked_bytes - std::min<uint64_t>(acked_bytes, room));
 }
 
+bool CongestionControl::ack_handled_by_recovery(uint32_t acked_bytes) {
+    if (m_in_recovery) {
+        recovery_ack(acked_bytes);
+        if (acked_bytes != 0) {
+            note_progress();
+        }
+        return true;
+    }
+    if (acked_bytes == 0) {
+        return true;  // a duplicate ACK: RFC 3042 limited transmit at most, cwnd unchanged
+    }
+    note_progress();
+    return false;
+}
+
 void CongestionControl::recovery_ack(uint32_t acked_bytes) {
     if (acked_bytes == 0) {
         // RFC 5681 §3.2 step 4 (kept by RFC 6582): each further duplicate ACK means a

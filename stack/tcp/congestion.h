@@ -96,6 +96,11 @@ protected:
     // A duplicate (acked 0, RFC 5681 §3.2 step 4) or partial ACK (RFC 6582 §3.2) in
     // recovery.
     void recovery_ack(uint32_t acked_bytes);
+    // What every algorithm does first with an ACK: inside recovery it is RFC 6582's
+    // (recovery_ack); outside, a duplicate ACK changes nothing. True when the ACK was fully
+    // handled here; false when it acknowledged new data outside recovery (progress noted)
+    // and the algorithm's own growth applies.
+    bool ack_handled_by_recovery(uint32_t acked_bytes);
     // Enter recovery with `ssthresh` (floored at 2 SMSS): cwnd = ssthresh + 3 SMSS.
     void enter_recovery(uint64_t ssthresh);
     void exit_recovery();

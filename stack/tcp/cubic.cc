@@ -29,18 +29,10 @@ void Cubic::on_ack(Instant now, uint32_t acked_bytes, uint32_t bytes_in_flight_b
             hystart_sample(rtt_sample);
         }
     }
-    if (m_in_recovery) {
-        // RFC 9438 §4.6 leaves loss recovery to RFC 6582 / RFC 6675: no growth here.
-        recovery_ack(acked_bytes);
-        if (acked_bytes != 0) {
-            note_progress();
-        }
+    // RFC 9438 §4.6 leaves loss recovery to RFC 6582 / RFC 6675: no growth there.
+    if (ack_handled_by_recovery(acked_bytes)) {
         return;
     }
-    if (acked_bytes == 0) {
-        return;
-    }
-    note_progress();
     const bool limited = cwnd_limited(bytes_in_flight_before);
     uint32_t left = acked_bytes;
     if (in_slow_start()) {

@@ -9,18 +9,9 @@ NewReno::NewReno(uint32_t smss, uint32_t initcwnd_segments) : CongestionControl(
 void NewReno::on_ack(Instant now, uint32_t acked_bytes, uint32_t bytes_in_flight_before, Duration rtt_sample) {
     (void)now;
     (void)rtt_sample;
-    if (m_in_recovery) {
-        recovery_ack(acked_bytes);
-        if (acked_bytes != 0) {
-            note_progress();
-        }
+    if (ack_handled_by_recovery(acked_bytes)) {
         return;
     }
-    if (acked_bytes == 0) {
-        // The first duplicate ACKs only allow RFC 3042 limited transmit: cwnd is unchanged.
-        return;
-    }
-    note_progress();
     if (!cwnd_limited(bytes_in_flight_before)) {
         return;
     }
