@@ -344,8 +344,8 @@ void TcpLayer::consume(TcpHandle h, uint32_t bytes, Instant now) {
     // grew by a full segment or half the buffer, not byte by byte.
     const uint32_t after = rcv_window(*c);
     const uint32_t advertised = uint32_t(std::max(0, c->rcv_adv - c->rcv_nxt));
-    if (after > advertised && after - advertised >= std::min<uint32_t>(c->mss, m_config.rcv_buffer / 2) &&
-        before < after) {
+    if (after > before && after > advertised &&
+        after - advertised >= std::min<uint32_t>(c->mss, m_config.rcv_buffer / 2)) {
         c->ack_now = true;
         output(*c, now);
     }

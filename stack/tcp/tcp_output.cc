@@ -26,7 +26,7 @@ void TcpLayer::fill_options(Connection& c, TcpOptionsToSend& o, uint8_t flags, I
         // SYN-ACK echoes only what the peer offered (c.*_ok were settled from its SYN).
         const bool reply = (flags & flag::ack) != 0;
         o.mss = mss_for(c.key);
-        if (m_config.window_scaling && (!reply || c.rcv_wscale != 0 || c.snd_wscale != 0 || c.ws_ok)) {
+        if (m_config.window_scaling && (!reply || c.ws_ok)) {
             o.wscale = int8_t(our_wscale());
         }
         o.sack_permitted = m_config.sack && (!reply || c.sack_ok);
