@@ -37,7 +37,7 @@ struct TupleBytes {
 }  // namespace
 
 bool TcpSecrets::randomize() {
-    return m_isn_key.randomize() && m_cookie_key.randomize();
+    return m_isn_key.randomize() && m_cookie_key.randomize() && m_fast_open_key.randomize();
 }
 
 uint32_t TcpSecrets::isn(const TcpFourTuple& t, uint32_t clock_4us) const {
@@ -53,6 +53,13 @@ uint32_t TcpSecrets::syn_cookie_mac(const TcpFourTuple& t, uint32_t client_isn, 
     b.put_u32(encoded);
     const uint64_t h = siphash24(m_cookie_key, b.span());
     return uint32_t(h ^ (h >> 32));
+}
+
+uint64_t TcpSecrets::fast_open_cookie(std::span<const uint8_t> client_addr,
+                                      std::span<const uint8_t> server_addr) const {
+    // Ports are left out: a client uses one cookie for every connection to the server.
+    const TupleBytes b(TcpFourTuple{server_addr, client_addr, 0, 0});
+    return siphash24(m_fast_open_key, b.span());
 }
 
 }  // namespace slip::crypto

@@ -5,7 +5,10 @@
 //     clock-free), F SipHash-2-4 with a random boot-time key;
 //   - the SYN cookie MAC (RFC 4987 §3.6): a 32-bit MAC over the 4-tuple, the client's ISN,
 //     a coarse time counter and the 8 bits of options the cookie encodes, so a forged ACK
-//     has a 2^-32 chance per try.
+//     has a 2^-32 chance per try;
+//   - the TCP Fast Open cookie (RFC 7413 §4.1.2): a 64-bit MAC over the client's and the
+//     server's addresses, so a client proves it received a SYN-ACK at that address before
+//     the server spends work on the data of its SYN.
 // Addresses are 4 (IPv4) or 16 (IPv6) bytes in network order; ports in host order.
 #include <cstdint>
 #include <span>
@@ -24,7 +27,8 @@ struct TcpFourTuple {
 class TcpSecrets {
 public:
     TcpSecrets() = default;
-    TcpSecrets(SipKey isn_key, SipKey cookie_key) : m_isn_key(isn_key), m_cookie_key(cookie_key) {}
+    TcpSecrets(SipKey isn_key, SipKey cookie_key, SipKey fast_open_key = {})
+        : m_isn_key(isn_key), m_cookie_key(cookie_key), m_fast_open_key(fast_open_key) {}
     // Fresh random keys (at start and whenever the stack rotates them). False on failure.
     bool randomize();
 
@@ -35,9 +39,14 @@ public:
     // and `encoded` the option bits (MSS index, window scale, SACK) the cookie packs.
     uint32_t syn_cookie_mac(const TcpFourTuple& t, uint32_t client_isn, uint32_t counter, uint32_t encoded) const;
 
+    // RFC 7413 §4.1.2: the 8-byte cookie for a client at `client_addr` talking to our
+    // `server_addr` (4 or 16 bytes each). Rotating the key (randomize) voids old cookies.
+    uint64_t fast_open_cookie(std::span<const uint8_t> client_addr, std::span<const uint8_t> server_addr) const;
+
 private:
     SipKey m_isn_key;
     SipKey m_cookie_key;
+    SipKey m_fast_open_key;
 };
 
 }  // namespace slip::crypto

@@ -61,6 +61,7 @@ struct Connection {
     bool in_use = false;
     bool passive = false;         // opened by a listener (counts against its backlog)
     bool accepted = false;        // the application has been told (on_accepted/on_connected)
+    bool in_syn_queue = false;    // counted against its listener's SYN backlog (SYN-RECEIVED)
     TcpService* service = nullptr;
     void* user = nullptr;
 
@@ -85,6 +86,14 @@ struct Connection {
     uint32_t ts_recent = 0;    // RFC 7323 §5.3 TS.Recent
     Instant ts_recent_at;
     Seq last_ack_sent;         // RFC 7323 §4.3 Last.ACK.sent
+
+    // SND.UNA has passed our SYN. Until then SND.UNA is the SYN's own number and queued
+    // data starts one past it (data_start).
+    bool syn_acked = false;
+    // --- TCP Fast Open (RFC 7413) ---
+    bool fast_open = false;          // client: this open uses Fast Open; server: SYN data accepted
+    bool fast_open_reply_cookie = false;  // server: our SYN-ACK carries the client's cookie
+    uint32_t syn_data = 0;           // client: bytes our first SYN carried
 
     // --- FIN bookkeeping ---
     bool fin_queued = false;   // the application closed: FIN after the queued data
@@ -137,6 +146,10 @@ struct Connection {
     SackScoreboard scoreboard;
 
     explicit Connection(uint32_t smss) : scoreboard(smss) {}
+
+    // Sequence numbers of the first queued byte and one past the last (before any FIN).
+    Seq data_start() const { return syn_acked ? snd_una : snd_una + 1; }
+    Seq data_end() const { return data_start() + sndq.bytes(); }
 
     // Back to a fresh TCB for a new connection in this slot; buffers must be empty already.
     void reset_for_reuse();

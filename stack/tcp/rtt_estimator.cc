@@ -91,10 +91,9 @@ void RttEstimator::restart_after_syn_loss() {
     if (m_has_sample) {
         return;  // a measured RTO beats the fallback
     }
-    // Raise the base, which the first reset_backoff() (data flowing) returns to, and
-    // keep any backoff already under way: retransmitted SYNs still double.
+    // Raise only the base, which the first reset_backoff() (data flowing) returns to:
+    // the SYNs themselves keep doubling from the initial RTO (§5.5: 1 s, 2 s, 4 s, ...).
     m_base_rto = clamp(std::max(m_opts.initial_rto, kSynFallbackRto));
-    m_rto = std::max(m_rto, m_base_rto);
 }
 
 }  // namespace slip::stack::tcp

@@ -50,8 +50,8 @@ public:
     void reset_backoff();
     // RFC 6298 §5.7: when the SYN or SYN-ACK had to be retransmitted and no RTT sample
     // exists, the RTO for data starts at 3 s instead of the initial RTO. Safe to call
-    // on every handshake timeout: the current (backed-off) RTO is only ever raised,
-    // and reset_backoff() later lands on 3 s. No effect once a sample exists.
+    // on every handshake timeout: the backoff under way is left alone (§5.5), and
+    // reset_backoff() later lands on 3 s. No effect once a sample exists.
     void restart_after_syn_loss();
 
     Duration srtt() const { return m_srtt; }

@@ -17,8 +17,12 @@ void TcpLayer::process_ack(Connection& c, const TcpHeader& h, uint32_t acked, In
     const uint32_t flight_before = in_flight(c);
     // RTT: the timestamp echo measures every ACK of new data (RFC 7323 §4.1); without
     // timestamps one timed segment at a time, never a retransmitted one (Karn).
+    // After a timeout the echo may be stale: a peer that took our retransmissions for
+    // duplicates keeps echoing the TS.Recent of the original (RFC 7323 §4.3 updates it
+    // only from acceptable segments), and a handshake retransmitted for seconds would
+    // then read as a seconds-long RTT. Karn's rule (RFC 6298 §3) applies to those too.
     Duration sample{};
-    if (c.ts_ok && h.options.has_timestamps && h.options.ts_ecr != 0) {
+    if (c.ts_ok && h.options.has_timestamps && h.options.ts_ecr != 0 && c.retransmits == 0) {
         sample = rtt_from_timestamps(ts_now(now), h.options.ts_ecr);
         c.rtt.on_sample(sample);
     } else if (c.rtt_timing && h.ack >= c.rtt_seq) {
@@ -31,9 +35,10 @@ void TcpLayer::process_ack(Connection& c, const TcpHeader& h, uint32_t acked, In
     c.rtt.reset_backoff();
     c.retransmits = 0;
 
-    const uint32_t queued = c.sndq.bytes();
-    const Seq data_end = c.snd_una + queued;
-    c.sndq.acknowledge(std::min(acked, queued));
+    const Seq data_end = c.data_end();
+    const uint32_t syn_part = c.syn_acked ? 0 : 1;  // the SYN's own sequence number holds no data
+    c.syn_acked = true;
+    c.sndq.acknowledge(std::min(acked - syn_part, c.sndq.bytes()));
     const bool fin_acked = c.fin_queued && h.ack > data_end;
     c.snd_una = h.ack;
     if (c.snd_nxt < c.snd_una) {

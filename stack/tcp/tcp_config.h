@@ -45,8 +45,14 @@ struct TcpConfig {
     bool syn_cookies = true;
     // Established connections waiting for the application's accept, per listener.
     uint32_t accept_backlog = 4096;
-    // TCP Fast Open (RFC 7413): server accepts data on SYN with a valid cookie.
+    // TCP Fast Open (RFC 7413). Server: hand out cookies and accept data on a SYN that
+    // carries a valid one. Client: connects that ask for it send their data on the SYN.
     bool fast_open = true;
+    // RFC 7413 §5.1: Fast Open connections per listener still in SYN-RECEIVED beyond which
+    // SYN data is refused (the handshake goes on as usual and the client resends it).
+    uint32_t fast_open_backlog = 256;
+    // Servers whose cookies the client side remembers (RFC 7413 §4.1.3); 0: none.
+    uint32_t fast_open_cache = 1024;
     // Out-of-order segments held per connection for reassembly.
     uint32_t ooo_segments = 1024;  // a full 1 MiB window of 1448-byte segments fits
     // RSTs for segments of unknown connections and challenge ACKs (RFC 5961 §7), per second.

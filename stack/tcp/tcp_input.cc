@@ -31,16 +31,18 @@ void TcpLayer::input(Mbuf* m, const FlowKey& key, Instant now) {
 
 // RFC 9293 §3.10.7.3 SYN-SENT.
 void TcpLayer::input_syn_sent(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t payload_len, Instant now) {
-    buf::free(m);  // data on a SYN-ACK is not accepted (we send no TFO cookie yet)
+    // Data on a SYN-ACK is not taken (servers do not send it; the peer resends it).
+    buf::free(m);
     const bool has_ack = (h.flags & flag::ack) != 0;
-    // First: an ACK must acknowledge our SYN exactly.
+    // First: an ACK must acknowledge our SYN (and with Fast Open, up to its data).
     if (has_ack && (h.ack <= c.iss || h.ack > c.snd_max)) {
         m_counters->drop(DropReason::tcp_unexpected);
         return send_reset_for(c.key, h, payload_len, now);
     }
-    // Second: RST. RFC 5961 §3.2 narrows it to the exact ACK of our SYN.
+    // Second: RST, with an acceptable ACK (RFC 9293 §3.10.7.3; RFC 5961 §3.2 narrows it
+    // to our SYN's, which the check above already makes exact: SND.UNA < ACK <= SND.NXT).
     if ((h.flags & flag::rst) != 0) {
-        if (has_ack && h.ack == c.snd_nxt) {
+        if (has_ack) {
             m_counters->count(Event::tcp_resets_received);
             return finish(c, CloseReason::refused, now);
         }
@@ -69,10 +71,19 @@ void TcpLayer::input_syn_sent(Connection& c, Mbuf* m, const TcpHeader& h, uint32
         c.rto_at = Instant::never();
         return send_syn(c, true, now);
     }
+    if (c.fast_open) {
+        fast_open_on_syn_ack(c, h);
+    }
+    // Our SYN, and any of its data the server took, are acknowledged; data it did not
+    // take goes again from SND.UNA once established (RFC 7413 §4.2.1).
+    c.sndq.acknowledge(std::min<uint32_t>(uint32_t(h.ack - (c.iss + 1)), c.sndq.bytes()));
+    c.syn_acked = true;
     c.snd_una = h.ack;
+    c.snd_nxt = h.ack;
     if (c.rtt_timing && h.ack >= c.rtt_seq && c.retransmits == 0) {
         c.rtt.on_sample(now - c.rtt_start);
     }
+    c.rtt.reset_backoff();  // the SYNs' backoff ends here; RFC 6298 §5.7's 3 s if they were lost
     c.rtt_timing = false;
     c.retransmits = 0;
     c.rto_at = Instant::never();
@@ -86,6 +97,23 @@ void TcpLayer::input_syn_sent(Connection& c, Mbuf* m, const TcpHeader& h, uint32
     }
 }
 
+// RFC 7413 §4.1.3: remember the cookie a SYN-ACK brings; forget ours when the server no
+// longer takes it (our SYN data left unacknowledged and no new cookie offered). A
+// SYN-ACK that took our data without repeating the cookie keeps it (as Linux sends it).
+void TcpLayer::fast_open_on_syn_ack(Connection& c, const TcpHeader& h) {
+    const TcpOptions& o = h.options;
+    const bool data_refused = c.syn_data > 0 && h.ack != c.iss + 1 + c.syn_data;
+    if (data_refused) {
+        m_counters->count(Event::tcp_fast_open_fallbacks);
+    }
+    if (o.has_tfo && o.tfo_cookie_len >= 4) {
+        m_fast_open_cache.store(c.key.remote, std::span(o.tfo_cookie.data(), o.tfo_cookie_len),
+                                o.has_mss ? o.mss : 0);
+    } else if (data_refused) {
+        m_fast_open_cache.forget(c.key.remote);
+    }
+}
+
 void TcpLayer::input_connection(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t payload_len, Instant now) {
     // TIME-WAIT: a new SYN may take the tuple over (RFC 6191 with timestamps, RFC 9293
     // §3.10.7.4 otherwise when its sequence number is beyond what we saw).
@@ -95,11 +123,10 @@ void TcpLayer::input_connection(Connection& c, Mbuf* m, const TcpHeader& h, uint
         TcpService* service = m_listeners[c.key.local_port];
         const FlowKey key = c.key;
         release(c);
-        buf::free(m);
-        if (service != nullptr) {
-            listen_syn(service, key, h, now);
+        if (service == nullptr) {
+            return buf::free(m);
         }
-        return;
+        return listen_syn(service, key, h, m, payload_len, now);
     }
     // A repeated SYN in SYN-RECEIVED: our SYN-ACK was lost, answer it again (RFC 9293
     // §3.10.7.4 would send a bare ACK, which a peer in SYN-SENT cannot use).
@@ -259,8 +286,8 @@ bool TcpLayer::check_ack(Connection& c, const TcpHeader& h, uint32_t payload_len
         c.snd_wl1 = h.seq;
         c.snd_wl2 = h.ack;
         set_state(c, TcpState::established);
-        if (c.passive) {
-            --m_syn_received[c.key.local_port];
+        leave_syn_queue(c);
+        if (c.passive && !c.accepted) {  // a Fast Open connection was accepted with its SYN
             TcpService* service = c.service;
             c.accepted = true;
             if (service == nullptr || !service->on_accept(handle_of(c), c.key, now)) {
@@ -268,7 +295,7 @@ bool TcpLayer::check_ack(Connection& c, const TcpHeader& h, uint32_t payload_len
                 abort(handle_of(c), now);
                 return false;
             }
-        } else if (c.service != nullptr) {
+        } else if (!c.passive && c.service != nullptr) {
             c.service->on_connected(handle_of(c), now);
         }
         if (!c.in_use) {

@@ -34,6 +34,9 @@ std::string TcpConfig::validate() const {
     if (rto_min.ns <= 0 || rto_max < rto_min || rto_initial < rto_min) {
         return "tcp RTO bounds must satisfy 0 < rto-min <= rto-initial and rto-min <= rto-max";
     }
+    if (fast_open_cache > (1u << 24)) {
+        return "tcp fast-open-cache must be at most 16777216 servers";
+    }
     return {};
 }
 
@@ -45,6 +48,7 @@ TcpLayer::TcpLayer(const TcpConfig& config, MbufPool* pool, TcpLink* link, Count
       m_flows(config.max_connections, seed),
       m_timers(config.max_connections),
       m_ooo_pool(std::max<uint32_t>(1024, config.max_connections * 4)),
+      m_fast_open_cache(config.fast_open_cache, seed ^ 0x7f4a7c15u),
       m_rst_limit(config.rst_rate, std::max<uint32_t>(1, config.rst_rate / 10)),
       m_challenge_limit(config.challenge_ack_rate, std::max<uint32_t>(1, config.challenge_ack_rate / 10)) {
     m_slots.reserve(config.max_connections);
@@ -84,7 +88,7 @@ TcpHandle TcpLayer::handle_of(const Connection& c) const {
 
 void Connection::reset_for_reuse() {
     state = TcpState::closed;
-    passive = accepted = false;
+    passive = accepted = in_syn_queue = false;
     service = nullptr;
     user = nullptr;
     iss = snd_una = snd_nxt = snd_max = snd_wl1 = snd_wl2 = Seq();
@@ -98,6 +102,8 @@ void Connection::reset_for_reuse() {
     ts_recent_at = Instant{};
     last_ack_sent = last_ooo_seq = Seq();
     fin_queued = fin_sent = fin_received = fin_pending = false;
+    syn_acked = fast_open = fast_open_reply_cookie = false;
+    syn_data = 0;
     segments_unacked = 0;
     quick_acks = 16;
     ack_now = nodelay = keepalive = want_send_space = false;
@@ -137,15 +143,32 @@ Connection* TcpLayer::allocate(const FlowKey& key) {
     return &c;
 }
 
+void TcpLayer::enter_syn_queue(Connection& c) {
+    c.in_syn_queue = true;
+    ++m_syn_received[c.key.local_port];
+    if (c.fast_open) {
+        ++m_fast_open_pending[c.key.local_port];
+    }
+}
+
+void TcpLayer::leave_syn_queue(Connection& c) {
+    if (!c.in_syn_queue) {
+        return;
+    }
+    c.in_syn_queue = false;
+    --m_syn_received[c.key.local_port];
+    if (c.fast_open) {
+        --m_fast_open_pending[c.key.local_port];
+    }
+}
+
 void TcpLayer::release(Connection& c) {
     set_state(c, TcpState::closed);
     m_timers.cancel(c.slot_index);
     m_flows.erase(c.key);
     c.sndq.clear();
     c.ooo.clear(m_ooo_pool);
-    if (c.passive && !c.accepted) {
-        --m_syn_received[c.key.local_port];
-    }
+    leave_syn_queue(c);
     c.in_use = false;
     c.service = nullptr;
     c.user = nullptr;
@@ -259,12 +282,15 @@ void TcpLayer::unlisten(uint16_t port) {
 }
 
 TcpHandle TcpLayer::connect(const Ipv6Addr& remote, uint16_t port, TcpService* service, Instant now,
-                            uint16_t local_port) {
+                            const ConnectOptions& options) {
     m_timers.observe(now);
     FlowKey key;
     key.remote = remote;
     key.remote_port = port;
-    if (port == 0 || service == nullptr || !m_link->tcp_local_address(remote, key.local)) {
+    const uint16_t local_port = options.local_port;
+    const bool too_much = options.data != nullptr && buf::pkt_len(options.data) > m_config.snd_buffer;
+    if (port == 0 || service == nullptr || too_much || !m_link->tcp_local_address(remote, key.local)) {
+        buf::free(options.data);
         return {};
     }
     // Ephemeral ports (RFC 6335 §6: 49152-65535), skipping tuples in use.
@@ -278,10 +304,15 @@ TcpHandle TcpLayer::connect(const Ipv6Addr& remote, uint16_t port, TcpService* s
     }
     Connection* c = allocate(key);
     if (c == nullptr) {
+        buf::free(options.data);
         return {};
     }
     c->service = service;
     c->accepted = true;
+    c->fast_open = options.fast_open && m_config.fast_open;
+    if (options.data != nullptr) {
+        c->sndq.append(options.data);
+    }
     const crypto::TcpFourTuple t{std::span(key.local.bytes), std::span(key.remote.bytes), key.local_port,
                                  key.remote_port};
     c->iss = Seq(m_secrets.isn(t, uint32_t(now.ns / 4000)));  // RFC 6528: 4 us clock
@@ -314,7 +345,7 @@ bool TcpLayer::send(TcpHandle h, Mbuf* data, Instant now) {
         return false;
     }
     c->sndq.append(data);
-    if (c->state == TcpState::established || c->state == TcpState::close_wait) {
+    if (c->state != TcpState::syn_sent && may_send_data(*c)) {
         output(*c, now);
     }
     return true;
@@ -341,11 +372,14 @@ void TcpLayer::consume(TcpHandle h, uint32_t bytes, Instant now) {
     const uint32_t before = rcv_window(*c);
     c->rcv_unconsumed -= std::min(bytes, c->rcv_unconsumed);
     // RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): announce the reopened window once it
-    // grew by a full segment or half the buffer, not byte by byte.
+    // grew by a full segment or half the buffer, not byte by byte; and, as Linux does,
+    // only when what the peer may still send has fallen to half the buffer and would at
+    // least double. A service consuming as data arrives never shrinks the window, and
+    // its ACKs follow the ordinary delayed-ACK policy.
     const uint32_t after = rcv_window(*c);
     const uint32_t advertised = uint32_t(std::max(0, c->rcv_adv - c->rcv_nxt));
-    if (after > before && after > advertised &&
-        after - advertised >= std::min<uint32_t>(c->mss, m_config.rcv_buffer / 2)) {
+    if (after > before && after > advertised && advertised <= m_config.rcv_buffer / 2 &&
+        after >= 2 * advertised && after - advertised >= std::min<uint32_t>(c->mss, m_config.rcv_buffer / 2)) {
         c->ack_now = true;
         output(*c, now);
     }

@@ -20,6 +20,7 @@
 #include "stack/base/token_bucket.h"
 #include "stack/buf/mbuf.h"
 #include "stack/tcp/connection.h"
+#include "stack/tcp/fast_open_cache.h"
 #include "stack/tcp/flow_table.h"
 #include "stack/tcp/reassembly.h"
 #include "stack/tcp/tcp_config.h"
@@ -50,6 +51,16 @@ struct TcpGauges {
     uint32_t ooo_nodes = 0;
 };
 
+// How an active open goes (TcpLayer::connect).
+struct ConnectOptions {
+    uint16_t local_port = 0;  // 0: an ephemeral port
+    // RFC 7413: ask the server for a cookie, or, with one cached, send `data` on the SYN.
+    bool fast_open = false;
+    // Sent as soon as the connection allows (on the SYN with Fast Open); consumed by
+    // connect() in every case, also when it fails.
+    Mbuf* data = nullptr;
+};
+
 class TcpLayer {
 public:
     TcpLayer(const TcpConfig& config, MbufPool* pool, TcpLink* link, Counters* counters, uint64_t seed);
@@ -71,7 +82,11 @@ public:
     // or no free local port; on_connected or on_closed(refused/timeout) follows.
     // `local_port` 0 picks an ephemeral port; otherwise that port (fails if the tuple is taken).
     TcpHandle connect(const Ipv6Addr& remote, uint16_t port, TcpService* service, Instant now,
-                      uint16_t local_port = 0);
+                      const ConnectOptions& options);
+    TcpHandle connect(const Ipv6Addr& remote, uint16_t port, TcpService* service, Instant now,
+                      uint16_t local_port = 0) {
+        return connect(remote, port, service, now, ConnectOptions{.local_port = local_port});
+    }
     // Queues a chain for sending. False (ownership stays with the caller) when the send
     // buffer has not room for all of it or the connection cannot send any more.
     bool send(TcpHandle h, Mbuf* data, Instant now);
@@ -103,6 +118,8 @@ private:
     TcpHandle handle_of(const Connection& c) const;
     Connection* allocate(const FlowKey& key);
     void release(Connection& c);
+    void enter_syn_queue(Connection& c);  // SYN-RECEIVED of a listener: counts in its backlog
+    void leave_syn_queue(Connection& c);
     void finish(Connection& c, CloseReason reason, Instant now);  // tell the service, release
     void rearm(Connection& c);
     void set_state(Connection& c, TcpState s);
@@ -128,7 +145,12 @@ private:
 
     // --- LISTEN, SYN cookies, TIME-WAIT reuse (tcp_listen.cc) ---
     void input_no_connection(Mbuf* m, const FlowKey& key, const TcpHeader& h, uint32_t payload_len, Instant now);
-    void listen_syn(TcpService* service, const FlowKey& key, const TcpHeader& h, Instant now);
+    // Consumes `data` (the SYN's payload, possibly empty).
+    void listen_syn(TcpService* service, const FlowKey& key, const TcpHeader& h, Mbuf* data, uint32_t data_len,
+                    Instant now);
+    bool fast_open_cookie_valid(const FlowKey& key, const TcpOptions& o) const;
+    void fast_open_accept(Connection& c, Mbuf* data, uint32_t data_len, Instant now);
+    void fast_open_on_syn_ack(Connection& c, const TcpHeader& h);
     bool listen_cookie_ack(TcpService* service, const FlowKey& key, const TcpHeader& h, Instant now);
     Seq cookie_isn(const FlowKey& key, const TcpHeader& h, Instant now) const;
     bool time_wait_reuse(Connection& c, const TcpHeader& h) const;
@@ -139,12 +161,15 @@ private:
     void send_segment(Connection& c, Seq seq, uint32_t len, uint8_t flags, Instant now);
     void send_ack(Connection& c, Instant now);
     void send_syn(Connection& c, bool with_ack, Instant now);
+    uint32_t syn_data_len(const Connection& c, const TcpOptionsToSend& o) const;
+    bool may_send_data(const Connection& c) const;
     void send_reset_for(const FlowKey& key, const TcpHeader& h, uint32_t payload_len, Instant now);
     void send_challenge_ack(Connection& c, Instant now);
     void send_bare(const FlowKey& key, Seq seq, Seq ack, uint8_t flags, uint16_t window,
                    const TcpOptionsToSend& opts, Instant now);
     Mbuf* header_buffer(uint32_t header_len);
     void fill_options(Connection& c, TcpOptionsToSend& o, uint8_t flags, Instant now) const;
+    void fill_fast_open_option(const Connection& c, TcpOptionsToSend& o, bool reply) const;
     uint32_t in_flight(const Connection& c) const;
     void arm_rto(Connection& c, Instant now);
     void restart_rto(Connection& c, Instant now);
@@ -168,6 +193,8 @@ private:
     OooPool m_ooo_pool;
     std::array<TcpService*, 65536> m_listeners{};
     std::array<uint32_t, 65536> m_syn_received{};  // half-open count per listening port
+    std::array<uint16_t, 65536> m_fast_open_pending{};  // of those, opened with Fast Open data
+    FastOpenCache m_fast_open_cache;
     crypto::TcpSecrets m_secrets;
     TokenBucket m_rst_limit;
     TokenBucket m_challenge_limit;

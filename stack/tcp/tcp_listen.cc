@@ -1,5 +1,7 @@
-// Segments for no connection: LISTEN (RFC 9293 §3.10.7.2), SYN cookies (RFC 4987 §3.6)
-// and RSTs for everything else (§3.10.7.1); TIME-WAIT reuse (RFC 6191).
+// Segments for no connection: LISTEN (RFC 9293 §3.10.7.2), SYN cookies (RFC 4987 §3.6),
+// the server side of TCP Fast Open (RFC 7413 §4.2) and RSTs for everything else
+// (§3.10.7.1); TIME-WAIT reuse (RFC 6191).
+#include <cstring>
 #include <algorithm>
 
 #include "stack/tcp/tcp_layer.h"
@@ -52,18 +54,33 @@ void TcpLayer::input_no_connection(Mbuf* m, const FlowKey& key, const TcpHeader&
         m_counters->drop(DropReason::tcp_bad_cookie);
         return send_reset_for(key, h, payload_len, now);
     }
-    buf::free(m);  // data on a SYN waits for TCP Fast Open support
     if ((h.flags & flag::syn) == 0) {
+        buf::free(m);
         return m_counters->drop(DropReason::tcp_unexpected);
     }
     if (key.remote.is_multicast() || key.remote.is_unspecified() || key.remote_port == 0) {
+        buf::free(m);
         return m_counters->drop(DropReason::tcp_bad_address);
     }
-    listen_syn(service, key, h, now);
+    listen_syn(service, key, h, m, payload_len, now);
 }
 
-void TcpLayer::listen_syn(TcpService* service, const FlowKey& key, const TcpHeader& h, Instant now) {
-    if (m_syn_received[key.local_port] >= m_config.syn_backlog) {
+void TcpLayer::listen_syn(TcpService* service, const FlowKey& key, const TcpHeader& h, Mbuf* data, uint32_t data_len,
+                          Instant now) {
+    // RFC 7413 §4.2.2: SYN data is taken only with a valid cookie, below the Fast Open
+    // backlog (§5.1), and never on the stateless (SYN cookie) path.
+    const bool syn_queue_full = m_syn_received[key.local_port] >= m_config.syn_backlog;
+    const bool take_data = data_len > 0 && !syn_queue_full && fast_open_cookie_valid(key, h.options) &&
+                           data_len <= m_config.rcv_buffer &&
+                           m_fast_open_pending[key.local_port] < m_config.fast_open_backlog;
+    if (!take_data) {
+        buf::free(data);
+        data = nullptr;
+        if (data_len > 0) {
+            m_counters->drop(DropReason::tcp_fast_open_refused);
+        }
+    }
+    if (syn_queue_full) {
         if (!m_config.syn_cookies) {
             return m_counters->drop(DropReason::tcp_syn_queue_full);
         }
@@ -94,13 +111,19 @@ void TcpLayer::listen_syn(TcpService* service, const FlowKey& key, const TcpHead
     }
     Connection* c = allocate(key);
     if (c == nullptr) {
-        return;
+        return buf::free(data);
     }
     c->passive = true;
     c->service = service;
-    ++m_syn_received[key.local_port];
+    c->fast_open = data != nullptr;
+    // Hand out a cookie when asked, or a fresh one when the one we got is not ours.
+    c->fast_open_reply_cookie = m_config.fast_open && h.options.has_tfo && !fast_open_cookie_valid(key, h.options);
+    if (c->fast_open_reply_cookie) {
+        m_counters->count(Event::tcp_fast_open_cookies_sent);
+    }
+    enter_syn_queue(*c);
     c->irs = h.seq;
-    c->rcv_nxt = h.seq + 1;
+    c->rcv_nxt = h.seq + 1 + (data != nullptr ? data_len : 0);
     c->rcv_adv = c->rcv_nxt;
     c->ws_ok = h.options.has_wscale;
     setup_options(*c, h.options, true);
@@ -117,6 +140,38 @@ void TcpLayer::listen_syn(TcpService* service, const FlowKey& key, const TcpHead
     set_state(*c, TcpState::syn_received);
     m_counters->count(Event::tcp_passive_opens);
     send_syn(*c, true, now);
+    if (data != nullptr) {
+        fast_open_accept(*c, data, data_len, now);
+    }
+}
+
+bool TcpLayer::fast_open_cookie_valid(const FlowKey& key, const TcpOptions& o) const {
+    if (!m_config.fast_open || !o.has_tfo || o.tfo_cookie_len != sizeof(uint64_t)) {
+        return false;
+    }
+    const uint64_t expected = m_secrets.fast_open_cookie(std::span(key.remote.bytes), std::span(key.local.bytes));
+    return std::memcmp(o.tfo_cookie.data(), &expected, sizeof expected) == 0;
+}
+
+// RFC 7413 §4.2.2: the SYN-ACK (sent already) acknowledges the SYN's data; the
+// application gets the connection and its first bytes now, one round trip before the
+// handshake completes, and may answer at once.
+void TcpLayer::fast_open_accept(Connection& c, Mbuf* data, uint32_t data_len, Instant now) {
+    m_counters->count(Event::tcp_fast_open_accepted);
+    const TcpHandle handle = handle_of(c);
+    c.accepted = true;
+    if (c.service == nullptr || !c.service->on_accept(handle, c.key, now)) {
+        buf::free(data);
+        c.accepted = false;
+        return abort(handle, now);
+    }
+    if (get(handle) == nullptr) {
+        return buf::free(data);
+    }
+    deliver(c, data, data_len, now);
+    if (get(handle) != nullptr) {
+        output(c, now);
+    }
 }
 
 Seq TcpLayer::cookie_isn(const FlowKey& key, const TcpHeader& h, Instant now) const {
@@ -149,7 +204,7 @@ bool TcpLayer::listen_cookie_ack(TcpService* service, const FlowKey& key, const 
     m_counters->count(Event::tcp_syn_cookies_accepted);
     c->passive = true;
     c->service = service;
-    ++m_syn_received[key.local_port];  // balanced when it reaches ESTABLISHED below
+    enter_syn_queue(*c);  // balanced when it reaches ESTABLISHED
     c->irs = client_isn;
     c->rcv_nxt = h.seq;
     c->rcv_adv = c->rcv_nxt + std::min<uint32_t>(m_config.rcv_buffer, 0xffff);  // what the SYN-ACK offered

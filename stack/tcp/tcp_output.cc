@@ -1,6 +1,7 @@
 // TCP output: the send loop (RFC 9293 §3.8.6, RFC 5681 and RFC 6675 limits, Nagle),
 // segment building from the zero-copy send queue, ACKs, RSTs and SYNs.
 #include <algorithm>
+#include <cstring>
 
 #include "stack/tcp/tcp_layer.h"
 
@@ -31,6 +32,7 @@ void TcpLayer::fill_options(Connection& c, TcpOptionsToSend& o, uint8_t flags, I
         }
         o.sack_permitted = m_config.sack && (!reply || c.sack_ok);
         o.timestamps = m_config.timestamps && (!reply || c.ts_ok);
+        fill_fast_open_option(c, o, reply);
     } else {
         o.timestamps = c.ts_ok;
         // RFC 2018 §4: report what we hold beyond the hole, most recent block first.
@@ -43,6 +45,29 @@ void TcpLayer::fill_options(Connection& c, TcpOptionsToSend& o, uint8_t flags, I
     if (o.timestamps) {
         o.ts_val = ts_now(now);
         o.ts_ecr = c.ts_recent;  // RFC 7323 §4.3 (zero on an initial SYN: TS.Recent unset)
+    }
+}
+
+// RFC 7413 §4.1.1: a client's SYN asks for a cookie (empty option) or presents the one
+// cached for the server; a server's SYN-ACK hands out the client's cookie when asked.
+void TcpLayer::fill_fast_open_option(const Connection& c, TcpOptionsToSend& o, bool reply) const {
+    if (reply) {
+        if (c.fast_open_reply_cookie) {
+            const uint64_t cookie =
+                m_secrets.fast_open_cookie(std::span(c.key.remote.bytes), std::span(c.key.local.bytes));
+            o.tfo = true;
+            o.tfo_cookie_len = sizeof cookie;
+            std::memcpy(o.tfo_cookie.data(), &cookie, sizeof cookie);
+        }
+        return;
+    }
+    if (!c.fast_open) {
+        return;
+    }
+    o.tfo = true;
+    if (const FastOpenCookie* cached = m_fast_open_cache.find(c.key.remote)) {
+        o.tfo_cookie_len = cached->len;
+        o.tfo_cookie = cached->bytes;
     }
 }
 
@@ -61,7 +86,8 @@ void TcpLayer::send_segment(Connection& c, Seq seq, uint32_t len, uint8_t flags,
     const bool with_ack = (flags & flag::ack) != 0;
     write_tcp(buf::data(m), c.key.local_port, c.key.remote_port, seq, with_ack ? c.rcv_nxt : Seq(0), flags, field, o);
     if (len > 0) {
-        const auto view = c.sndq.reference(uint32_t(seq - c.snd_una), len, m_pool);
+        const Seq data_seq = (flags & flag::syn) != 0 ? seq + 1 : seq;  // data follows the SYN's number
+        const auto view = c.sndq.reference(uint32_t(data_seq - c.data_start()), len, m_pool);
         if (view.head == nullptr) {
             buf::free(m);
             m_counters->drop(DropReason::no_buffer);
@@ -86,9 +112,35 @@ void TcpLayer::send_ack(Connection& c, Instant now) {
     rearm(c);
 }
 
+// RFC 7413 §4.2.1: with a cookie cached, the first SYN carries as much queued data as
+// the server's MSS leaves room for beside the SYN's options. A retransmitted SYN carries
+// none (§4.2.1: the data may be what a middlebox drops).
+uint32_t TcpLayer::syn_data_len(const Connection& c, const TcpOptionsToSend& o) const {
+    if (!c.fast_open || c.retransmits != 0 || o.tfo_cookie_len == 0 || c.sndq.empty()) {
+        return 0;
+    }
+    const FastOpenCookie* cached = m_fast_open_cache.find(c.key.remote);
+    const uint32_t server_mss = cached != nullptr && cached->server_mss != 0 ? cached->server_mss : 536;
+    const uint32_t mss = std::min<uint32_t>(server_mss, mss_for(c.key));
+    const uint32_t options = uint32_t(tcp_options_len(o));
+    return mss > options ? std::min(c.sndq.bytes(), mss - options) : 0;
+}
+
 void TcpLayer::send_syn(Connection& c, bool with_ack, Instant now) {
-    send_segment(c, c.iss, 0, with_ack ? flag::syn | flag::ack : flag::syn, now);
-    c.snd_nxt = c.iss + 1;
+    uint32_t data = 0;
+    if (!with_ack) {
+        TcpOptionsToSend o;
+        fill_options(c, o, flag::syn, now);
+        data = syn_data_len(c, o);
+        if (c.retransmits == 0) {
+            c.syn_data = data;
+        }
+        if (data > 0) {
+            m_counters->count(Event::tcp_fast_open_syn_data_sent);
+        }
+    }
+    send_segment(c, c.iss, data, with_ack ? flag::syn | flag::ack : flag::syn, now);
+    c.snd_nxt = c.iss + 1 + data;
     c.snd_max = seq_max(c.snd_max, c.snd_nxt);
     if (!c.rtt_timing && c.retransmits == 0) {
         c.rtt_timing = true;  // RFC 6298 §2: the SYN's RTT seeds the estimator
@@ -189,7 +241,7 @@ void TcpLayer::restart_rto(Connection& c, Instant now) {
 // Retransmissions first (loss recovery), then new data and the FIN. True if anything left.
 bool TcpLayer::send_data(Connection& c, Instant now) {
     bool sent = false;
-    const Seq data_end = c.snd_una + c.sndq.bytes();
+    const Seq data_end = c.data_end();
     const uint32_t cwnd = c.cc->cwnd();
     // RFC 6675 §5 (3): while pipe allows, NextSeg() picks what to send.
     if (c.in_recovery && c.sack_ok) {
@@ -226,7 +278,7 @@ bool TcpLayer::send_data(Connection& c, Instant now) {
             // RFC 9293 §3.7.4 Nagle: a short segment waits while data is unacknowledged,
             // unless it is the last before our FIN.
             const bool last = len == avail;
-            if (len < c.mss && !c.nodelay && c.snd_nxt != c.snd_una && !(last && c.fin_queued)) {
+            if (len < c.mss && !c.nodelay && c.snd_nxt != c.data_start() && !(last && c.fin_queued)) {
                 break;
             }
             uint8_t flags = flag::ack;
@@ -266,15 +318,24 @@ bool TcpLayer::send_data(Connection& c, Instant now) {
     return sent;
 }
 
-void TcpLayer::output(Connection& c, Instant now) {
+bool TcpLayer::may_send_data(const Connection& c) const {
     switch (c.state) {
     case TcpState::established:
     case TcpState::close_wait:
     case TcpState::fin_wait_1:
     case TcpState::closing:
     case TcpState::last_ack:
-        break;
+        return true;
+    case TcpState::syn_received:
+        // RFC 7413 §4.2.2: a Fast Open server may answer before the handshake completes.
+        return c.fast_open && c.passive;
     default:
+        return false;
+    }
+}
+
+void TcpLayer::output(Connection& c, Instant now) {
+    if (!may_send_data(c)) {
         if (c.ack_now) {
             send_ack(c, now);
         }
@@ -286,7 +347,7 @@ void TcpLayer::output(Connection& c, Instant now) {
     }
     // RFC 9293 §3.8.6.1: with data waiting, a zero window and nothing in flight to bring
     // an update, probe it on a backed-off timer.
-    const bool waiting = c.snd_nxt < c.snd_una + c.sndq.bytes();
+    const bool waiting = c.snd_nxt < c.data_end();
     if (waiting && c.snd_wnd == 0 && c.snd_nxt == c.snd_una && c.rto_at == Instant::never()) {
         c.persist = true;
         c.rto_at = now + c.rtt.rto();

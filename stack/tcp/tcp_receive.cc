@@ -61,6 +61,9 @@ void TcpLayer::process_text(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t
         process_fin(c, now);
         return;
     }
+    if (c.last_ack_sent == c.rcv_nxt && c.rcv_adv > c.rcv_nxt) {
+        return;  // the service's consume() already acknowledged all of it (window update)
+    }
     // ACK every second full segment at once, a hole being filled at once, the rest after
     // the delayed-ACK time.
     ++c.segments_unacked;
@@ -100,7 +103,7 @@ void TcpLayer::process_fin(Connection& c, Instant now) {
         }
         return;
     case TcpState::fin_wait_1:
-        if (c.snd_una == c.snd_max && c.snd_nxt > c.snd_una + c.sndq.bytes()) {
+        if (c.snd_una == c.snd_max && c.snd_nxt > c.data_end()) {
             send_ack(c, now);
             enter_time_wait(c, now);
         } else {

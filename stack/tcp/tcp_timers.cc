@@ -91,7 +91,7 @@ void TcpLayer::on_rto(Connection& c, Instant now) {
 void TcpLayer::on_tail_probe(Connection& c, Instant now) {
     c.tail_probe = false;
     m_counters->count(Event::tcp_tail_loss_probes);
-    const Seq data_end = c.snd_una + c.sndq.bytes();
+    const Seq data_end = c.data_end();
     const Seq wnd_end = c.snd_una + c.snd_wnd;
     if (c.in_recovery && c.snd_una < data_end) {
         // In recovery: resend the first hole, the segment the peer is waiting for.

@@ -59,12 +59,25 @@ BOOST_AUTO_TEST_CASE(syn_cookie_mac_binds_every_input) {
     BOOST_TEST(rotated.syn_cookie_mac(t, 1000, 7, 0x25) != mac);
 }
 
+// RFC 7413 §4.1.2: the cookie depends on the client's address (and ours) and the key only.
+BOOST_AUTO_TEST_CASE(fast_open_cookie_binds_addresses_and_key) {
+    const TcpSecrets s(SipKey{1, 2}, SipKey{3, 4}, SipKey{5, 6});
+    const uint64_t cookie = s.fast_open_cookie(kRemote4, kLocal4);
+    BOOST_TEST(s.fast_open_cookie(kRemote4, kLocal4) == cookie);
+    BOOST_TEST(s.fast_open_cookie(kLocal4, kRemote4) != cookie);  // direction matters
+    BOOST_TEST(s.fast_open_cookie(unhex("0a000003"), kLocal4) != cookie);
+    BOOST_TEST(s.fast_open_cookie(kRemote6, kLocal6) != cookie);
+    const TcpSecrets rotated(SipKey{1, 2}, SipKey{3, 4}, SipKey{5, 7});
+    BOOST_TEST(rotated.fast_open_cookie(kRemote4, kLocal4) != cookie);
+}
+
 BOOST_AUTO_TEST_CASE(randomized_secrets_work) {
     TcpSecrets a, b;
     BOOST_REQUIRE(a.randomize());
     BOOST_REQUIRE(b.randomize());
     const TcpFourTuple t{kLocal4, kRemote4, 80, 40000};
     BOOST_TEST(a.isn(t, 0) != b.isn(t, 0));
+    BOOST_TEST(a.fast_open_cookie(kRemote4, kLocal4) != b.fast_open_cookie(kRemote4, kLocal4));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
