@@ -39,7 +39,8 @@ struct Supervisor {
     void check() {
         const auto now = Clock::now();
         if (stop_signal_received() ||
-            (hooks->run_for.ns > 0 && now - start >= std::chrono::nanoseconds(hooks->run_for.ns))) {
+            (hooks->run_for.ns > 0 && now - start >= std::chrono::nanoseconds(hooks->run_for.ns)) ||
+            (hooks->finished && hooks->finished(engine->snapshot()))) {
             stop->store(true, std::memory_order_relaxed);
         }
         if (hooks->tick && now >= next_tick) {

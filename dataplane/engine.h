@@ -43,6 +43,8 @@ struct RunHooks {
     stack::Duration tick_interval = stack::Duration::seconds(1);
     // Stop after this long; zero runs until SIGINT/SIGTERM or request_stop().
     stack::Duration run_for{};
+    // Checked about every 10 ms when set: true stops the engine (a finished client run).
+    std::function<bool(const EngineSnapshot&)> finished;
 };
 
 class Engine {

@@ -7,6 +7,7 @@
 #include "dataplane/eal.h"
 #include "dataplane/impairment.h"
 #include "dataplane/port.h"
+#include "stack/services/tcp_client.h"
 #include "stack/session/stack_options.h"
 
 namespace slip::dataplane {
@@ -19,6 +20,8 @@ struct ServiceOptions {
     uint16_t tcp_discard_port = 9;
     uint16_t tcp_source_port = 19;
     uint16_t http_port = 80;
+    // The engine as a TCP client (queue 0 only).
+    stack::TcpClientOptions tcp_client;
 };
 
 struct EngineOptions {

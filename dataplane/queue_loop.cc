@@ -40,6 +40,7 @@ QueueStats& QueueStats::operator+=(const QueueStats& o) {
     add_impairment(impair_rx, o.impair_rx);
     add_impairment(impair_tx, o.impair_tx);
     stack += o.stack;
+    client += o.client;
     return *this;
 }
 
@@ -83,6 +84,9 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
         m_http = std::make_unique<stack::HttpBytes>(tcp, m_pattern, slots);
         tcp.listen(sv.http_port, m_http.get());
     }
+    if (sv.tcp_client.enabled() && queue == 0) {
+        m_client = std::make_unique<stack::TcpClient>(tcp, m_pattern, sv.tcp_client, slots);
+    }
     publish();
 }
 
@@ -115,6 +119,9 @@ void QueueLoop::poll_once(stack::Instant now) {
     }
     if (now >= m_stack.next_deadline()) {
         m_stack.on_timer(now);
+    }
+    if (m_client) {
+        m_client->poll(now);
     }
     transmit(now);
 }
@@ -197,6 +204,9 @@ void QueueLoop::publish() {
     m_local.impair_rx = m_impair_rx.stats();
     m_local.impair_tx = m_impair_tx.stats();
     m_local.stack = m_stack.counters();
+    if (m_client) {
+        m_local.client = m_client->stats();
+    }
     uint64_t words[sizeof(QueueStats) / 8];
     std::memcpy(words, &m_local, sizeof m_local);
     m_published.publish(words);

@@ -13,6 +13,7 @@
 #include "dataplane/impairment.h"
 #include "dataplane/seqlock.h"
 #include "dataplane/tx_buffer.h"
+#include "stack/services/tcp_client.h"
 #include "stack/services/tcp_services.h"
 #include "stack/services/udp_echo.h"
 #include "stack/session/net_stack.h"
@@ -38,6 +39,7 @@ struct QueueStats {
     ImpairmentStats impair_rx;
     ImpairmentStats impair_tx;
     stack::Counters stack;
+    stack::TcpClientStats client;
 
     QueueStats& operator+=(const QueueStats& o);
 };
@@ -77,6 +79,7 @@ private:
     std::unique_ptr<stack::TcpDiscard> m_tcp_discard;
     std::unique_ptr<stack::TcpSource> m_tcp_source;
     std::unique_ptr<stack::HttpBytes> m_http;
+    std::unique_ptr<stack::TcpClient> m_client;
     Impairment m_impair_rx;
     Impairment m_impair_tx;
     TxBuffer m_tx;

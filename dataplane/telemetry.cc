@@ -48,6 +48,37 @@ void text_impairment(std::ostringstream& o, const char* dir, const ImpairmentSta
       << " delayed, " << i.overflow << " overflow, " << i.packets_out << " out\n";
 }
 
+// Rates over the client's own span: first connect() to the last close.
+struct ClientRates {
+    double seconds = 0;
+    double connections_per_s = 0;
+    double gbit_sent = 0;
+    double gbit_received = 0;
+};
+
+ClientRates client_rates(const stack::TcpClientStats& c) {
+    ClientRates r;
+    if (c.last_done_ns > c.first_connect_ns) {
+        r.seconds = double(c.last_done_ns - c.first_connect_ns) / 1e9;
+        r.connections_per_s = double(c.completed) / r.seconds;
+        r.gbit_sent = double(c.bytes_sent) * 8 / r.seconds / 1e9;
+        r.gbit_received = double(c.bytes_received) * 8 / r.seconds / 1e9;
+    }
+    return r;
+}
+
+void json_client(std::ostringstream& o, const stack::TcpClientStats& c) {
+    const ClientRates r = client_rates(c);
+    o << "{\"started\":" << c.started << ",\"connected\":" << c.connected << ",\"completed\":" << c.completed
+      << ",\"failed\":" << c.failed << ",\"connect_errors\":" << c.connect_errors << ",\"bytes_sent\":" << c.bytes_sent
+      << ",\"bytes_received\":" << c.bytes_received << ",\"done\":" << (c.done ? "true" : "false")
+      << ",\"seconds\":" << r.seconds << ",\"connections_per_s\":" << r.connections_per_s
+      << ",\"gbit_per_s_sent\":" << r.gbit_sent << ",\"gbit_per_s_received\":" << r.gbit_received
+      << ",\"latency_samples\":" << c.latency.count() << ",\"latency_p50_ns\":" << c.latency.quantile(0.5)
+      << ",\"latency_p99_ns\":" << c.latency.quantile(0.99) << ",\"latency_p999_ns\":" << c.latency.quantile(0.999)
+      << "}";
+}
+
 }  // namespace
 
 std::string format_json(const EngineSnapshot& s) {
@@ -65,6 +96,10 @@ std::string format_json(const EngineSnapshot& s) {
     }
     o << "],\"total\":";
     json_queue(o, s.total);
+    if (s.total.client.enabled != 0) {
+        o << ",\"client\":";
+        json_client(o, s.total.client);
+    }
     o << "}\n";
     return o.str();
 }
@@ -105,6 +140,18 @@ std::string format_text(const EngineSnapshot& s) {
         }
     }
     o << "\nstack drops: " << t.stack.total_drops() << "\n";
+    if (t.client.enabled != 0) {
+        const stack::TcpClientStats& c = t.client;
+        const ClientRates r = client_rates(c);
+        o << "client: " << c.completed << " connections completed, " << c.failed << " failed, " << c.bytes_sent
+          << " bytes sent, " << c.bytes_received << " received in " << r.seconds << " s (" << r.connections_per_s
+          << " connections/s, " << r.gbit_sent << " Gbit/s out, " << r.gbit_received << " Gbit/s in)";
+        if (c.latency.count() > 0) {
+            o << "; latency p50 " << double(c.latency.quantile(0.5)) / 1000 << " us, p99 "
+              << double(c.latency.quantile(0.99)) / 1000 << " us over " << c.latency.count() << " samples";
+        }
+        o << "\n";
+    }
     for (size_t i = 0; i < stack::kDropReasonCount; ++i) {
         if (t.stack.drops[i] != 0) {
             const auto r = static_cast<stack::DropReason>(i);

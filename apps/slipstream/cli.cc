@@ -61,6 +61,25 @@ void add_run_options(CLI::App& run, RunArgs& a) {
         ->capture_default_str()->group("TCP");
     run.add_flag("--tcp-no-syn-cookies", a.tcp_no_syn_cookies, "Drop SYNs when the backlog is full instead")
         ->group("TCP");
+    run.add_flag("--tcp-no-fast-open", a.tcp_no_fast_open, "Refuse TCP Fast Open (RFC 7413): no cookies, no SYN data")
+        ->group("TCP");
+
+    run.add_option("--tcp-client", a.tcp_client,
+                   "Also connect out: MODE@HOST:PORT, MODE echo, send, rr or http (e.g. http@10.0.0.1:80); "
+                   "the engine stops when the client is done")
+        ->group("TCP client");
+    run.add_option("--tcp-client-connections", a.tcp_client_connections, "Connections open at a time")
+        ->capture_default_str()->group("TCP client");
+    run.add_option("--tcp-client-count", a.tcp_client_count, "Connections to complete in all (0: until stopped)")
+        ->capture_default_str()->group("TCP client");
+    run.add_option("--tcp-client-bytes", a.tcp_client_bytes,
+                   "send: bytes per connection (0: endless); rr: request size (default 64); http: body size")
+        ->capture_default_str()->group("TCP client");
+    run.add_option("--tcp-client-rounds", a.tcp_client_rounds, "rr: request/response rounds per connection")
+        ->capture_default_str()->group("TCP client");
+    run.add_flag("--tcp-client-fast-open", a.tcp_client_fast_open,
+                 "Use TCP Fast Open: the first connection fetches a cookie, later ones send on the SYN")
+        ->group("TCP client");
 
     const char* spec = "e.g. loss=10%,delay=5ms,jitter=1ms,reorder=1%,duplicate=0.5%,corrupt=0.1%,seed=7";
     run.add_option("--impair", a.impair, std::string("Impair both directions: ") + spec)->group("Impairment");
@@ -91,6 +110,53 @@ void add_run_options(CLI::App& run, RunArgs& a) {
 }
 
 namespace {
+
+// MODE@HOST:PORT, HOST an IPv4 address or a bracketed IPv6 one.
+bool client_target(const RunArgs& a, stack::TcpClientOptions& c, std::string& error) {
+    const std::string& spec = a.tcp_client;
+    const auto at = spec.find('@');
+    const auto colon = spec.rfind(':');
+    const std::string usage = "--tcp-client '" + spec + "' is not MODE@HOST:PORT like http@10.0.0.1:80 or echo@[fd00::1]:7";
+    if (at == std::string::npos || colon == std::string::npos || colon < at) {
+        error = usage;
+        return false;
+    }
+    if (!stack::parse_client_mode(spec.substr(0, at), c.mode)) {
+        error = "--tcp-client mode '" + spec.substr(0, at) + "' is not one of echo, send, rr, http";
+        return false;
+    }
+    std::string host = spec.substr(at + 1, colon - at - 1);
+    const std::string port = spec.substr(colon + 1);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        const auto v6 = stack::Ipv6Addr::parse(host.substr(1, host.size() - 2));
+        if (!v6) {
+            error = usage;
+            return false;
+        }
+        c.remote = *v6;
+    } else if (const auto v4 = stack::Ipv4Addr::parse(host)) {
+        c.remote = stack::Ipv6Addr::v4_mapped(*v4);
+    } else {
+        error = usage;
+        return false;
+    }
+    char* end = nullptr;
+    const unsigned long p = std::strtoul(port.c_str(), &end, 10);
+    if (port.empty() || *end != '\0' || p == 0 || p > 65535) {
+        error = usage;
+        return false;
+    }
+    c.port = static_cast<uint16_t>(p);
+    c.connections = a.tcp_client_connections;
+    c.count = a.tcp_client_count;
+    c.bytes = a.tcp_client_bytes;
+    if (c.mode == stack::ClientMode::rr && c.bytes == 0) {
+        c.bytes = 64;
+    }
+    c.rounds = a.tcp_client_rounds;
+    c.fast_open = a.tcp_client_fast_open;
+    return true;
+}
 
 bool impairment(const std::string& name, const std::string& spec, dataplane::ImpairmentOptions& out,
                 std::string& error) {
@@ -184,6 +250,10 @@ bool to_engine_options(const RunArgs& a, dataplane::EngineOptions& o, std::strin
     t.msl = stack::Duration::nanoseconds(static_cast<int64_t>(a.tcp_msl_s * 1e9));
     t.syn_backlog = a.tcp_syn_backlog;
     t.syn_cookies = !a.tcp_no_syn_cookies;
+    t.fast_open = !a.tcp_no_fast_open;
+    if (!a.tcp_client.empty() && !client_target(a, o.services.tcp_client, error)) {
+        return false;
+    }
     if (!impairment("impair", a.impair, o.impair_rx, error) || !impairment("impair", a.impair, o.impair_tx, error)) {
         return false;
     }

@@ -49,6 +49,13 @@ struct RunArgs {
     double tcp_msl_s = 30;
     bool tcp_no_syn_cookies = false;
     uint32_t tcp_syn_backlog = 1024;
+    bool tcp_no_fast_open = false;
+    std::string tcp_client;  // MODE@HOST:PORT
+    uint32_t tcp_client_connections = 1;
+    uint64_t tcp_client_count = 1;
+    uint64_t tcp_client_bytes = 0;
+    uint64_t tcp_client_rounds = 1000;
+    bool tcp_client_fast_open = false;
     std::string impair;
     std::string impair_rx;
     std::string impair_tx;

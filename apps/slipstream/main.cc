@@ -61,6 +61,12 @@ int run_engine(const slip::apps::RunArgs& args) {
                       << ", source " << sv.tcp_source_port << ", http " << sv.http_port << " (0: off); "
                       << slip::stack::tcp::to_string(opts.stack.tcp.congestion) << ", "
                       << opts.stack.tcp.max_connections << " connections per core\n";
+            const auto& cl = sv.tcp_client;
+            if (cl.enabled()) {
+                std::cout << "slipstream: tcp client " << slip::stack::to_string(cl.mode) << " to port " << cl.port
+                          << ", " << cl.connections << " at a time, " << cl.count << " in all (0: until stopped)"
+                          << (cl.fast_open ? ", fast open" : "") << "\n";
+            }
             if (opts.impair_rx.enabled() || opts.impair_tx.enabled()) {
                 std::cout << "slipstream: impairment rx " << opts.impair_rx.to_string() << ", tx "
                           << opts.impair_tx.to_string() << "\n";
@@ -79,6 +85,9 @@ int run_engine(const slip::apps::RunArgs& args) {
             hooks.tick = [](const slip::dataplane::EngineSnapshot& s) {
                 std::cout << slip::dataplane::format_line(s) << std::endl;
             };
+        }
+        if (opts.services.tcp_client.enabled() && opts.services.tcp_client.count != 0) {
+            hooks.finished = [](const slip::dataplane::EngineSnapshot& s) { return s.total.client.done != 0; };
         }
         engine.run(hooks);
         const auto snap = engine.snapshot();

@@ -31,6 +31,16 @@ std::string flag_text(uint8_t f) {
     return s.empty() ? "-" : s;
 }
 
+std::string hex(const Bytes& b) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string s;
+    for (const uint8_t x : b) {
+        s += kDigits[x >> 4];
+        s += kDigits[x & 15];
+    }
+    return s;
+}
+
 std::string describe_out(const Out& o) {
     std::ostringstream s;
     s << flag_text(o.flags) << ' ' << o.seq << ':' << o.seq + o.len << '(' << o.len << ')';
@@ -39,6 +49,13 @@ std::string describe_out(const Out& o) {
     }
     if (o.window) {
         s << " win " << *o.window;
+    }
+    if (o.opt_no_tfo) {
+        s << " <no FO>";
+    } else if (o.opt_tfo_cookie) {
+        s << " <FO " << hex(*o.opt_tfo_cookie) << '>';
+    } else if (o.opt_tfo_len) {
+        s << " <FO, " << int(*o.opt_tfo_len) << "-byte cookie>";
     }
     return s.str();
 }
@@ -81,10 +98,16 @@ void ScriptApp::on_data(TcpHandle h, Mbuf* data, uint32_t len, Instant now) {
     const Bytes b = bytes_of(data);
     received.insert(received.end(), b.begin(), b.end());
     buf::free(data);
+    if (!first_data_state) {
+        first_data_state = m_tcp.state(h);
+    }
     if (consume) {
         m_tcp.consume(h, len, now);
     } else {
         unconsumed += len;
+    }
+    if (after_data) {
+        after_data(h, now);
     }
 }
 
@@ -120,13 +143,18 @@ TcpScript::TcpScript(const std::function<void(TcpConfig&)>& tweak)
 
 TcpScript::~TcpScript() = default;
 
-FlowKey TcpScript::key(uint16_t engine_port) const {
+FlowKey TcpScript::key(uint16_t engine_port, uint16_t peer_port) const {
     FlowKey k;
     k.local = Ipv6Addr::v4_mapped(kEngineIp);
     k.remote = Ipv6Addr::v4_mapped(kPeerIp);
     k.local_port = engine_port;
-    k.remote_port = kPeerPort;
+    k.remote_port = peer_port;
     return k;
+}
+
+Seq TcpScript::engine_iss(uint16_t engine_port, uint16_t peer_port) const {
+    const auto it = m_iss.find({engine_port, peer_port});
+    return it != m_iss.end() ? it->second : m_engine_iss;
 }
 
 bool TcpScript::tcp_local_address(const Ipv6Addr&, Ipv6Addr& local) const {
@@ -148,8 +176,18 @@ void TcpScript::tcp_transmit(Mbuf* segment, const FlowKey& key, Instant now) {
     c.payload.assign(b.begin() + h->data_offset, b.end());
     c.key = key;
     c.at = now;
+    if (h->options.has_tfo) {
+        c.tfo.emplace(h->options.tfo_cookie.begin(), h->options.tfo_cookie.begin() + h->options.tfo_cookie_len);
+    }
     if ((h->flags & flag::syn) != 0) {
-        m_engine_iss = h->seq;  // relative numbering starts at the engine's SYN
+        // Relative numbering starts at the engine's SYN; a new ISS is a new connection,
+        // whose data starts at engine_stream's first byte again.
+        const auto [it, added] = m_iss.try_emplace({key.local_port, key.remote_port}, h->seq);
+        if (added || it->second != h->seq) {
+            it->second = h->seq;
+            m_engine_sent = 0;
+        }
+        m_engine_iss = h->seq;
     }
     if (h->options.has_timestamps) {
         m_engine_tsval = h->options.ts_val;
@@ -173,15 +211,23 @@ Bytes TcpScript::build(const In& in) const {
         o.ts_val = in.ts_val.value_or(peer_tsval());
         o.ts_ecr = in.ts_ecr.value_or(m_engine_tsval);
     }
+    const uint16_t engine_port = in.to_port != 0 ? in.to_port : kEnginePort;
+    const uint16_t peer_port = in.from_port != 0 ? in.from_port : kPeerPort;
+    const Seq iss = engine_iss(engine_port, peer_port);
     o.sack_count = uint8_t(std::min(in.sack_blocks.size(), kMaxSackBlocks));
     for (size_t i = 0; i < o.sack_count; ++i) {
-        o.sack[i] = {m_engine_iss + in.sack_blocks[i].first, m_engine_iss + in.sack_blocks[i].second};
+        o.sack[i] = {iss + in.sack_blocks[i].first, iss + in.sack_blocks[i].second};
+    }
+    if (in.opt_tfo) {
+        BOOST_REQUIRE(in.tfo_cookie.size() <= kMaxTfoCookieLen);
+        o.tfo = true;
+        o.tfo_cookie_len = uint8_t(in.tfo_cookie.size());
+        std::copy(in.tfo_cookie.begin(), in.tfo_cookie.end(), o.tfo_cookie.begin());
     }
     const Seq seq = Seq(kPeerIsn) + in.seq;
-    const Seq ack = (in.flags & flag::ack) == 0 ? Seq(0) : in.abs_ack.value_or(m_engine_iss + in.ack);
+    const Seq ack = (in.flags & flag::ack) == 0 ? Seq(0) : in.abs_ack.value_or(iss + in.ack);
     Bytes out(kTcpMaxHeaderLen);
-    const size_t hl = write_tcp(out.data(), kPeerPort, in.to_port != 0 ? in.to_port : kEnginePort, seq, ack,
-                                in.flags, in.window, o);
+    const size_t hl = write_tcp(out.data(), peer_port, engine_port, seq, ack, in.flags, in.window, o);
     out.resize(hl);
     const Bytes payload = peer_bytes(in.seq + (syn ? 1 : 0) - 1, in.len);
     out.insert(out.end(), payload.begin(), payload.end());
@@ -194,8 +240,10 @@ void TcpScript::inject(const In& in) {
     }
     Bytes b = build(in);
     BOOST_TEST_MESSAGE("in:  " << flag_text(in.flags) << ' ' << in.seq << ':' << in.seq + in.len << '(' << in.len
-                               << ") ack " << in.ack << " at +" << (m_now - m_start).ns / 1'000'000 << "ms");
-    m_tcp.input(make_mbuf(b), key(in.to_port != 0 ? in.to_port : kEnginePort), m_now);
+                               << ") ack " << in.ack << (!in.opt_tfo ? "" : in.tfo_cookie.empty() ? " <FO>" : " <FO " + hex(in.tfo_cookie) + ">")
+                               << " at +" << (m_now - m_start).ns / 1'000'000 << "ms");
+    m_tcp.input(make_mbuf(b), key(in.to_port != 0 ? in.to_port : kEnginePort, in.from_port != 0 ? in.from_port : kPeerPort),
+                m_now);
 }
 
 void TcpScript::advance(Duration d) {
@@ -213,7 +261,7 @@ void TcpScript::advance(Duration d) {
 
 std::string TcpScript::describe(const Captured& c) const {
     const TcpHeader& h = c.h;
-    const uint32_t seq = uint32_t(h.seq - m_engine_iss);
+    const uint32_t seq = uint32_t(h.seq - iss_of(c.key));
     std::ostringstream s;
     s << '+' << (c.at - m_start).ns / 1'000'000 << "ms " << flag_text(h.flags) << ' ' << seq << ':' << seq + c.len
       << '(' << c.len << ')';
@@ -238,6 +286,9 @@ std::string TcpScript::describe(const Captured& c) const {
     for (uint8_t i = 0; i < o.sack_count; ++i) {
         items.push_back("sack " + std::to_string(uint32_t(o.sack[i].left - Seq(kPeerIsn))) + ':' +
                         std::to_string(uint32_t(o.sack[i].right - Seq(kPeerIsn))));
+    }
+    if (c.tfo) {
+        items.push_back(c.tfo->empty() ? "FO" : "FO " + hex(*c.tfo));  // packetdrill's notation
     }
     for (size_t i = 0; i < items.size(); ++i) {
         s << (i == 0 ? "" : ",") << items[i];
@@ -265,6 +316,9 @@ std::string differences(const Out& o, const Captured& c, Seq iss) {
     if (o.opt_ts_ecr && (!opt.has_timestamps || opt.ts_ecr != *o.opt_ts_ecr)) d << " TS ecr;";
     if (o.opt_no_ts && opt.has_timestamps) d << " TS present;";
     if (o.opt_no_sack && opt.sack_count != 0) d << " SACK present;";
+    if (o.opt_no_tfo && c.tfo) d << " FO present;";
+    if (o.opt_tfo_len && (!c.tfo || c.tfo->size() != *o.opt_tfo_len)) d << " FO cookie length;";
+    if (o.opt_tfo_cookie && c.tfo != o.opt_tfo_cookie) d << " FO cookie;";
     if (!o.sack_blocks.empty()) {
         bool same = opt.sack_count == o.sack_blocks.size();
         for (size_t i = 0; same && i < o.sack_blocks.size(); ++i) {
@@ -273,7 +327,9 @@ std::string differences(const Out& o, const Captured& c, Seq iss) {
         }
         if (!same) d << " SACK blocks;";
     }
-    if (c.len > 0 && c.len == o.len && c.payload != engine_bytes(uint32_t(h.seq - iss) - 1, c.len)) {
+    // The first data byte is ISS + 1: on a SYN (Fast Open) it follows the SYN's own number.
+    const uint32_t offset = uint32_t(h.seq - iss) + ((h.flags & flag::syn) != 0 ? 1 : 0) - 1;
+    if (c.len > 0 && c.len == o.len && c.payload != engine_bytes(offset, c.len)) {
         d << " payload bytes;";
     }
     return d.str();
@@ -287,7 +343,7 @@ Check TcpScript::expect(const Out& out) {
     }
     m_last = std::move(m_out.front());
     m_out.pop_front();
-    const std::string diff = differences(out, m_last, m_engine_iss);
+    const std::string diff = differences(out, m_last, iss_of(m_last.key));
     if (diff.empty()) {
         return true;
     }
@@ -381,12 +437,28 @@ Check TcpScript::connect() {
     return expect(Out(tcpf::S, 0).mss(1460).sack_ok().ws(1).ts_ecr(0));
 }
 
-bool TcpScript::send(uint32_t len) {
+Check TcpScript::connect(ConnectOptions options, uint32_t data_len, const Out& syn) {
+    if (options.data != nullptr) {
+        return fail("connect(options, data_len, syn) makes the data itself: options.data must be null");
+    }
+    if (options.local_port == 0) {
+        options.local_port = kEnginePort;
+    }
+    options.data = engine_chain(0, data_len);
+    m_app.handle = m_tcp.connect(Ipv6Addr::v4_mapped(kPeerIp), kPeerPort, &m_app, m_now, options);
+    if (!m_app.handle.valid()) {
+        return fail("connect() refused");
+    }
+    m_engine_sent = data_len;  // after the SYN reset it: this connection's stream goes on from here
+    return expect(syn);
+}
+
+Mbuf* TcpScript::engine_chain(uint32_t offset, uint32_t len) {
     Mbuf* head = nullptr;
     Mbuf* last = nullptr;
     for (uint32_t at = 0; at < len; at += 1400) {
         const uint32_t take = std::min<uint32_t>(1400, len - at);
-        Mbuf* m = make_mbuf(engine_bytes(m_engine_sent + at, take));
+        Mbuf* m = make_mbuf(engine_bytes(offset + at, take));
         if (head == nullptr) {
             head = m;
         } else {
@@ -394,6 +466,11 @@ bool TcpScript::send(uint32_t len) {
         }
         last = m;
     }
+    return head;
+}
+
+bool TcpScript::send(uint32_t len) {
+    Mbuf* head = engine_chain(m_engine_sent, len);
     if (head == nullptr || !m_tcp.send(m_app.handle, head, m_now)) {
         if (head != nullptr) {
             buf::free(head);

@@ -6,13 +6,19 @@
 //   outbound seq relative to the engine's ISS, ack relative to the peer's ISN.
 // The engine's ISS is learned from the first SYN it sends (SYN-ACK or active SYN); until
 // then it counts as 0, so relative numbers are absolute (segments for no connection).
+// The ISS is kept per 4-tuple, so several connections (In::from / In::port) can be
+// scripted side by side; a flow the engine never sent a SYN on uses the latest ISS.
 // Payload bytes follow a fixed pattern per direction (peer_stream / engine_stream), so
-// delivered and transmitted data are checked byte for byte.
+// delivered and transmitted data are checked byte for byte; engine_stream restarts at
+// every new connection the engine opens (a SYN or SYN-ACK with a new ISS).
+// TCP Fast Open (RFC 7413 §4.1.1): In::tfo() puts the option on a segment, empty (a
+// cookie request) or with a cookie; Out::tfo_cookie_len / tfo_cookie / no_tfo check it.
 #include <boost/test/tools/assertion_result.hpp>
 
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -57,6 +63,10 @@ struct In {
     In& sack(uint32_t left, uint32_t right) { sack_blocks.emplace_back(left, right); return *this; }
     In& port(uint16_t p) { to_port = p; return *this; }     // engine port; 0: the script's
     In& ack_abs(stack::tcp::Seq a) { abs_ack = a; return *this; }  // an absolute ACK field
+    In& from(uint16_t p) { from_port = p; return *this; }  // peer port; 0: kPeerPort
+    // RFC 7413 §4.1.1: the Fast Open option, empty (a cookie request) or with `cookie`.
+    In& tfo() { opt_tfo = true; tfo_cookie.clear(); return *this; }
+    In& tfo(const Bytes& cookie) { opt_tfo = true; tfo_cookie = cookie; return *this; }
 
     uint8_t flags;
     uint32_t seq;
@@ -71,6 +81,9 @@ struct In {
     std::vector<std::pair<uint32_t, uint32_t>> sack_blocks;  // relative to the engine's ISS
     uint16_t to_port = 0;
     std::optional<stack::tcp::Seq> abs_ack;
+    uint16_t from_port = 0;
+    bool opt_tfo = false;
+    Bytes tfo_cookie;
 };
 
 // What the next segment out must be. Flags, seq and len always; ack only when ACK is
@@ -86,6 +99,11 @@ struct Out {
     Out& sack(uint32_t left, uint32_t right) { sack_blocks.emplace_back(left, right); return *this; }  // peer-relative
     Out& no_sack() { opt_no_sack = true; return *this; }
     Out& seq_abs(stack::tcp::Seq s) { abs_seq = s; return *this; }
+    // RFC 7413 §4.1.1: a Fast Open option with an n-byte cookie (0: a cookie request),
+    // with exactly `cookie`, or none at all.
+    Out& tfo_cookie_len(uint8_t n) { opt_tfo_len = n; return *this; }
+    Out& tfo_cookie(const Bytes& cookie) { opt_tfo_cookie = cookie; return *this; }
+    Out& no_tfo() { opt_no_tfo = true; return *this; }
 
     uint8_t flags;
     uint32_t seq;
@@ -99,6 +117,9 @@ struct Out {
     std::vector<std::pair<uint32_t, uint32_t>> sack_blocks;
     bool opt_no_sack = false;
     std::optional<stack::tcp::Seq> abs_seq;
+    std::optional<uint8_t> opt_tfo_len;
+    std::optional<Bytes> opt_tfo_cookie;
+    bool opt_no_tfo = false;
 };
 
 // A segment the engine transmitted.
@@ -108,6 +129,7 @@ struct Captured {
     Bytes payload;
     stack::tcp::FlowKey key;
     stack::Instant at;
+    std::optional<Bytes> tfo;  // the Fast Open option's cookie (empty: a cookie request)
 };
 
 // The application above the connection: records every event, keeps every byte.
@@ -128,6 +150,10 @@ public:
     bool accept = true;
     bool consume = true;  // call TcpLayer::consume() inside on_data, as inline services do
     bool close_on_peer_close = false;
+    // Called at the end of every on_data (after consume), e.g. to answer at once.
+    std::function<void(stack::tcp::TcpHandle, stack::Instant)> after_data;
+    // The connection's state when its first data arrived (SYN-RECEIVED for Fast Open).
+    std::optional<stack::tcp::TcpState> first_data_state;
 
 private:
     stack::tcp::TcpLayer& m_tcp;
@@ -175,6 +201,10 @@ public:
     Check establish(stack::Duration rtt = stack::Duration::milliseconds(100));
     // Active open from the engine (kEnginePort -> kPeerPort): returns once the SYN is out.
     Check connect();
+    // Active open with `options` (Fast Open), `data_len` bytes of engine_stream as its
+    // data (options.data must be null; local_port 0 means kEnginePort). The SYN must
+    // match `syn`; later send() calls continue the stream after those bytes.
+    Check connect(stack::tcp::ConnectOptions options, uint32_t data_len, const Out& syn);
 
     // --- the application ---
     bool send(uint32_t len);  // the next `len` bytes of engine_stream
@@ -183,13 +213,16 @@ public:
     stack::Counters& counters() { return m_counters; }
     ScriptApp& app() { return m_app; }
     const stack::tcp::Connection* conn() const { return m_tcp.connection(m_app.handle); }
-    stack::tcp::FlowKey key(uint16_t engine_port = kEnginePort) const;
+    stack::tcp::FlowKey key(uint16_t engine_port = kEnginePort, uint16_t peer_port = kPeerPort) const;
 
-    stack::tcp::Seq engine_iss() const { return m_engine_iss; }
+    stack::tcp::Seq engine_iss() const { return m_engine_iss; }  // the latest SYN's
+    stack::tcp::Seq engine_iss(uint16_t engine_port, uint16_t peer_port) const;  // of that flow
     std::string describe(const Captured& c) const;  // packetdrill notation
 
 private:
     Bytes build(const In& in) const;
+    stack::Mbuf* engine_chain(uint32_t offset, uint32_t len);  // engine_stream bytes; null when len 0
+    stack::tcp::Seq iss_of(const stack::tcp::FlowKey& k) const { return engine_iss(k.local_port, k.remote_port); }
 
     unsigned m_baseline;
     stack::Instant m_start{10'000'000'000};  // 10 s: nothing special about time zero
@@ -199,7 +232,8 @@ private:
     ScriptApp m_app;
     std::deque<Captured> m_out;
     Captured m_last;
-    stack::tcp::Seq m_engine_iss;  // learned from the engine's SYN
+    stack::tcp::Seq m_engine_iss;  // learned from the engine's latest SYN
+    std::map<std::pair<uint16_t, uint16_t>, stack::tcp::Seq> m_iss;  // per (engine, peer) port
     bool m_peer_ts = false;        // the peer's SYN carried timestamps
     uint32_t m_engine_tsval = 0;   // the engine's latest TSval (the peer's TSecr)
     uint32_t m_engine_sent = 0;    // bytes of engine_stream handed to send()
