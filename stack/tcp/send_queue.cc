@@ -29,21 +29,29 @@ void SendQueue::append(Mbuf* chain) {
 void SendQueue::acknowledge(uint32_t n) {
     n = std::min(n, m_bytes);
     m_bytes -= n;
-    m_cursor = nullptr;  // offsets shift: the cursor is rebuilt on the next seek
+    const uint32_t acked = n;
     while (n > 0 && m_head != nullptr) {
         const uint32_t left_in_head = m_head->data_len - m_front_skip;
         if (n < left_in_head) {
             m_front_skip += n;
-            return;
+            break;
         }
         n -= left_in_head;
         Mbuf* done = m_head;
         m_head = m_head->next;
         m_front_skip = 0;
+        if (done == m_cursor) {
+            m_cursor = nullptr;  // rebuilt on the next seek
+        }
         buf::free_segment(done);
     }
     if (m_head == nullptr) {
         m_tail = nullptr;
+    }
+    // Keep the cursor across ACKs (every offset moved down by `acked`): rebuilding it
+    // from the head would walk the whole window on every ACK.
+    if (m_cursor != nullptr) {
+        m_cursor_start = m_cursor == m_head ? 0 : m_cursor_start - acked;
     }
 }
 

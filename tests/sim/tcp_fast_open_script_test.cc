@@ -122,8 +122,8 @@ BOOST_AUTO_TEST_CASE(b_server_valid_cookie_with_data) {
     const uint32_t syn_ts = s.peer_tsval();
     s.inject(peer_syn(s, 100).tfo(cookie));
     BOOST_TEST(s.expect(Out(S | A, 0, 101).mss(1460).sack_ok().ts_ecr(syn_ts).ws(1).no_tfo()));
-    // §4.2.2 step 3 / §3: the server may send its response before the handshake completes
-    // (within the initial window, step 6): it follows the SYN-ACK at once.
+    // §3 step 3: the server may send its response before the handshake completes (within
+    // the initial congestion window, §4.2.2): it follows the SYN-ACK at once.
     BOOST_TEST(s.expect(Out(P | A, 1, 101, 300).win(32768).no_tfo()));
     BOOST_TEST(s.expect_nothing());
     BOOST_TEST(s.app().accepted == 1);
@@ -169,8 +169,8 @@ BOOST_AUTO_TEST_CASE(c_server_invalid_cookie_with_data) {
     BOOST_TEST(s.app().accepted == 0);
     BOOST_TEST(s.app().received.empty());
     // The handshake completes as usual; the application hears of the connection then,
-    // and of the data only when the client sends it again (§4.2.2 "Client: Receiving
-    // SYN-ACK": it resends what the SYN-ACK did not acknowledge).
+    // and of the data only when the client sends it again (§3 step 4: it resends what
+    // the SYN-ACK did not acknowledge).
     s.advance_ms(50);
     s.inject(In(A, 1, 1));
     BOOST_TEST(s.expect_nothing());
@@ -268,8 +268,9 @@ BOOST_AUTO_TEST_CASE(f_server_fast_open_backlog) {
 
 BOOST_AUTO_TEST_CASE(k_server_syn_ack_lost_after_fast_open) {
     // The SYN-ACK of a Fast Open connection and the response after it are lost. The
-    // client's SYN comes again with the same data (RFC 7413 §2.1 and §6: the server must
-    // not hand SYN data to the application twice within a connection).
+    // client's SYN comes again with the same data. Within one connection its sequence
+    // numbers make that data a duplicate (RFC 9293 §3.4); RFC 7413 §2.1 allows SYN data
+    // to reach an application twice only across connections.
     TcpScript s;
     BOOST_REQUIRE(s.tcp().listen(kEngine, &s.app()));
     const Bytes cookie = fetch_cookie(s, kPeer + 1);
