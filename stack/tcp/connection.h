@@ -12,6 +12,7 @@
 #include "stack/tcp/reassembly.h"
 #include "stack/tcp/rtt_estimator.h"
 #include "stack/tcp/sack_scoreboard.h"
+#include "stack/tcp/tcp_header.h"
 #include "stack/tcp/send_queue.h"
 #include "stack/tcp/seq.h"
 
@@ -118,6 +119,8 @@ struct Connection {
     mutable bool want_send_space = false;
     bool ws_ok = false;            // the peer's SYN carried a window scale
     Seq last_ooo_seq;              // start of the latest out-of-order segment (first SACK block)
+    bool dsack_pending = false;    // RFC 2883: the next ACK starts with `dsack`
+    SackBlock dsack;
     uint32_t trimmed_front = 0;    // bytes cut off the current segment's front (already had)
 
     // --- timers (one wheel entry at the earliest; TcpLayer::rearm) ---

@@ -115,6 +115,22 @@ void TcpLayer::recheck_lost_retransmissions(Connection& c, Instant now) {
     c.rxt_round_start = now;
 }
 
+void TcpLayer::limited_transmit(Connection& c, Instant now) {
+    const Seq data_end = c.data_end();
+    const Seq wnd_end = c.snd_una + c.snd_wnd;
+    if (c.snd_nxt < c.snd_max || c.snd_nxt >= data_end || c.snd_nxt >= wnd_end) {
+        return;  // only previously unsent data, within the peer's window (RFC 3042 §2)
+    }
+    const uint32_t len = std::min({uint32_t(c.mss), uint32_t(data_end - c.snd_nxt), uint32_t(wnd_end - c.snd_nxt)});
+    if (len < c.mss && !(c.nodelay || c.fin_queued)) {
+        return;  // RFC 3042 §2 and Nagle: full-sized segments only
+    }
+    send_segment(c, c.snd_nxt, len, flag::ack | (len == uint32_t(data_end - c.snd_nxt) ? flag::psh : 0), now);
+    c.snd_nxt += len;
+    c.snd_max = seq_max(c.snd_max, c.snd_nxt);
+    arm_rto(c, now);
+}
+
 // RFC 5681 §2 duplicate ACK, §3.2 fast retransmit; RFC 6675 §5 SACK-based entry.
 void TcpLayer::detect_loss(Connection& c, const TcpHeader& h, uint32_t payload_len, bool window_changed,
                            Instant now) {
@@ -136,8 +152,18 @@ void TcpLayer::detect_loss(Connection& c, const TcpHeader& h, uint32_t payload_l
         }
         return;
     }
-    const bool lost = c.dupacks >= kDupThresh || (c.sack_ok && c.scoreboard.is_lost(c.snd_una));
+    // RFC 5827 Early Retransmit: with fewer than four segments out and nothing new to
+    // send, three duplicate ACKs can never come; one fewer than the segments out will do.
+    const uint32_t out_segs = (uint32_t(c.snd_max - c.snd_una) + c.mss - 1) / c.mss;
+    const bool nothing_new = c.snd_nxt >= c.data_end() || c.snd_nxt >= c.snd_una + c.snd_wnd;
+    const bool early = out_segs < 4 && nothing_new && c.dupacks >= std::max<uint32_t>(1, out_segs - 1);
+    const bool lost = c.dupacks >= kDupThresh || early || (c.sack_ok && c.scoreboard.is_lost(c.snd_una));
     if (!lost) {
+        // RFC 3042 Limited Transmit: the first two duplicate ACKs each let one new segment
+        // out beyond the congestion window, so a small window still draws the third.
+        if (c.dupacks <= 2) {
+            limited_transmit(c, now);
+        }
         return;
     }
     c.in_recovery = true;

@@ -199,7 +199,11 @@ bool TcpLayer::check_sequence(Connection& c, Mbuf*& m, const TcpHeader& h, uint3
     if (!acceptable && !(wnd == 0 && h.seq == c.rcv_nxt)) {
         if (!rst) {
             // Old duplicates are re-ACKed (duplicate), the rest counted as out of window.
-            m_counters->drop(h.seq + seg_len <= c.rcv_nxt ? DropReason::tcp_duplicate : DropReason::tcp_out_of_window);
+            const bool duplicate = h.seq + seg_len <= c.rcv_nxt;
+            m_counters->drop(duplicate ? DropReason::tcp_duplicate : DropReason::tcp_out_of_window);
+            if (duplicate && payload_len > 0) {
+                note_dsack(c, h.seq, h.seq + payload_len);
+            }
             send_ack(c, now);
         } else {
             m_counters->drop(DropReason::tcp_out_of_window);
@@ -213,6 +217,7 @@ bool TcpLayer::check_sequence(Connection& c, Mbuf*& m, const TcpHeader& h, uint3
         m = payload_len == dup ? (buf::free(m), nullptr) : buf::trim_front(m, dup);
         payload_len -= dup;
         c.trimmed_front = dup;
+        note_dsack(c, h.seq, h.seq + dup);
         c.ack_now = true;  // a partial duplicate: tell the sender where we are
     } else {
         c.trimmed_front = 0;
@@ -237,6 +242,17 @@ bool TcpLayer::check_sequence(Connection& c, Mbuf*& m, const TcpHeader& h, uint3
         c.ts_recent_at = now;
     }
     return true;
+}
+
+// RFC 2883: the next ACK reports data received twice as its first SACK block, so the
+// sender can tell a spurious retransmission (and undo its window cut, widen its
+// reordering allowance) from a loss.
+void TcpLayer::note_dsack(Connection& c, Seq left, Seq right) {
+    if (!c.sack_ok) {
+        return;
+    }
+    c.dsack_pending = true;
+    c.dsack = {left, right};
 }
 
 // "second, check the RST bit" with RFC 5961 §3.2.

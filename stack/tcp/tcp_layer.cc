@@ -102,7 +102,7 @@ void Connection::reset_for_reuse() {
     ts_recent_at = Instant{};
     last_ack_sent = last_ooo_seq = Seq();
     fin_queued = fin_sent = fin_received = fin_pending = false;
-    syn_acked = fast_open = fast_open_reply_cookie = false;
+    syn_acked = fast_open = fast_open_reply_cookie = dsack_pending = false;
     syn_data = 0;
     segments_unacked = 0;
     quick_acks = 16;

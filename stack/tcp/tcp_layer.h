@@ -133,10 +133,12 @@ private:
     void input_connection(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t payload_len, Instant now);
     bool check_sequence(Connection& c, Mbuf*& m, const TcpHeader& h, uint32_t& payload_len, Instant now);
     bool check_rst(Connection& c, const TcpHeader& h, Instant now);
+    void note_dsack(Connection& c, Seq left, Seq right);
     bool check_syn(Connection& c, const TcpHeader& h, Instant now);
     bool check_ack(Connection& c, const TcpHeader& h, uint32_t payload_len, Instant now);
     void process_ack(Connection& c, const TcpHeader& h, uint32_t acked, Instant now);
     void recheck_lost_retransmissions(Connection& c, Instant now);
+    void limited_transmit(Connection& c, Instant now);
     void detect_loss(Connection& c, const TcpHeader& h, uint32_t payload_len, bool window_changed, Instant now);
     void process_text(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t payload_len, Instant now);
     void process_fin(Connection& c, Instant now);

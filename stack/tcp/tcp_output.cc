@@ -35,11 +35,17 @@ void TcpLayer::fill_options(Connection& c, TcpOptionsToSend& o, uint8_t flags, I
         fill_fast_open_option(c, o, reply);
     } else {
         o.timestamps = c.ts_ok;
-        // RFC 2018 §4: report what we hold beyond the hole, most recent block first.
+        // RFC 2883 §4: a D-SACK block first; then RFC 2018 §4: what we hold beyond the
+        // hole, most recent block first.
+        if (c.sack_ok && c.dsack_pending) {
+            o.sack[o.sack_count++] = c.dsack;
+        }
         if (c.sack_ok && !c.ooo.empty()) {
             SackBlock blocks[kMaxSackBlocks];
-            o.sack_count = uint8_t(c.ooo.sack_blocks(m_ooo_pool, c.last_ooo_seq, blocks));
-            std::copy_n(blocks, o.sack_count, o.sack.begin());
+            const size_t room = kMaxSackBlocks - o.sack_count;
+            const size_t n = c.ooo.sack_blocks(m_ooo_pool, c.last_ooo_seq, std::span(blocks, room));
+            std::copy_n(blocks, n, o.sack.begin() + o.sack_count);
+            o.sack_count = uint8_t(o.sack_count + n);
         }
     }
     if (o.timestamps) {
@@ -50,7 +56,12 @@ void TcpLayer::fill_options(Connection& c, TcpOptionsToSend& o, uint8_t flags, I
 
 // RFC 7413 §4.1.1: a client's SYN asks for a cookie (empty option) or presents the one
 // cached for the server; a server's SYN-ACK hands out the client's cookie when asked.
+// §4.2.2: retransmitted SYNs and SYN-ACKs carry no Fast Open option (a middlebox may be
+// what dropped the first).
 void TcpLayer::fill_fast_open_option(const Connection& c, TcpOptionsToSend& o, bool reply) const {
+    if (c.retransmits != 0) {
+        return;
+    }
     if (reply) {
         if (c.fast_open_reply_cookie) {
             const uint64_t cookie =
@@ -99,6 +110,7 @@ void TcpLayer::send_segment(Connection& c, Seq seq, uint32_t len, uint8_t flags,
         // RFC 9293 §3.8.6.2.2: never shrink the window we advertised.
         c.rcv_adv = seq_max(c.rcv_adv, c.rcv_nxt + (uint32_t(field) << shift));
         c.last_ack_sent = c.rcv_nxt;
+        c.dsack_pending = false;  // reported once (RFC 2883 §4)
         c.segments_unacked = 0;
         c.ack_now = false;
         c.delack_at = Instant::never();

@@ -65,6 +65,11 @@ void TcpLayer::on_rto(Connection& c, Instant now) {
         c.rtt.backoff();
         c.rtt.restart_after_syn_loss();
         m_counters->count(Event::tcp_retransmits);
+        if (c.state == TcpState::syn_sent && c.syn_data > 0) {
+            // RFC 7413 §4.1.3.1: a SYN with data that times out is the strongest sign the
+            // path drops it: stop using Fast Open there (until a new cookie comes).
+            m_fast_open_cache.forget(c.key.remote);
+        }
         c.snd_nxt = c.iss;
         return send_syn(c, c.state == TcpState::syn_received, now);
     }
