@@ -144,6 +144,7 @@ struct Connection {
     bool in_recovery = false;
     Seq recover;                // RFC 6582 "recover"
     uint32_t dupacks = 0;
+    uint32_t limited_bytes = 0;  // sent by RFC 3042 Limited Transmit since the last new ACK
     bool new_sack_info = false;
     Instant rxt_round_start;     // when the current round of hole retransmissions began  // the ACK being processed SACKed data not SACKed before
     SackScoreboard scoreboard;

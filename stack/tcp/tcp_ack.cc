@@ -45,6 +45,7 @@ void TcpLayer::process_ack(Connection& c, const TcpHeader& h, uint32_t acked, In
         c.snd_nxt = c.snd_una;  // after a go-back-N the ACK can overtake SND.NXT
     }
     c.dupacks = 0;
+    c.limited_bytes = 0;
 
     if (c.in_recovery) {
         if (h.ack >= c.recover) {
@@ -127,6 +128,7 @@ void TcpLayer::limited_transmit(Connection& c, Instant now) {
     }
     send_segment(c, c.snd_nxt, len, flag::ack | (len == uint32_t(data_end - c.snd_nxt) ? flag::psh : 0), now);
     c.snd_nxt += len;
+    c.limited_bytes += len;
     c.snd_max = seq_max(c.snd_max, c.snd_nxt);
     arm_rto(c, now);
 }
@@ -154,9 +156,15 @@ void TcpLayer::detect_loss(Connection& c, const TcpHeader& h, uint32_t payload_l
     }
     // RFC 5827 Early Retransmit: with fewer than four segments out and nothing new to
     // send, three duplicate ACKs can never come; one fewer than the segments out will do.
-    const uint32_t out_segs = (uint32_t(c.snd_max - c.snd_una) + c.mss - 1) / c.mss;
+    // ownd counts data only (a FIN's sequence number is no segment); with SACK the
+    // threshold is ownd - SMSS bytes SACKed (§3.1), else ER_thresh duplicate ACKs.
+    const uint32_t ownd = uint32_t(seq_min(c.snd_max, c.data_end()) - c.snd_una);
+    const uint32_t out_segs = (ownd + c.mss - 1) / c.mss;
     const bool nothing_new = c.snd_nxt >= c.data_end() || c.snd_nxt >= c.snd_una + c.snd_wnd;
-    const bool early = out_segs < 4 && nothing_new && c.dupacks >= std::max<uint32_t>(1, out_segs - 1);
+    const bool early =
+        out_segs < 4 && nothing_new &&
+        (c.dupacks >= std::max<uint32_t>(1, out_segs - 1) ||
+         (c.sack_ok && ownd > c.mss && c.scoreboard.sacked_bytes() >= ownd - c.mss));
     const bool lost = c.dupacks >= kDupThresh || early || (c.sack_ok && c.scoreboard.is_lost(c.snd_una));
     if (!lost) {
         // RFC 3042 Limited Transmit: the first two duplicate ACKs each let one new segment
@@ -168,7 +176,9 @@ void TcpLayer::detect_loss(Connection& c, const TcpHeader& h, uint32_t payload_l
     }
     c.in_recovery = true;
     c.recover = c.snd_max;
-    c.cc->on_enter_recovery(now, uint32_t(c.snd_max - c.snd_una));
+    // RFC 5681 §3.2 step 2: what Limited Transmit sent does not count in FlightSize.
+    const uint32_t flight = uint32_t(c.snd_max - c.snd_una);
+    c.cc->on_enter_recovery(now, flight - std::min(flight, c.limited_bytes));
     if (c.sack_ok) {
         c.scoreboard.enter_recovery(c.snd_una, c.snd_max);
     }

@@ -116,6 +116,7 @@ void Connection::reset_for_reuse() {
     rtt_timing = false;
     in_recovery = false;
     dupacks = 0;
+    limited_bytes = 0;
     scoreboard.clear();
     cc.reset();
 }

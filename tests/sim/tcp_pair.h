@@ -151,8 +151,13 @@ struct Pair {
     // Everything closed and freed: no slot, no buffer left behind.
     void check_clean() {
         link.run_for(Duration::seconds(125), Duration::milliseconds(1));  // past 2 MSL
-        BOOST_TEST(a.tcp().gauges().connections == 0u);
-        BOOST_TEST(b.tcp().gauges().connections == 0u);
+        for (NetStack* side : {&a, &b}) {
+            const TcpGauges g = side->tcp().gauges();
+            BOOST_TEST(g.connections == 0u, (side == &a ? "A" : "B")
+                                                << ": " << g.connections << " connections left (" << g.established
+                                                << " established, " << g.syn_received << " syn-received, "
+                                                << g.close_wait << " close-wait, " << g.time_wait << " time-wait)");
+        }
     }
 };
 

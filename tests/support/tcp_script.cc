@@ -50,6 +50,15 @@ std::string describe_out(const Out& o) {
     if (o.window) {
         s << " win " << *o.window;
     }
+    if (!o.sack_blocks.empty()) {
+        s << " <sack";
+        for (const auto& [left, right] : o.sack_blocks) {
+            s << ' ' << left << ':' << right;
+        }
+        s << '>';
+    } else if (o.opt_no_sack) {
+        s << " <no sack>";
+    }
     if (o.opt_no_tfo) {
         s << " <no FO>";
     } else if (o.opt_tfo_cookie) {
@@ -239,8 +248,16 @@ void TcpScript::inject(const In& in) {
         m_peer_ts = true;  // timestamps from here on, as a peer that offered them would
     }
     Bytes b = build(in);
+    std::string sack;
+    for (const auto& [left, right] : in.sack_blocks) {
+        sack += (sack.empty() ? " <sack " : ",") + std::to_string(left) + ':' + std::to_string(right);
+    }
+    if (!sack.empty()) {
+        sack += '>';
+    }
     BOOST_TEST_MESSAGE("in:  " << flag_text(in.flags) << ' ' << in.seq << ':' << in.seq + in.len << '(' << in.len
-                               << ") ack " << in.ack << (!in.opt_tfo ? "" : in.tfo_cookie.empty() ? " <FO>" : " <FO " + hex(in.tfo_cookie) + ">")
+                               << ") ack " << in.ack << sack
+                               << (!in.opt_tfo ? "" : in.tfo_cookie.empty() ? " <FO>" : " <FO " + hex(in.tfo_cookie) + ">")
                                << " at +" << (m_now - m_start).ns / 1'000'000 << "ms");
     m_tcp.input(make_mbuf(b), key(in.to_port != 0 ? in.to_port : kEnginePort, in.from_port != 0 ? in.from_port : kPeerPort),
                 m_now);

@@ -96,7 +96,9 @@ struct Out {
     Out& sack_ok() { opt_sack_ok = true; return *this; }
     Out& ts_ecr(uint32_t ecr) { opt_ts_ecr = ecr; return *this; }  // TS present, echoing ecr
     Out& no_ts() { opt_no_ts = true; return *this; }
-    Out& sack(uint32_t left, uint32_t right) { sack_blocks.emplace_back(left, right); return *this; }  // peer-relative
+    // SACK blocks, peer-relative. Once one is given the option must hold exactly these,
+    // in this order (RFC 2883 §4: a D-SACK block is the first).
+    Out& sack(uint32_t left, uint32_t right) { sack_blocks.emplace_back(left, right); return *this; }
     Out& no_sack() { opt_no_sack = true; return *this; }
     Out& seq_abs(stack::tcp::Seq s) { abs_seq = s; return *this; }
     // RFC 7413 §4.1.1: a Fast Open option with an n-byte cookie (0: a cookie request),
