@@ -270,7 +270,9 @@ bool TcpLayer::check_rst(Connection& c, const TcpHeader& h, Instant now) {
         return false;
     }
     m_counters->count(Event::tcp_resets_received);
-    finish(c, CloseReason::reset, now);
+    // §3.10.7.4: in SYN-RECEIVED of an active (simultaneous) open the peer refused us.
+    const bool refused = c.state == TcpState::syn_received && !c.passive;
+    finish(c, refused ? CloseReason::refused : CloseReason::reset, now);
     return false;
 }
 
