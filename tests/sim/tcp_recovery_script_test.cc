@@ -1,0 +1,356 @@
+// Scripted segment tests of loss recovery, packetdrill style (tests/support/tcp_script.h):
+// RFC 3042 Limited Transmit, RFC 5827 Early Retransmit and RFC 2883 D-SACKs, every segment
+// in and out exact. Where the implementation departs from an RFC the test asserts what the
+// code does and says so in a message.
+#include <boost/test/unit_test.hpp>
+
+#include "tests/support/tcp_script.h"
+#include "tests/support/test_env.h"
+
+using namespace slip::stack;
+using namespace slip::stack::tcp;
+using namespace slip::test;
+using namespace slip::test::tcpf;
+
+BOOST_AUTO_TEST_SUITE(tcp_recovery_script)
+
+// The handshake measured 100 ms: the retransmission timer is 300 ms away (RTO, RFC 6298
+// §2.3) or, as a tail-loss probe (RFC 8985 §7.2), at least 200 ms (2 SRTT). Everything
+// below happens within a few milliseconds of the send, before either. With timestamps
+// the MSS is 1460 - 12 = 1448 bytes.
+
+namespace {
+constexpr uint32_t kSmss = 1448;
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(limited_transmit_draws_the_third_duplicate_ack) {
+    // RFC 3042 §2: with previously unsent data queued, each of the first two duplicate
+    // ACKs lets one segment of it out, at most two segments beyond cwnd, cwnd itself
+    // unchanged. With a two-segment window and the first segment lost only one
+    // duplicate ACK could come otherwise; the two new segments draw the second and the
+    // third, and the third triggers fast retransmit (RFC 5681 §3.2).
+    TcpScript s([](TcpConfig& c) {
+        c.initcwnd = 2;
+        c.congestion = CcAlgorithm::newreno;
+    });
+    BOOST_REQUIRE(s.establish());
+    BOOST_REQUIRE(s.send(4 * kSmss));
+    BOOST_TEST(s.expect(Out(A, 1, 1, kSmss)));  // lost
+    BOOST_TEST(s.expect(Out(A, 1 + kSmss, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());  // cwnd (2 SMSS) full, 2 SMSS still queued
+    BOOST_REQUIRE(s.conn() != nullptr);
+    BOOST_TEST(s.conn()->cc->cwnd() == 2 * kSmss);
+    s.advance_ms(10);
+    // 1st duplicate ACK (SACKing the 2nd segment): exactly one new full-sized segment.
+    // Early Retransmit (RFC 5827 (2.b)) stays out of it: new data is ready to go.
+    s.inject(In(A, 1, 1).sack(1 + kSmss, 1 + 2 * kSmss));
+    BOOST_TEST(s.expect(Out(A, 1 + 2 * kSmss, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.conn()->cc->cwnd() == 2 * kSmss);
+    // 2nd duplicate ACK (SACKing the 3rd too): one more, the last queued (PSH).
+    s.advance_ms(1);
+    s.inject(In(A, 1, 1).sack(1 + kSmss, 1 + 3 * kSmss));
+    BOOST_TEST(s.expect(Out(P | A, 1 + 3 * kSmss, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.conn()->cc->cwnd() == 2 * kSmss);
+    BOOST_TEST(s.expect_events(Event::tcp_fast_retransmits, 0));
+    BOOST_TEST(s.expect_events(Event::tcp_retransmits, 0));
+    // 3rd duplicate ACK: fast retransmit of SND.UNA, nothing new.
+    s.advance_ms(1);
+    s.inject(In(A, 1, 1).sack(1 + kSmss, 1 + 4 * kSmss));
+    BOOST_TEST(s.expect(Out(A, 1, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_events(Event::tcp_fast_retransmits, 1));
+    BOOST_TEST(s.expect_events(Event::tcp_retransmits, 1));
+    // The retransmission fills the hole: everything is acknowledged, recovery ends.
+    s.advance_ms(100);
+    s.inject(In(A, 1, 1 + 4 * kSmss));
+    BOOST_TEST(s.expect_nothing());
+    s.advance_ms(5000);
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_events(Event::tcp_timeouts, 0));
+    BOOST_TEST(s.expect_events(Event::tcp_tail_loss_probes, 0));
+    BOOST_TEST(s.clean());
+}
+
+BOOST_AUTO_TEST_CASE(limited_transmit_segments_not_in_ssthresh) {
+    // RFC 5681 §3.2 step 2: on the third duplicate ACK ssthresh = max(FlightSize / 2,
+    // 2 SMSS), and "when [RFC3042] is in use, additional data sent in limited transmit
+    // MUST NOT be included in this calculation". Four segments sent, two more by
+    // limited transmit: ssthresh is 4 / 2 = 2 SMSS.
+    TcpScript s([](TcpConfig& c) {
+        c.initcwnd = 4;
+        c.congestion = CcAlgorithm::newreno;
+    });
+    BOOST_REQUIRE(s.establish());
+    BOOST_REQUIRE(s.send(6 * kSmss));
+    for (uint32_t i = 0; i < 4; ++i) {
+        BOOST_TEST(s.expect(Out(A, 1 + i * kSmss, 1, kSmss)));
+    }
+    BOOST_TEST(s.expect_nothing());
+    s.advance_ms(10);
+    s.inject(In(A, 1, 1).sack(1 + kSmss, 1 + 2 * kSmss));
+    BOOST_TEST(s.expect(Out(A, 1 + 4 * kSmss, 1, kSmss)));
+    s.inject(In(A, 1, 1).sack(1 + kSmss, 1 + 3 * kSmss));
+    BOOST_TEST(s.expect(Out(P | A, 1 + 5 * kSmss, 1, kSmss)));
+    s.inject(In(A, 1, 1).sack(1 + kSmss, 1 + 4 * kSmss));
+    BOOST_TEST(s.expect(Out(A, 1, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_REQUIRE(s.conn() != nullptr);
+    BOOST_TEST(s.conn()->cc->ssthresh() == 2 * kSmss);
+    BOOST_TEST(s.clean());
+}
+
+BOOST_AUTO_TEST_CASE(limited_transmit_with_fin_queued) {
+    // RFC 3042 §2: "the sender can only send two segments beyond the congestion window".
+    // The application has closed: the last 100 bytes go by limited transmit on the 2nd
+    // duplicate ACK (short, but the last before the FIN). limited_transmit (tcp_ack.cc)
+    // sends them without the FIN, and send_data (tcp_output.cc), run after it for the
+    // same ACK, sends the FIN on its own without looking at cwnd: a third segment beyond
+    // cwnd.
+    TcpScript s([](TcpConfig& c) {
+        c.initcwnd = 2;
+        c.congestion = CcAlgorithm::newreno;
+    });
+    BOOST_REQUIRE(s.establish());
+    BOOST_REQUIRE(s.send(3 * kSmss + 100));
+    s.close();
+    BOOST_TEST(s.expect(Out(A, 1, 1, kSmss)));  // lost
+    BOOST_TEST(s.expect(Out(A, 1 + kSmss, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    s.advance_ms(10);
+    s.inject(In(A, 1, 1).sack(1 + kSmss, 1 + 2 * kSmss));
+    BOOST_TEST(s.expect(Out(A, 1 + 2 * kSmss, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    s.advance_ms(1);
+    s.inject(In(A, 1, 1).sack(1 + kSmss, 1 + 3 * kSmss));
+    BOOST_TEST(s.expect(Out(P | A, 1 + 3 * kSmss, 1, 100)));
+    BOOST_TEST_MESSAGE("DEVIATION (RFC 3042 §2): the FIN follows the limited-transmit segment beyond cwnd + 2");
+    BOOST_TEST(s.expect(Out(F | A, 1 + 3 * kSmss + 100, 1)));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_state(TcpState::fin_wait_1));
+    // The 3rd duplicate ACK: fast retransmit all the same.
+    s.advance_ms(1);
+    s.inject(In(A, 1, 1).sack(1 + kSmss, 2 + 3 * kSmss + 100));
+    BOOST_TEST(s.expect(Out(A, 1, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_events(Event::tcp_fast_retransmits, 1));
+    BOOST_TEST(s.clean());
+}
+
+BOOST_AUTO_TEST_CASE(early_retransmit_with_three_segments_out) {
+    // RFC 5827 §3.1: with less than 4 SMSS outstanding and no unsent data ready, three
+    // duplicate ACKs can never arrive; the threshold drops to ceiling(ownd / SMSS) - 1,
+    // and with SACK the retransmission goes once ownd - SMSS bytes are SACKed. Three
+    // segments out, the first lost: the 2nd duplicate ACK retransmits it at once, not
+    // the retransmission timer hundreds of milliseconds later.
+    TcpScript s;
+    BOOST_REQUIRE(s.establish());
+    BOOST_REQUIRE(s.send(3 * kSmss));
+    BOOST_TEST(s.expect(Out(A, 1, 1, kSmss)));  // lost
+    BOOST_TEST(s.expect(Out(A, 1 + kSmss, 1, kSmss)));
+    BOOST_TEST(s.expect(Out(P | A, 1 + 2 * kSmss, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    s.advance_ms(10);
+    s.inject(In(A, 1, 1).sack(1 + kSmss, 1 + 2 * kSmss));
+    BOOST_TEST(s.expect_nothing());  // one of ER_thresh = 2
+    s.advance_ms(1);
+    s.inject(In(A, 1, 1).sack(1 + kSmss, 1 + 3 * kSmss));
+    BOOST_TEST(s.expect(Out(A, 1, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_events(Event::tcp_fast_retransmits, 1));
+    BOOST_TEST(s.expect_events(Event::tcp_retransmits, 1));
+    s.advance_ms(100);
+    s.inject(In(A, 1, 1 + 3 * kSmss));
+    s.advance_ms(5000);
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_events(Event::tcp_tail_loss_probes, 0));
+    BOOST_TEST(s.expect_events(Event::tcp_timeouts, 0));
+    BOOST_TEST(s.clean());
+}
+
+BOOST_AUTO_TEST_CASE(early_retransmit_with_two_segments_out) {
+    // RFC 5827 §3.1: two segments out, ER_thresh = 1: the one duplicate ACK that can
+    // come (SACKing the second) retransmits the first.
+    TcpScript s;
+    BOOST_REQUIRE(s.establish());
+    BOOST_REQUIRE(s.send(2 * kSmss));
+    BOOST_TEST(s.expect(Out(A, 1, 1, kSmss)));  // lost
+    BOOST_TEST(s.expect(Out(P | A, 1 + kSmss, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    s.advance_ms(10);
+    s.inject(In(A, 1, 1).sack(1 + kSmss, 1 + 2 * kSmss));
+    BOOST_TEST(s.expect(Out(A, 1, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_events(Event::tcp_fast_retransmits, 1));
+    s.advance_ms(100);
+    s.inject(In(A, 1, 1 + 2 * kSmss));
+    s.advance_ms(5000);
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_events(Event::tcp_retransmits, 1));
+    BOOST_TEST(s.expect_events(Event::tcp_tail_loss_probes, 0));
+    BOOST_TEST(s.expect_events(Event::tcp_timeouts, 0));
+    BOOST_TEST(s.clean());
+}
+
+BOOST_AUTO_TEST_CASE(early_retransmit_counts_sacked_bytes) {
+    // RFC 5827 §3.1 with SACK: Early Retransmit is used once "ownd - SMSS" bytes have
+    // been SACKed. Three segments out, one duplicate ACK SACKs both the 2nd and the 3rd
+    // (the ACK for the 2nd was lost): 2 SMSS = ownd - SMSS are SACKed, the first goes
+    // at once.
+    TcpScript s;
+    BOOST_REQUIRE(s.establish());
+    BOOST_REQUIRE(s.send(3 * kSmss));
+    BOOST_TEST(s.expect(Out(A, 1, 1, kSmss)));
+    BOOST_TEST(s.expect(Out(A, 1 + kSmss, 1, kSmss)));
+    BOOST_TEST(s.expect(Out(P | A, 1 + 2 * kSmss, 1, kSmss)));
+    s.advance_ms(10);
+    s.inject(In(A, 1, 1).sack(1 + kSmss, 1 + 3 * kSmss));
+    BOOST_TEST(s.expect(Out(A, 1, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_events(Event::tcp_fast_retransmits, 1));
+    BOOST_TEST(s.expect_events(Event::tcp_timeouts, 0));
+    BOOST_TEST(s.clean());
+}
+
+BOOST_AUTO_TEST_CASE(early_retransmit_does_not_count_the_fin) {
+    // RFC 5827 §3.1: ER_thresh = ceiling(ownd / SMSS) - 1, ownd the outstanding data.
+    // Two data segments out, the FIN on the second (the application closed while they
+    // waited for cwnd), the first lost: only one duplicate ACK can come, and with
+    // ownd = 2 SMSS (the FIN's sequence number is no data) one is the threshold.
+    TcpScript s([](TcpConfig& c) {
+        c.initcwnd = 1;
+        c.congestion = CcAlgorithm::newreno;
+    });
+    BOOST_REQUIRE(s.establish());
+    BOOST_REQUIRE(s.send(3 * kSmss));
+    s.close();
+    BOOST_TEST(s.expect(Out(A, 1, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    s.advance_ms(100);
+    s.inject(In(A, 1, 1 + kSmss));  // cwnd 2 SMSS: the rest goes, the FIN on the last
+    BOOST_TEST(s.expect(Out(A, 1 + kSmss, 1, kSmss)));  // lost
+    BOOST_TEST(s.expect(Out(F | P | A, 1 + 2 * kSmss, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    s.advance_ms(10);
+    // The one duplicate ACK, SACKing the last segment and its FIN (as Linux reports it).
+    s.inject(In(A, 1, 1 + kSmss).sack(1 + 2 * kSmss, 2 + 3 * kSmss));
+    BOOST_TEST(s.expect(Out(A, 1 + kSmss, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_events(Event::tcp_fast_retransmits, 1));
+    BOOST_TEST(s.expect_events(Event::tcp_timeouts, 0));
+    BOOST_TEST(s.clean());
+}
+
+BOOST_AUTO_TEST_CASE(dsack_reports_duplicates_below_rcv_nxt) {
+    // RFC 2883 §4: an ACK answering a duplicate segment reports the contiguous sequence
+    // received twice as the first block of its SACK option; each duplicate is reported
+    // once, in the ACK it draws.
+    TcpScript s;
+    BOOST_REQUIRE(s.establish());
+    s.inject(In(P | A, 1, 1, 1000));
+    BOOST_TEST(s.expect(Out(A, 1, 1001).no_sack()));
+    // Entirely below RCV.NXT: dropped, ACKed, the D-SACK block is the whole segment.
+    s.inject(In(P | A, 1, 1, 1000));
+    BOOST_TEST(s.expect(Out(A, 1, 1001).sack(1, 1001)));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_drops(DropReason::tcp_duplicate, 1));
+    // The next ACK no longer carries it.
+    s.inject(In(P | A, 1001, 1, 1000));
+    BOOST_TEST(s.expect(Out(A, 1, 2001).no_sack()));
+    // Partly duplicate: the part below RCV.NXT, 1501:2001, is reported;
+    // the rest is delivered once.
+    s.inject(In(P | A, 1501, 1, 1000));
+    BOOST_TEST(s.expect(Out(A, 1, 2501).sack(1501, 2001)));
+    BOOST_TEST(s.expect_nothing());
+    s.inject(In(P | A, 2501, 1, 500));
+    BOOST_TEST(s.expect(Out(A, 1, 3001).no_sack()));
+    BOOST_TEST((s.app().received == peer_bytes(0, 3000)));
+    // Twice the same duplicate: reported twice, once per ACK.
+    s.inject(In(P | A, 2501, 1, 500));
+    BOOST_TEST(s.expect(Out(A, 1, 3001).sack(2501, 3001)));
+    s.inject(In(P | A, 2501, 1, 500));
+    BOOST_TEST(s.expect(Out(A, 1, 3001).sack(2501, 3001)));
+    // A duplicate FIN alone carries no data: no D-SACK block.
+    s.inject(In(F | A, 3001, 1));
+    BOOST_TEST(s.expect(Out(A, 1, 3002).no_sack()));
+    s.inject(In(F | A, 3001, 1));
+    BOOST_TEST(s.expect(Out(A, 1, 3002).no_sack()));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.clean());
+}
+
+BOOST_AUTO_TEST_CASE(dsack_first_then_sack_blocks) {
+    // RFC 2883 §4: with out-of-order data held, the D-SACK block comes first, then the
+    // ordinary SACK blocks (RFC 2018 §4: the most recent first). Beside timestamps three
+    // blocks fit (RFC 2018 §3); the D-SACK block takes one of them.
+    TcpScript s;
+    BOOST_REQUIRE(s.establish());
+    s.inject(In(P | A, 1, 1, 1000));
+    BOOST_TEST(s.expect(Out(A, 1, 1001)));
+    s.inject(In(P | A, 2001, 1, 1000));  // 1001:2001 missing
+    BOOST_TEST(s.expect(Out(A, 1, 1001).sack(2001, 3001)));
+    // A duplicate of 1:1001: D-SACK first, then the block held.
+    s.inject(In(P | A, 1, 1, 1000));
+    BOOST_TEST(s.expect(Out(A, 1, 1001).sack(1, 1001).sack(2001, 3001)));
+    // The next ACK: the SACK block alone.
+    s.inject(In(P | A, 4001, 1, 1000));
+    BOOST_TEST(s.expect(Out(A, 1, 1001).sack(4001, 5001).sack(2001, 3001)));
+    s.inject(In(P | A, 6001, 1, 1000));
+    BOOST_TEST(s.expect(Out(A, 1, 1001).sack(6001, 7001).sack(4001, 5001).sack(2001, 3001)));
+    // Three blocks held and a duplicate of 501:1001: the D-SACK block, then the two most
+    // recent SACK blocks; the oldest does not fit.
+    s.inject(In(P | A, 501, 1, 500));
+    BOOST_TEST(s.expect(Out(A, 1, 1001).sack(501, 1001).sack(6001, 7001).sack(4001, 5001)));
+    // Partly duplicate, filling the hole: 901:1001 reported, the held data delivered up
+    // to the next hole.
+    s.inject(In(P | A, 901, 1, 1100));
+    BOOST_TEST(s.expect(Out(A, 1, 3001).sack(901, 1001).sack(6001, 7001).sack(4001, 5001)));
+    s.inject(In(P | A, 3001, 1, 1000));
+    BOOST_TEST(s.expect(Out(A, 1, 5001).sack(6001, 7001)));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST((s.app().received == peer_bytes(0, 5000)));
+    BOOST_TEST(s.clean());
+}
+
+BOOST_AUTO_TEST_CASE(dsack_of_out_of_order_duplicate) {
+    // RFC 2883 §4: a duplicate of data held above RCV.NXT is reported too: the D-SACK
+    // block, then as the second block the (possibly larger) SACK block containing it.
+    // process_text (tcp_receive.cc) drops a segment Reassembly::insert finds wholly held
+    // and note_dsack is only called for data below RCV.NXT (check_sequence): the ACK
+    // carries the ordinary SACK block alone.
+    TcpScript s;
+    BOOST_REQUIRE(s.establish());
+    s.inject(In(P | A, 1001, 1, 1000));
+    BOOST_TEST(s.expect(Out(A, 1, 1).sack(1001, 2001)));
+    s.inject(In(P | A, 1001, 1, 1000));
+    BOOST_TEST_MESSAGE("DEVIATION (RFC 2883 §4): a duplicate above RCV.NXT draws no D-SACK block");
+    BOOST_TEST(s.expect(Out(A, 1, 1).sack(1001, 2001)));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.clean());
+}
+
+BOOST_AUTO_TEST_CASE(dsack_needs_sack_permitted) {
+    // RFC 2883 §4 builds on RFC 2018: without SACK-permitted on the SYN no SACK option at
+    // all, D-SACK included (note_dsack, fill_options).
+    TcpScript s;
+    BOOST_REQUIRE(s.tcp().listen(TcpScript::kEnginePort, &s.app()));
+    s.inject(In(S, 0).mss(1460).ts(5000, 0).ws(7));
+    BOOST_TEST(s.expect(Out(S | A, 0, 1).mss(1460).ws(1)));
+    BOOST_TEST(!s.last().h.options.sack_permitted);
+    s.inject(In(A, 1, 1));
+    BOOST_TEST(s.expect_nothing());
+    s.inject(In(P | A, 1, 1, 1000));
+    BOOST_TEST(s.expect(Out(A, 1, 1001).no_sack()));
+    s.inject(In(P | A, 1, 1, 1000));  // entirely duplicate
+    BOOST_TEST(s.expect(Out(A, 1, 1001).no_sack()));
+    s.inject(In(P | A, 501, 1, 1000));  // partly
+    BOOST_TEST(s.expect(Out(A, 1, 1501).no_sack()));
+    s.inject(In(P | A, 2501, 1, 500));  // out of order
+    BOOST_TEST(s.expect(Out(A, 1, 1501).no_sack()));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST((s.app().received == peer_bytes(0, 1500)));
+    BOOST_TEST(s.clean());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
