@@ -34,6 +34,8 @@ void TcpLayer::process_text(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t
             buf::free(m);
         } else if (r == Reassembly::Insert::held) {
             m_counters->count(Event::tcp_ooo_segments);
+        } else {
+            note_dsack(c, seq, seq + payload_len);  // RFC 2883 §4: held already, report it
         }
         c.last_ooo_seq = seq;
         c.ack_now = true;
