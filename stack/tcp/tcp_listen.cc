@@ -70,7 +70,8 @@ void TcpLayer::listen_syn(TcpService* service, const FlowKey& key, const TcpHead
     // RFC 7413 §4.2.2: SYN data is taken only with a valid cookie, below the Fast Open
     // backlog (§5.1), and never on the stateless (SYN cookie) path.
     const bool syn_queue_full = m_syn_received[key.local_port] >= m_config.syn_backlog;
-    const bool take_data = data_len > 0 && !syn_queue_full && fast_open_cookie_valid(key, h.options) &&
+    const bool cookie_ok = fast_open_cookie_valid(key, h.options);  // one MAC per SYN
+    const bool take_data = data_len > 0 && !syn_queue_full && cookie_ok &&
                            data_len <= m_config.rcv_buffer &&
                            m_fast_open_pending[key.local_port] < m_config.fast_open_backlog;
     if (!take_data) {
@@ -117,7 +118,7 @@ void TcpLayer::listen_syn(TcpService* service, const FlowKey& key, const TcpHead
     c->service = service;
     c->fast_open = data != nullptr;
     // Hand out a cookie when asked, or a fresh one when the one we got is not ours.
-    c->fast_open_reply_cookie = m_config.fast_open && h.options.has_tfo && !fast_open_cookie_valid(key, h.options);
+    c->fast_open_reply_cookie = m_config.fast_open && h.options.has_tfo && !cookie_ok;
     if (c->fast_open_reply_cookie) {
         m_counters->count(Event::tcp_fast_open_cookies_sent);
     }
