@@ -67,6 +67,12 @@ public:
     std::string driver_name() const { return m_driver; }
     // The driver sends chained buffers itself (RTE_ETH_TX_OFFLOAD_MULTI_SEGS).
     bool multi_seg_tx() const { return m_multi_seg_tx; }
+    // Most frames one rte_eth_tx_burst call may be offered (0: any number). DPDK's memif
+    // zero-copy TX (22.11 and later) checks for free ring slots only once per four
+    // frames, assuming one slot each; a chained frame takes two or more, so a larger burst
+    // can overwrite descriptors the peer has not read yet and have the driver free
+    // buffers it no longer owns. Bursts of four never enter that unrolled loop.
+    uint16_t tx_burst_limit() const { return m_tx_burst_limit; }
 
 private:
     void configure(const PortOptions& opts);
@@ -74,6 +80,7 @@ private:
     uint16_t m_id = 0;
     uint16_t m_queues = 0;
     bool m_multi_seg_tx = false;
+    uint16_t m_tx_burst_limit = 0;
     stack::MacAddr m_mac;
     rte_mempool* m_pool = nullptr;
     std::string m_driver;

@@ -3,8 +3,12 @@
 // offered again on the next poll; after `retry_limit` consecutive polls in which the
 // queue took nothing, the waiting frames are dropped and counted (a stuck link must
 // not pin every buffer of the pool).
+//
+// `max_per_call` caps how many frames one rte_eth_tx_burst call is offered (0: no cap),
+// for drivers that mishandle larger bursts (see Port::tx_burst_limit).
 #include <rte_ethdev.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -18,8 +22,9 @@ class TxBuffer {
 public:
     static constexpr uint32_t kCapacity = 1024;
 
-    TxBuffer(uint16_t port, uint16_t queue, uint32_t retry_limit)
-        : m_port(port), m_queue(queue), m_retry_limit(retry_limit) {}
+    TxBuffer(uint16_t port, uint16_t queue, uint32_t retry_limit, uint16_t max_per_call = 0)
+        : m_port(port), m_queue(queue), m_retry_limit(retry_limit),
+          m_max_per_call(max_per_call == 0 ? UINT16_MAX : max_per_call) {}
     ~TxBuffer() { stack::buf::free_bulk({m_pkts.data(), m_count}); }
     TxBuffer(const TxBuffer&) = delete;
     TxBuffer& operator=(const TxBuffer&) = delete;
@@ -40,8 +45,7 @@ public:
         if (m_count == 0) {
             return;
         }
-        const uint16_t burst = m_count > UINT16_MAX ? UINT16_MAX : static_cast<uint16_t>(m_count);
-        const uint16_t sent = rte_eth_tx_burst(m_port, m_queue, m_pkts.data(), burst);
+        const uint32_t sent = offer();
         m_sent += sent;
         if (sent == 0) {
             if (++m_stalled_polls >= m_retry_limit) {
@@ -65,9 +69,25 @@ public:
     uint64_t partial_flushes() const { return m_partial; }
 
 private:
+    // Offers the queued frames in calls of at most m_max_per_call until the driver takes
+    // fewer than offered; returns how many it took.
+    uint32_t offer() {
+        uint32_t sent = 0;
+        while (sent < m_count) {
+            const uint16_t want = static_cast<uint16_t>(std::min<uint32_t>(m_count - sent, m_max_per_call));
+            const uint16_t took = rte_eth_tx_burst(m_port, m_queue, m_pkts.data() + sent, want);
+            sent += took;
+            if (took < want) {
+                break;
+            }
+        }
+        return sent;
+    }
+
     uint16_t m_port;
     uint16_t m_queue;
     uint32_t m_retry_limit;
+    uint16_t m_max_per_call;
     uint32_t m_count = 0;
     uint32_t m_stalled_polls = 0;
     uint64_t m_sent = 0;
