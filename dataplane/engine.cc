@@ -157,6 +157,7 @@ EngineSnapshot Engine::snapshot() const {
     s.port_rx_nombuf = st.rx_nombuf;
     s.mbufs_total = m_port->pool()->size;
     s.mbufs_in_use = rte_mempool_in_use_count(m_port->pool());
+    s.views_in_use = rte_mempool_in_use_count(m_port->view_pool());
     for (const auto& loop : m_loops) {
         s.queues.push_back(loop->stats());
         s.total += s.queues.back();

@@ -31,6 +31,7 @@ struct EngineSnapshot {
     uint64_t port_rx_nombuf = 0;
     uint64_t mbufs_in_use = 0;
     uint64_t mbufs_total = 0;
+    uint64_t views_in_use = 0;
     QueueStats total;
     std::vector<QueueStats> queues;
 };

@@ -154,6 +154,15 @@ void Port::configure(const PortOptions& opts) {
         throw SetupError("port: cannot create a pool of " + std::to_string(mbufs) + " packet buffers (" +
                          std::string(rte_strerror(rte_errno)) + "); raise --memory or lower --mbufs");
     }
+    // Views of TCP payload (the send queue's references, segments on the wire) own no data:
+    // 128-byte buffers packed together, so walking a send queue or a window of segments
+    // touches a few dense pages instead of one 2 KiB buffer's header per view.
+    const std::string view_pool_name = "slip_views_p" + std::to_string(m_id);
+    m_view_pool = rte_pktmbuf_pool_create(view_pool_name.c_str(), mbufs, 256, 0, 0, socket);
+    if (m_view_pool == nullptr) {
+        throw SetupError("port: cannot create a pool of " + std::to_string(mbufs) + " payload views (" +
+                         std::string(rte_strerror(rte_errno)) + "); raise --memory or lower --mbufs");
+    }
     rte_eth_conf conf{};
     if (m_queues > 1) {
         // Spread flows over the queues by their addresses and ports.
@@ -215,6 +224,9 @@ Port::~Port() {
     }
     if (m_pool != nullptr) {
         rte_mempool_free(m_pool);
+    }
+    if (m_view_pool != nullptr) {
+        rte_mempool_free(m_view_pool);
     }
 }
 

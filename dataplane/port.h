@@ -62,6 +62,8 @@ public:
     uint16_t queues() const { return m_queues; }
     const stack::MacAddr& mac() const { return m_mac; }
     rte_mempool* pool() const { return m_pool; }
+    // Indirect buffers without data room, for references to payload held elsewhere.
+    rte_mempool* view_pool() const { return m_view_pool; }
     LinkState link() const;
     rte_eth_stats stats() const;
     std::string driver_name() const { return m_driver; }
@@ -83,6 +85,7 @@ private:
     uint16_t m_tx_burst_limit = 0;
     stack::MacAddr m_mac;
     rte_mempool* m_pool = nullptr;
+    rte_mempool* m_view_pool = nullptr;
     std::string m_driver;
     bool m_started = false;
 };

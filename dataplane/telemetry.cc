@@ -87,7 +87,8 @@ std::string format_json(const EngineSnapshot& s) {
       << ",\"speed_mbps\":" << s.link_speed_mbps << ",\"ipackets\":" << s.port_ipackets
       << ",\"opackets\":" << s.port_opackets << ",\"imissed\":" << s.port_imissed << ",\"ierrors\":" << s.port_ierrors
       << ",\"oerrors\":" << s.port_oerrors << ",\"rx_nombuf\":" << s.port_rx_nombuf
-      << ",\"mbufs_in_use\":" << s.mbufs_in_use << ",\"mbufs_total\":" << s.mbufs_total << "},\"queues\":[";
+      << ",\"mbufs_in_use\":" << s.mbufs_in_use << ",\"mbufs_total\":" << s.mbufs_total << ",\"views_in_use\":" << s.views_in_use
+      << "},\"queues\":[";
     for (size_t i = 0; i < s.queues.size(); ++i) {
         if (i) {
             o << ",";
@@ -107,14 +108,14 @@ std::string format_json(const EngineSnapshot& s) {
 std::string format_line(const EngineSnapshot& s) {
     char line[256];
     std::snprintf(line, sizeof line,
-                  "[%8.1fs] rx %llu tx %llu pkts | drops %llu | tx-dropped %llu | mbufs %llu/%llu | tcp %llu conns "
+                  "[%8.1fs] rx %llu tx %llu pkts | drops %llu | tx-dropped %llu | mbufs %llu/%llu views %llu | tcp %llu conns "
                   "(%llu close-wait, %llu time-wait)",
                   s.uptime_s, static_cast<unsigned long long>(s.total.rx_packets),
                   static_cast<unsigned long long>(s.total.tx_packets),
                   static_cast<unsigned long long>(s.total.stack.total_drops()),
                   static_cast<unsigned long long>(s.total.tx_dropped),
                   static_cast<unsigned long long>(s.mbufs_in_use), static_cast<unsigned long long>(s.mbufs_total),
-                  static_cast<unsigned long long>(s.total.tcp_connections),
+                  static_cast<unsigned long long>(s.views_in_use), static_cast<unsigned long long>(s.total.tcp_connections),
                   static_cast<unsigned long long>(s.total.tcp_close_wait),
                   static_cast<unsigned long long>(s.total.tcp_time_wait));
     return line;
@@ -125,7 +126,8 @@ std::string format_text(const EngineSnapshot& s) {
     const QueueStats& t = s.total;
     o << "port: link " << (s.link_up ? "up" : "down") << ", driver counters rx " << s.port_ipackets << " tx "
       << s.port_opackets << " missed " << s.port_imissed << " errors " << s.port_ierrors << "/" << s.port_oerrors
-      << ", mbufs in use " << s.mbufs_in_use << "/" << s.mbufs_total << "\n";
+      << ", mbufs in use " << s.mbufs_in_use << "/" << s.mbufs_total << ", payload views in use " << s.views_in_use
+      << "\n";
     for (size_t i = 0; i < s.queues.size(); ++i) {
         const QueueStats& q = s.queues[i];
         o << "queue " << i << ": rx " << q.rx_packets << " pkts in " << q.rx_bursts << " bursts, tx " << q.tx_packets

@@ -9,7 +9,8 @@ using tcp::TcpHandle;
 
 // ---- PatternSource ----
 
-PatternSource::PatternSource(MbufPool* pool) : m_pool(pool) {
+PatternSource::PatternSource(MbufPool* pool, MbufPool* view_pool)
+    : m_pool(pool), m_view_pool(view_pool != nullptr ? view_pool : pool) {
     m_pattern = pool != nullptr ? buf::alloc(pool) : nullptr;
     if (m_pattern == nullptr) {
         return;
@@ -38,7 +39,7 @@ Mbuf* PatternSource::make(uint64_t offset, uint32_t len, uint32_t& made) {
     while (made < len) {
         const uint32_t at = uint32_t((offset + made) % m_len);
         const uint32_t take = std::min(len - made, m_len - at);
-        Mbuf* mi = buf::alloc(m_pool);
+        Mbuf* mi = buf::alloc(m_view_pool);
         if (mi == nullptr) {
             break;
         }

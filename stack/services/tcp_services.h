@@ -17,7 +17,9 @@ namespace slip::stack {
 // A 2 KiB buffer of printable pattern bytes that bulk senders reference instead of copying.
 class PatternSource {
 public:
-    PatternSource(MbufPool* pool);
+    // The pattern and text() buffers come from `pool`; make()'s references from
+    // `view_pool` when given (small indirect buffers, see Port::view_pool).
+    explicit PatternSource(MbufPool* pool, MbufPool* view_pool = nullptr);
     ~PatternSource();
     PatternSource(const PatternSource&) = delete;
     PatternSource& operator=(const PatternSource&) = delete;
@@ -30,6 +32,7 @@ public:
 
 private:
     MbufPool* m_pool;
+    MbufPool* m_view_pool;
     Mbuf* m_pattern = nullptr;
     uint32_t m_len = 0;
 };

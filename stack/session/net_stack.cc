@@ -37,7 +37,7 @@ std::string StackOptions::validate() const {
     return neighbor.validate();
 }
 
-NetStack::NetStack(const StackOptions& opts, const MacAddr& mac, MbufPool* pool)
+NetStack::NetStack(const StackOptions& opts, const MacAddr& mac, MbufPool* pool, MbufPool* view_pool)
     : m_opts(opts),
       m_mac(mac),
       m_pool(pool),
@@ -47,7 +47,8 @@ NetStack::NetStack(const StackOptions& opts, const MacAddr& mac, MbufPool* pool)
       m_neighbors(opts.neighbor),
       m_tx(opts.tx_queue_capacity),
       m_icmp_errors(opts.icmp_error_rate, opts.icmp_error_burst),
-      m_tcp(std::make_unique<tcp::TcpLayer>(opts.tcp, pool, static_cast<tcp::TcpLink*>(this), &m_counters, tcp_seed(mac))) {}
+      m_tcp(std::make_unique<tcp::TcpLayer>(opts.tcp, pool, static_cast<tcp::TcpLink*>(this), &m_counters, tcp_seed(mac),
+                                                 view_pool)) {}
 
 NetStack::~NetStack() = default;
 

@@ -32,7 +32,9 @@ struct ArpPacket;
 class NetStack final : private NeighborEvents, private tcp::TcpLink {
 public:
     // `pool` supplies buffers for frames the stack originates (ARP, NS, ICMP errors).
-    NetStack(const StackOptions& opts, const MacAddr& mac, MbufPool* pool);
+    // `view_pool`: small indirect buffers for TCP payload views (see Port::view_pool);
+    // `pool` serves for them when absent.
+    NetStack(const StackOptions& opts, const MacAddr& mac, MbufPool* pool, MbufPool* view_pool = nullptr);
     ~NetStack() override;
     NetStack(const NetStack&) = delete;
     NetStack& operator=(const NetStack&) = delete;

@@ -63,7 +63,10 @@ struct ConnectOptions {
 
 class TcpLayer {
 public:
-    TcpLayer(const TcpConfig& config, MbufPool* pool, TcpLink* link, Counters* counters, uint64_t seed);
+    // `view_pool` supplies the indirect buffers that reference queued payload (segments on
+    // the wire); without one they come from `pool`.
+    TcpLayer(const TcpConfig& config, MbufPool* pool, TcpLink* link, Counters* counters, uint64_t seed,
+             MbufPool* view_pool = nullptr);
     ~TcpLayer();
     TcpLayer(const TcpLayer&) = delete;
     TcpLayer& operator=(const TcpLayer&) = delete;
@@ -186,6 +189,7 @@ private:
 
     TcpConfig m_config;
     MbufPool* m_pool;
+    MbufPool* m_view_pool;
     TcpLink* m_link;
     Counters* m_counters;
     std::vector<std::unique_ptr<Connection>> m_slots;

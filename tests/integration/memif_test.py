@@ -55,9 +55,10 @@ def run_pair(label, zero_copy):
     c = cli["client"]
     srv_drops = {k: v for k, v in srv["total"]["stack"]["drops"].items() if v}
     h.log("%s: %d bytes in %.1f s (%.1f Gbit/s by the engine's clock), retransmits %d, receiver drops %s, "
-          "pool in use after: client %d, server %d" %
+          "pool in use after: client %d (views %d), server %d (views %d)" %
           (label, c["bytes_sent"], took, c["gbit_per_s_sent"], h.event(cli, "tcp_retransmits"), srv_drops or "none",
-           cli["port"]["mbufs_in_use"], srv["port"]["mbufs_in_use"]))
+           cli["port"]["mbufs_in_use"], cli["port"]["views_in_use"], srv["port"]["mbufs_in_use"],
+           srv["port"]["views_in_use"]))
     if c["completed"] != 1 or c["failed"] != 0 or c["bytes_sent"] != BYTES:
         h.fail("%s: client did not complete: %s" % (label, c))
     if srv_drops:
@@ -68,9 +69,13 @@ def run_pair(label, zero_copy):
     # zero-copy client also lends the driver its receive ring's buffers and keeps the frames it
     # sent until the peer has read them, both until the port closes: at most both rings' worth.
     lent = 2 * RING if zero_copy else 0
+    # Payload views: none once every segment is acknowledged, but those in frames the driver
+    # still holds.
     for side, stats in (("client", cli), ("server", srv)):
         if stats["port"]["mbufs_in_use"] > 1 + (lent if side == "client" else 0):
             h.fail("%s: %s pool not back at baseline: %d buffers in use" % (label, side, stats["port"]["mbufs_in_use"]))
+        if stats["port"]["views_in_use"] > (lent if side == "client" else 0):
+            h.fail("%s: %s views not back at baseline: %d in use" % (label, side, stats["port"]["views_in_use"]))
 
 def main():
     h.require_lab_capability()

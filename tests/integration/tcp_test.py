@@ -73,14 +73,14 @@ def http_checks():
 
 
 def stats_lines(engine):
-    return re.findall(r"mbufs (\d+)/\d+ \| tcp (\d+) conns \((\d+) close-wait, (\d+) time-wait\)", engine.output())
+    return re.findall(r"mbufs (\d+)/\d+ views (\d+) \| tcp (\d+) conns \((\d+) close-wait, (\d+) time-wait\)", engine.output())
 
 
 def main():
     h.lab_up()
     with h.Engine("--stats-interval", "1") as engine:
         time.sleep(1.5)
-        base_mbufs = int(stats_lines(engine)[-1][0])
+        base_mbufs, base_views = (int(x) for x in stats_lines(engine)[-1][:2])
         http_checks()
         refused = h.peer(["nc", "-z", "-w", "3", "10.0.0.2", "4444"])
         if refused.returncode == 0:
@@ -91,13 +91,16 @@ def main():
         if r.returncode != 0:
             h.fail("short connections: " + r.stdout + r.stderr)
         time.sleep(2.5)
-        mbufs, conns, close_wait, time_wait = (int(x) for x in stats_lines(engine)[-1])
+        mbufs, views, conns, close_wait, time_wait = (int(x) for x in stats_lines(engine)[-1])
         h.log("after 10,000 connections: %d connections in the table (%d in TIME-WAIT from the HTTP fetches "
-              "the engine closed first), %d buffers in use (baseline %d)" % (conns, time_wait, mbufs, base_mbufs))
+              "the engine closed first), %d buffers in use (baseline %d), %d payload views (baseline %d)" %
+              (conns, time_wait, mbufs, base_mbufs, views, base_views))
         if conns - time_wait != 0 or close_wait != 0 or time_wait > 2:
             h.fail("connections left in the table: %d (%d close-wait, %d time-wait)" % (conns, close_wait, time_wait))
         if abs(mbufs - base_mbufs) > 64:
             h.fail("buffer pool not back at its baseline: %d vs %d" % (mbufs, base_mbufs))
+        if abs(views - base_views) > 64:
+            h.fail("view pool not back at its baseline: %d vs %d" % (views, base_views))
         stats = engine.stop()
     if h.drop(stats, "tcp_no_listener") < 1:
         h.fail("the refused connection was not counted")

@@ -23,7 +23,7 @@ ImpairmentOptions one_ms() {
 
 // B serves echo (7), discard (9), a 100 kB source (19) and HTTP (80).
 struct Servers {
-    PatternSource pattern{pool()};
+    PatternSource pattern{pool(), view_pool()};
     TcpEcho echo;
     TcpDiscard discard;
     TcpSource source;
@@ -39,7 +39,7 @@ struct Servers {
 
 TcpClientStats run_client(Pair& p, TcpClientOptions o, Duration limit = Duration::seconds(60)) {
     o.remote = p.b_addr(false);
-    PatternSource pattern(pool());
+    PatternSource pattern(pool(), view_pool());
     BOOST_REQUIRE(o.validate(64).empty());
     TcpClient client(p.a.tcp(), pattern, o, 64);
     const Instant end = p.link.now() + limit;

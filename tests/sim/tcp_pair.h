@@ -142,8 +142,8 @@ struct Pair {
     SimLink link;
     Pair(const ImpairmentOptions& ab = {}, const ImpairmentOptions& ba = {},
          const std::function<void(TcpConfig&)>& tweak_a = {}, const std::function<void(TcpConfig&)>& tweak_b = {})
-        : a(tcp_options(false, tweak_a), kSimMacA, pool()),
-          b(tcp_options(true, tweak_b), kSimMacB, pool()),
+        : a(tcp_options(false, tweak_a), kSimMacA, pool(), view_pool()),
+          b(tcp_options(true, tweak_b), kSimMacB, pool(), view_pool()),
           link(a, b, ab, ba) {}
     Ipv6Addr b_addr(bool ipv6) const {
         return ipv6 ? *Ipv6Addr::parse("fd00::2") : Ipv6Addr::v4_mapped(*Ipv4Addr::parse("10.0.0.2"));

@@ -148,7 +148,7 @@ TcpConfig script_config(const std::function<void(TcpConfig&)>& tweak) {
 }  // namespace
 
 TcpScript::TcpScript(const std::function<void(TcpConfig&)>& tweak)
-    : m_baseline(mbufs_in_use()), m_tcp(script_config(tweak), pool(), this, &m_counters, 7), m_app(m_tcp) {}
+    : m_baseline(mbufs_in_use()), m_tcp(script_config(tweak), pool(), this, &m_counters, 7, view_pool()), m_app(m_tcp) {}
 
 TcpScript::~TcpScript() = default;
 

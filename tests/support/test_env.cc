@@ -37,7 +37,19 @@ rte_mempool* pool() {
     return p;
 }
 
-unsigned mbufs_in_use() { return rte_mempool_in_use_count(pool()); }
+rte_mempool* view_pool() {
+    static rte_mempool* p = [] {
+        rte_mempool* v = rte_pktmbuf_pool_create("test_views", 8191, 0, 0, 0, pool()->socket_id);
+        if (v == nullptr) {
+            std::fprintf(stderr, "tests: view pool creation failed: %s\n", rte_strerror(rte_errno));
+            std::abort();
+        }
+        return v;
+    }();
+    return p;
+}
+
+unsigned mbufs_in_use() { return rte_mempool_in_use_count(pool()) + rte_mempool_in_use_count(view_pool()); }
 
 rte_mbuf* make_mbuf(const std::vector<uint8_t>& bytes) {
     rte_mbuf* m = rte_pktmbuf_alloc(pool());

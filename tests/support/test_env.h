@@ -14,7 +14,9 @@ namespace slip::test {
 
 // The pool every test allocates from; EAL is started on first use.
 rte_mempool* pool();
-// Buffers of the pool currently allocated (for leak checks).
+// Buffers without data room for payload views, as the engine's ports have (Port::view_pool).
+rte_mempool* view_pool();
+// Buffers of both pools currently allocated (for leak checks).
 unsigned mbufs_in_use();
 
 // A buffer holding exactly `bytes`, with the pool's standard headroom.

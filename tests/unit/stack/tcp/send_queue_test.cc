@@ -65,7 +65,7 @@ BOOST_AUTO_TEST_CASE(views_match_a_byte_model) {
                     cursor = uint32_t(rng.below(model.size()));
                 }
                 const uint32_t len = uint32_t(std::min<uint64_t>(1 + rng.below(1448), model.size() - cursor));
-                const auto v = q.reference(cursor, len, pool());
+                const auto v = q.reference(cursor, len, view_pool());
                 BOOST_REQUIRE_MESSAGE(v.head != nullptr, "step " << step << ": no view of " << cursor << "+" << len
                                                                   << " in " << model.size());
                 const std::vector<uint8_t> got = view_bytes(v);
