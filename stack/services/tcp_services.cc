@@ -11,12 +11,12 @@ using tcp::TcpHandle;
 
 PatternSource::PatternSource(MbufPool* pool, MbufPool* view_pool)
     : m_pool(pool), m_view_pool(view_pool != nullptr ? view_pool : pool) {
-    m_pattern = pool != nullptr ? buf::alloc(pool) : nullptr;
-    if (m_pattern == nullptr) {
+    Mbuf* pattern = pool != nullptr ? buf::alloc(pool) : nullptr;
+    if (pattern == nullptr) {
         return;
     }
-    m_len = std::min<uint32_t>(2048, rte_pktmbuf_tailroom(m_pattern));
-    uint8_t* p = buf::append(m_pattern, uint16_t(m_len));
+    m_len = std::min<uint32_t>(2048, rte_pktmbuf_tailroom(pattern));
+    uint8_t* p = buf::append(pattern, uint16_t(m_len));
     // RFC 864's rotating printable lines, 72 characters and CRLF: easy to eyeball.
     for (uint32_t i = 0; i < m_len; ++i) {
         const uint32_t line = i / 74;
@@ -24,11 +24,13 @@ PatternSource::PatternSource(MbufPool* pool, MbufPool* view_pool)
         p[i] = col == 72 ? '\r' : col == 73 ? '\n' : uint8_t(' ' + 1 + (line + col) % 94);
     }
     m_len -= m_len % 74;  // whole lines only, so the stream repeats seamlessly
+    // Views of it cost no atomics (see StaticBuffer); it lives until the last one is freed.
+    m_pattern = buf::StaticBuffer::adopt(pattern);
 }
 
 PatternSource::~PatternSource() {
     if (m_pattern != nullptr) {
-        buf::free(m_pattern);
+        m_pattern->retire();
     }
 }
 
@@ -43,7 +45,7 @@ Mbuf* PatternSource::make(uint64_t offset, uint32_t len, uint32_t& made) {
         if (mi == nullptr) {
             break;
         }
-        buf::attach_range(mi, m_pattern, uint16_t(at), uint16_t(take));
+        m_pattern->attach(mi, at, uint16_t(take));
         if (head == nullptr) {
             head = mi;
         } else {

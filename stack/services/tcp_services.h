@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "stack/buf/static_buffer.h"
 #include "stack/tcp/tcp_layer.h"
 
 namespace slip::stack {
@@ -33,7 +34,7 @@ public:
 private:
     MbufPool* m_pool;
     MbufPool* m_view_pool;
-    Mbuf* m_pattern = nullptr;
+    buf::StaticBuffer* m_pattern = nullptr;
     uint32_t m_len = 0;
 };
 

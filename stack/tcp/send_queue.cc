@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "stack/buf/static_buffer.h"
+
 namespace slip::stack::tcp {
 
 void SendQueue::append(Mbuf* chain) {
@@ -93,7 +95,11 @@ SendQueue::View SendQueue::reference(uint32_t offset, uint32_t len, MbufPool* po
             }
             return {};
         }
-        buf::attach_range(mi, seg, uint16_t(skip_in_buffer + within), uint16_t(take));
+        if (buf::StaticBuffer::is_view(seg)) {
+            buf::StaticBuffer::attach_to_view(mi, seg, uint16_t(skip_in_buffer + within), uint16_t(take));
+        } else {
+            buf::attach_range(mi, seg, uint16_t(skip_in_buffer + within), uint16_t(take));
+        }
         if (v.head == nullptr) {
             v.head = mi;
         } else {
