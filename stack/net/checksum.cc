@@ -7,32 +7,48 @@
 namespace slip::stack {
 
 uint64_t checksum_partial(const uint8_t* data, size_t len, uint64_t sum) {
-    // Sum 32-bit big-endian words into a 64-bit accumulator: no carry can be lost
-    // for any packet size, and the fold at the end restores the 16-bit result.
-    while (len >= 8) {
-        uint32_t a;
-        uint32_t b;
-        std::memcpy(&a, data, 4);
-        std::memcpy(&b, data + 4, 4);
-        sum += __builtin_bswap32(a);
-        sum += __builtin_bswap32(b);
-        data += 8;
-        len -= 8;
+    // RFC 1071 §2(B): the ones'-complement sum does not depend on byte order. Sum native
+    // 32-bit words into 64-bit accumulators (no carry is lost for any packet size; the
+    // compiler vectorises the loop with no per-word swap), fold, and swap the 16-bit
+    // result once to the big-endian words callers add pseudo-headers in.
+    uint64_t s0 = 0;
+    uint64_t s1 = 0;
+    while (len >= 16) {
+        uint32_t w[4];
+        std::memcpy(w, data, 16);
+        s0 += uint64_t(w[0]) + w[1];
+        s1 += uint64_t(w[2]) + w[3];
+        data += 16;
+        len -= 16;
     }
-    if (len >= 4) {
-        sum += load_be32(data);
+    uint64_t native = s0 + s1;
+    while (len >= 4) {
+        uint32_t w;
+        std::memcpy(&w, data, 4);
+        native += w;
         data += 4;
         len -= 4;
     }
     if (len >= 2) {
-        sum += load_be16(data);
+        uint16_t w;
+        std::memcpy(&w, data, 2);
+        native += w;
         data += 2;
         len -= 2;
     }
     if (len == 1) {
-        sum += uint32_t(data[0]) << 8;
+        // The odd byte is the high half of a big-endian word: in memory order, the first
+        // byte of a native 16-bit word.
+        uint8_t last[2] = {data[0], 0};
+        uint16_t w;
+        std::memcpy(&w, last, 2);
+        native += w;
     }
-    return sum;
+    // The folded native sum, read back as the big-endian word its bytes form.
+    const uint16_t folded = checksum_fold(native);
+    uint8_t bytes[2];
+    std::memcpy(bytes, &folded, 2);
+    return sum + load_be16(bytes);
 }
 
 uint16_t checksum_fold(uint64_t sum) {

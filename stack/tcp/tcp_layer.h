@@ -19,6 +19,7 @@
 #include "stack/base/instant.h"
 #include "stack/base/token_bucket.h"
 #include "stack/buf/mbuf.h"
+#include "stack/buf/warm_buffers.h"
 #include "stack/tcp/connection.h"
 #include "stack/tcp/fast_open_cache.h"
 #include "stack/tcp/flow_table.h"
@@ -111,6 +112,9 @@ public:
     const TcpConfig& config() const { return m_config; }
     // Every connection, for shutdown: RST to each peer and free all buffers.
     void abort_all(Instant now);
+    // Header buffers allocated ahead of use (see WarmBuffers); in use as far as the pool
+    // can tell.
+    uint32_t spare_buffers() const { return m_header_buffers.held(); }
 
 private:
     friend struct TcpInputSteps;
@@ -188,8 +192,8 @@ private:
     void enter_time_wait(Connection& c, Instant now);
 
     TcpConfig m_config;
-    MbufPool* m_pool;
     MbufPool* m_view_pool;
+    buf::WarmBuffers m_header_buffers;
     TcpLink* m_link;
     Counters* m_counters;
     std::vector<std::unique_ptr<Connection>> m_slots;

@@ -8,7 +8,7 @@
 namespace slip::stack::tcp {
 
 Mbuf* TcpLayer::header_buffer(uint32_t header_len) {
-    Mbuf* m = buf::alloc(m_pool);
+    Mbuf* m = m_header_buffers.take();
     if (m == nullptr) {
         m_counters->drop(DropReason::no_buffer);
         return nullptr;
