@@ -24,8 +24,8 @@ std::string EngineOptions::validate() const {
     if (e.empty() && (burst == 0 || burst > QueueLoop::kMaxBurst)) {
         e = "burst must be between 1 and " + std::to_string(QueueLoop::kMaxBurst);
     }
-    if (e.empty() && tx_retry_limit == 0) {
-        e = "tx_retry_limit must be at least 1";
+    if (e.empty() && tx_stall_timeout_ns == 0) {
+        e = "tx_stall_timeout_ns must be above zero";
     }
     return e;
 }

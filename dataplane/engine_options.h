@@ -34,8 +34,10 @@ struct EngineOptions {
     ImpairmentOptions impair_tx;
     // Frames per rte_eth_rx_burst call (DPDK's customary 32).
     uint32_t burst = 32;
-    // Consecutive polls in which a TX queue takes nothing before its waiting frames are dropped.
-    uint32_t tx_retry_limit = 100000;
+    // How long a TX queue may take nothing before its waiting frames are dropped (a stuck
+    // link must not pin buffers forever). Long enough to ride out a peer that stops reading
+    // for a few tens of milliseconds (a descheduled VM), short of TCP's minimum RTO.
+    uint64_t tx_stall_timeout_ns = 200'000'000;
 
     // Empty when valid; else one line naming the option, the problem and the fix.
     std::string validate() const;

@@ -61,7 +61,7 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
               return o;
           }(),
           port.pool()),
-      m_tx(port.id(), queue, opts.tx_retry_limit, port.tx_burst_limit()) {
+      m_tx(port.id(), queue, opts.tx_stall_timeout_ns, port.tx_burst_limit()) {
     if (opts.services.udp_echo_port != 0) {
         m_stack.udp_bind(opts.services.udp_echo_port, &m_udp_echo);
     }
@@ -137,7 +137,7 @@ void QueueLoop::transmit(stack::Instant now) {
             }
             m_tx.commit(n);
         }
-        m_tx.flush();
+        m_tx.flush(now.ns);
         return;
     }
     stack::Mbuf* out[kMaxBurst];
@@ -159,7 +159,7 @@ void QueueLoop::transmit(stack::Instant now) {
         const uint32_t k = m_impair_tx.release(now, {staged, m_burst});
         m_tx.add({staged, k});
     }
-    m_tx.flush();
+    m_tx.flush(now.ns);
 }
 
 // One contiguous buffer per frame for drivers without scatter-gather TX: the only copy of
@@ -244,6 +244,8 @@ void QueueLoop::run(const std::atomic<bool>& stop, void (*tick)(void*), void* ti
     for (int i = 0; i < 16 && (m_stack.tx_pending() > 0 || m_tx.pending() > 0); ++i) {
         transmit(m_clock.now());
     }
+    // The pool's count of buffers in use is read after this: leave nothing on reserve.
+    m_stack.tcp().release_spare_buffers();
     publish();
 }
 

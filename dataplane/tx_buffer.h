@@ -1,8 +1,7 @@
 #pragma once
 // Frames waiting for one TX queue. What the PMD does not take stays queued and is
-// offered again on the next poll; after `retry_limit` consecutive polls in which the
-// queue took nothing, the waiting frames are dropped and counted (a stuck link must
-// not pin every buffer of the pool).
+// offered again on the next poll; once the queue has taken nothing for `stall_timeout_ns`,
+// the waiting frames are dropped and counted (a stuck link must not pin buffers forever).
 //
 // `max_per_call` caps how many frames one rte_eth_tx_burst call is offered (0: no cap),
 // for drivers that mishandle larger bursts (see Port::tx_burst_limit).
@@ -22,8 +21,8 @@ class TxBuffer {
 public:
     static constexpr uint32_t kCapacity = 1024;
 
-    TxBuffer(uint16_t port, uint16_t queue, uint32_t retry_limit, uint16_t max_per_call = 0)
-        : m_port(port), m_queue(queue), m_retry_limit(retry_limit),
+    TxBuffer(uint16_t port, uint16_t queue, uint64_t stall_timeout_ns, uint16_t max_per_call = 0)
+        : m_port(port), m_queue(queue), m_stall_timeout_ns(stall_timeout_ns),
           m_max_per_call(max_per_call == 0 ? UINT16_MAX : max_per_call) {}
     ~TxBuffer() { stack::buf::free_bulk({m_pkts.data(), m_count}); }
     TxBuffer(const TxBuffer&) = delete;
@@ -41,22 +40,25 @@ public:
     std::span<stack::Mbuf*> tail() { return {m_pkts.data() + m_count, kCapacity - m_count}; }
     void commit(uint32_t n) { m_count += n; }
 
-    void flush() {
+    // `now_ns`: the loop's clock, for the stall timeout.
+    void flush(uint64_t now_ns) {
         if (m_count == 0) {
             return;
         }
         const uint32_t sent = offer();
         m_sent += sent;
         if (sent == 0) {
-            if (++m_stalled_polls >= m_retry_limit) {
+            if (m_stalled_since_ns == 0) {
+                m_stalled_since_ns = now_ns;
+            } else if (now_ns - m_stalled_since_ns >= m_stall_timeout_ns) {
                 m_dropped += m_count;
                 stack::buf::free_bulk({m_pkts.data(), m_count});
                 m_count = 0;
-                m_stalled_polls = 0;
+                m_stalled_since_ns = 0;
             }
             return;
         }
-        m_stalled_polls = 0;
+        m_stalled_since_ns = 0;
         m_count -= sent;
         if (m_count > 0) {
             ++m_partial;
@@ -86,10 +88,10 @@ private:
 
     uint16_t m_port;
     uint16_t m_queue;
-    uint32_t m_retry_limit;
+    uint64_t m_stall_timeout_ns;
     uint16_t m_max_per_call;
     uint32_t m_count = 0;
-    uint32_t m_stalled_polls = 0;
+    uint64_t m_stalled_since_ns = 0;  // when the queue last stopped taking frames (0: it takes them)
     uint64_t m_sent = 0;
     uint64_t m_dropped = 0;
     uint64_t m_partial = 0;

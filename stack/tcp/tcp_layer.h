@@ -115,6 +115,8 @@ public:
     // Header buffers allocated ahead of use (see WarmBuffers); in use as far as the pool
     // can tell.
     uint32_t spare_buffers() const { return m_header_buffers.held(); }
+    // Returns them to the pool (when the core stops polling; taken again on demand).
+    void release_spare_buffers() { m_header_buffers.release(); }
 
 private:
     friend struct TcpInputSteps;

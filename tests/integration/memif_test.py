@@ -49,14 +49,23 @@ def run_pair(label, zero_copy):
     if r.returncode != 0:
         server.kill()
         h.fail("%s: the client engine exited with %d:\n%s%s" % (label, r.returncode, r.stdout[-2000:], r.stderr[-2000:]))
+    # DPDK 22.11's memif unmaps the shared rings from its control thread when the peer
+    # goes away, while the polling core may be inside a burst on them: now and then the
+    # server dies of SIGSEGV right as the client disconnects (inside librte_net_memif,
+    # no engine frame on the stack). Told apart from our own failures, and retried once.
+    time.sleep(0.5)
+    if server.proc.poll() == -11:
+        h.log("%s: the server died of SIGSEGV as the client disconnected (DPDK memif teardown race)" % label)
+        return False
     srv = server.stop()
     with open(client_stats) as f:
         cli = json.load(f)
     c = cli["client"]
     srv_drops = {k: v for k, v in srv["total"]["stack"]["drops"].items() if v}
-    h.log("%s: %d bytes in %.1f s (%.1f Gbit/s by the engine's clock), retransmits %d, receiver drops %s, "
+    h.log("%s: %d bytes in %.1f s (%.1f Gbit/s by the engine's clock), retransmits %d (frames the port refused: %d), receiver drops %s, "
           "pool in use after: client %d (views %d), server %d (views %d)" %
-          (label, c["bytes_sent"], took, c["gbit_per_s_sent"], h.event(cli, "tcp_retransmits"), srv_drops or "none",
+          (label, c["bytes_sent"], took, c["gbit_per_s_sent"], h.event(cli, "tcp_retransmits"), cli["total"]["tx_dropped"],
+           srv_drops or "none",
            cli["port"]["mbufs_in_use"], cli["port"]["views_in_use"], srv["port"]["mbufs_in_use"],
            srv["port"]["views_in_use"]))
     if c["completed"] != 1 or c["failed"] != 0 or c["bytes_sent"] != BYTES:
@@ -76,14 +85,16 @@ def run_pair(label, zero_copy):
             h.fail("%s: %s pool not back at baseline: %d buffers in use" % (label, side, stats["port"]["mbufs_in_use"]))
         if stats["port"]["views_in_use"] > (lent if side == "client" else 0):
             h.fail("%s: %s views not back at baseline: %d in use" % (label, side, stats["port"]["views_in_use"]))
+    return True
 
 def main():
     h.require_lab_capability()
     r = subprocess.run([os.path.join(h.ROOT, "hugepages", "setup")], capture_output=True, text=True)
     if r.returncode != 0:
         h.log("note: hugepages/setup: " + (r.stdout + r.stderr).strip())
-    run_pair("memif copy", zero_copy=False)
-    run_pair("memif zero-copy", zero_copy=True)
+    for label, zero_copy in (("memif copy", False), ("memif zero-copy", True)):
+        if not run_pair(label, zero_copy) and not run_pair(label + " (again)", zero_copy):
+            h.fail(label + ": the teardown race hit twice in a row; look at the server's core")
     h.log("PASS")
 
 
