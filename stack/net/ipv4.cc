@@ -64,7 +64,12 @@ void write_ipv4(uint8_t* p, const Ipv4Header& h) {
     store_be16(p + 10, 0);
     store_be32(p + 12, h.src.value);
     store_be32(p + 16, h.dst.value);
-    store_be16(p + 10, checksum(p, kIpv4MinHeaderLen));
+    // The header's sum from the values, not by reading back what was just stored: a wide
+    // load of narrow in-flight stores cannot be forwarded and waits for them to reach
+    // the cache (and, for a buffer a peer has just read, for the line to come back).
+    const uint64_t sum = 0x4500u + h.total_len + h.id + kFlagDontFragment + (uint32_t(h.ttl) << 8 | h.protocol) +
+                         (h.src.value >> 16) + (h.src.value & 0xffffu) + (h.dst.value >> 16) + (h.dst.value & 0xffffu);
+    store_be16(p + 10, uint16_t(~checksum_fold(sum)));
 }
 
 void refresh_ipv4_checksum(uint8_t* p, size_t header_len) {
