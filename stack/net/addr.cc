@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <cstdio>
+#include <cstring>
 
 namespace slip::stack {
 namespace {
@@ -115,13 +116,16 @@ Ipv6Addr Ipv6Addr::link_local_from_mac(const MacAddr& mac) {
 }
 
 Ipv6Addr Ipv6Addr::v4_mapped(Ipv4Addr v4) {
-    Ipv6Addr a{};
-    a.bytes[10] = 0xff;
-    a.bytes[11] = 0xff;
-    a.bytes[12] = static_cast<uint8_t>(v4.value >> 24);
-    a.bytes[13] = static_cast<uint8_t>(v4.value >> 16);
-    a.bytes[14] = static_cast<uint8_t>(v4.value >> 8);
-    a.bytes[15] = static_cast<uint8_t>(v4.value);
+    // ::ffff:a.b.c.d written as two 8-byte halves: every IPv4 frame sent looks up its next
+    // hop by this address, and byte-wise stores reloaded as words stall store forwarding.
+    uint8_t low[8] = {0, 0, 0xff, 0xff, uint8_t(v4.value >> 24), uint8_t(v4.value >> 16), uint8_t(v4.value >> 8),
+                      uint8_t(v4.value)};
+    uint64_t low_word;
+    std::memcpy(&low_word, low, 8);
+    const uint64_t high_word = 0;
+    Ipv6Addr a;
+    std::memcpy(a.bytes.data(), &high_word, 8);
+    std::memcpy(a.bytes.data() + 8, &low_word, 8);
     return a;
 }
 

@@ -10,11 +10,7 @@ Parsed<EthernetHeader> parse_ethernet(const uint8_t* frame, size_t len) {
     if (len < kEthernetHeaderLen) {
         return DropReason::eth_truncated;
     }
-    EthernetHeader h;
-    std::memcpy(h.dst.bytes.data(), frame, 6);
-    std::memcpy(h.src.bytes.data(), frame + 6, 6);
-    h.ethertype = load_be16(frame + 12);
-    return h;
+    return EthernetHeader{frame};
 }
 
 void write_ethernet(uint8_t* frame, const MacAddr& dst, const MacAddr& src, EtherType type) {

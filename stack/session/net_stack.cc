@@ -101,12 +101,12 @@ void NetStack::rx_frame(Mbuf* m, Instant now) {
         return drop(m, eth.reason());
     }
     // 2: the frame is addressed to us (unicast, broadcast or a group we joined).
-    if (!accepts_mac(eth->dst)) {
+    if (!accepts_mac(eth->dst())) {
         return drop(m, DropReason::eth_not_for_us);
     }
     // 3: dispatch on the ethertype.
     buf::pull(m, kEthernetHeaderLen);
-    switch (static_cast<EtherType>(eth->ethertype)) {
+    switch (static_cast<EtherType>(eth->ethertype())) {
         case EtherType::ipv4:
             return ipv4_input(m, now);
         case EtherType::ipv6:

@@ -25,9 +25,9 @@ BOOST_AUTO_TEST_CASE(fields_parsed) {
     const Bytes frame = make_ethernet(kEngineMac, kPeerMac, 0x86dd, Bytes(46, 0xee));
     const auto h = parse_ethernet(frame.data(), frame.size());
     BOOST_REQUIRE(h.ok());
-    BOOST_TEST(h->dst == kEngineMac);
-    BOOST_TEST(h->src == kPeerMac);
-    BOOST_TEST(h->ethertype == 0x86dd);
+    BOOST_TEST(h->dst() == kEngineMac);
+    BOOST_TEST(h->src() == kPeerMac);
+    BOOST_TEST(h->ethertype() == 0x86dd);
 }
 
 BOOST_AUTO_TEST_CASE(header_only_frame_parses) {
@@ -35,8 +35,8 @@ BOOST_AUTO_TEST_CASE(header_only_frame_parses) {
     const Bytes frame = make_ethernet(MacAddr::broadcast(), kPeerMac, 0x1234, {});
     const auto h = parse_ethernet(frame.data(), frame.size());
     BOOST_REQUIRE(h.ok());
-    BOOST_TEST(h->dst.is_broadcast());
-    BOOST_TEST(h->ethertype == 0x1234);
+    BOOST_TEST(h->dst().is_broadcast());
+    BOOST_TEST(h->ethertype() == 0x1234);
 }
 
 BOOST_AUTO_TEST_CASE(write_then_parse_round_trips) {
@@ -45,9 +45,9 @@ BOOST_AUTO_TEST_CASE(write_then_parse_round_trips) {
         write_ethernet(buf, kPeerMac, kEngineMac, type);
         const auto h = parse_ethernet(buf, sizeof buf);
         BOOST_REQUIRE(h.ok());
-        BOOST_TEST(h->dst == kPeerMac);
-        BOOST_TEST(h->src == kEngineMac);
-        BOOST_TEST(h->ethertype == static_cast<uint16_t>(type));
+        BOOST_TEST(h->dst() == kPeerMac);
+        BOOST_TEST(h->src() == kEngineMac);
+        BOOST_TEST(h->ethertype() == static_cast<uint16_t>(type));
     }
     // And the bytes are the builder's.
     uint8_t buf[kEthernetHeaderLen];
