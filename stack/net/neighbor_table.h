@@ -85,6 +85,13 @@ public:
     NeighborTable(const NeighborTable&) = delete;
     NeighborTable& operator=(const NeighborTable&) = delete;
 
+    // Output path, first: the MAC when `ip` is the last neighbour resolved and still
+    // reachable (nothing to do but copy it), else nullptr. A pointer, not a NeighborLookup:
+    // building that struct per frame cost two store-forwarding stalls.
+    const MacAddr* last_reachable(const Ipv6Addr& ip) const {
+        return m_last != nullptr && m_last->state == NeighborState::reachable && m_last->ip == ip ? &m_last->mac
+                                                                                                  : nullptr;
+    }
     // Output path: the MAC for `ip`, or `m` queued behind a resolution.
     NeighborLookup lookup_or_queue(const Ipv6Addr& ip, Mbuf* m, Instant now);
 

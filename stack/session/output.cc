@@ -57,6 +57,10 @@ void NetStack::send_resolved(Mbuf* m, const Ipv6Addr& next_hop, bool ipv6, Insta
     }
     // The destination MAC is filled in below or when resolution completes.
     write_ethernet(frame, MacAddr{}, m_mac, ipv6 ? EtherType::ipv6 : EtherType::ipv4);
+    if (const MacAddr* known = m_neighbors.last_reachable(next_hop)) {
+        std::memcpy(frame, known->bytes.data(), 6);
+        return transmit(m);
+    }
     const NeighborLookup r = m_neighbors.lookup_or_queue(next_hop, m, now);
     switch (r.outcome) {
         case NeighborOutcome::resolved:
