@@ -103,6 +103,25 @@ BOOST_AUTO_TEST_CASE(all_ones_data_does_not_lose_carries) {
     BOOST_TEST(checksum_fold(checksum_partial(b.data(), b.size() - 1)) == reference_sum(b.data(), b.size() - 1));
 }
 
+// The carry-folding form against the plain repeated fold, over edge values and random sums.
+BOOST_AUTO_TEST_CASE(fold_matches_repeated_folding) {
+    auto slow = [](uint64_t sum) {
+        while (sum >> 16) {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        return static_cast<uint16_t>(sum);
+    };
+    std::vector<uint64_t> values = {0, 1, 0xffff, 0x10000, 0x1fffe, 0xffffffffull, 0x100000000ull,
+                                    0xffffffffffffffffull, 0xffff0000ffff0000ull, 0x0000ffff0000ffffull};
+    Rng rng(1624);
+    for (int i = 0; i < 100000; ++i) {
+        values.push_back(rng.next());
+    }
+    for (uint64_t v : values) {
+        BOOST_TEST(checksum_fold(v) == slow(v), "sum " << v);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(initial_sum_is_added) {
     const Bytes b{0x12, 0x34, 0x56};
     BOOST_TEST(checksum_fold(checksum_partial(b.data(), b.size(), 0x10000)) ==
