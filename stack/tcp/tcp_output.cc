@@ -98,10 +98,13 @@ void TcpLayer::send_segment(Connection& c, Seq seq, uint32_t len, uint8_t flags,
     write_tcp(buf::data(m), c.key.local_port, c.key.remote_port, seq, with_ack ? c.rcv_nxt : Seq(0), flags, field, o);
     if (len > 0) {
         const Seq data_seq = (flags & flag::syn) != 0 ? seq + 1 : seq;  // data follows the SYN's number
-        const auto view = c.sndq.reference(uint32_t(data_seq - c.data_start()), len, m_view_pool);
+        const uint32_t offset = uint32_t(data_seq - c.data_start());
+        const auto view = c.sndq.reference(offset, len, m_view_pool);
         if (view.head == nullptr) {
             buf::free(m);
-            m_counters->drop(DropReason::no_buffer);
+            // Told apart: an empty pool is load, a range not queued is a bug of ours.
+            const bool queued = uint64_t(offset) + len <= c.sndq.bytes();
+            m_counters->drop(queued ? DropReason::no_buffer : DropReason::tcp_send_range_missing);
             return;
         }
         buf::chain(m, m, view.head, len, view.segments);

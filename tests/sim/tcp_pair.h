@@ -157,6 +157,8 @@ struct Pair {
                                                 << ": " << g.connections << " connections left (" << g.established
                                                 << " established, " << g.syn_received << " syn-received, "
                                                 << g.close_wait << " close-wait, " << g.time_wait << " time-wait)");
+            // Never a segment built from bytes the send queue no longer holds.
+            BOOST_TEST(side->counters()[DropReason::tcp_send_range_missing] == 0u);
         }
     }
 };
