@@ -12,6 +12,7 @@
 #include "stack/base/byte_order.h"
 #include "tests/support/frames.h"
 #include "tests/support/print.h"
+#include "tests/support/leak_check.h"
 #include "tests/support/test_env.h"
 
 using namespace slip::dataplane;
@@ -19,11 +20,6 @@ using namespace slip::stack;
 using namespace slip::test;
 
 namespace {
-
-struct LeakCheck {
-    unsigned at_start = mbufs_in_use();
-    ~LeakCheck() { BOOST_TEST(mbufs_in_use() == at_start); }
-};
 
 // A 64-byte frame whose first 4 bytes number it; the rest is a fixed pattern.
 Bytes frame_bytes(uint32_t seq) {

@@ -5,17 +5,13 @@
 #include <array>
 #include <vector>
 
+#include "tests/support/leak_check.h"
 #include "tests/support/test_env.h"
 
 using namespace slip::stack;
 using namespace slip::test;
 
 namespace {
-
-struct LeakCheck {
-    unsigned at_start = mbufs_in_use();
-    ~LeakCheck() { BOOST_TEST(mbufs_in_use() == at_start); }
-};
 
 Mbuf* packet(uint8_t tag) { return make_mbuf({tag}); }
 

@@ -5,17 +5,13 @@
 #include <vector>
 
 #include "stack/tcp/send_queue.h"
+#include "tests/support/leak_check.h"
 #include "tests/support/test_env.h"
 
 using namespace slip::stack;
 using namespace slip::test;
 
 namespace {
-
-struct LeakCheck {
-    unsigned at_start = mbufs_in_use();
-    ~LeakCheck() { BOOST_TEST(mbufs_in_use() == at_start); }
-};
 
 buf::StaticBuffer* make_static(const std::vector<uint8_t>& bytes) { return buf::StaticBuffer::adopt(make_mbuf(bytes)); }
 

@@ -11,6 +11,7 @@
 #include "stack/base/rng.h"
 #include "tests/support/frames.h"
 #include "tests/support/print.h"
+#include "tests/support/leak_check.h"
 #include "tests/support/test_env.h"
 
 using namespace slip::stack;
@@ -39,11 +40,6 @@ struct FakeEvents final : NeighborEvents {
 };
 
 // Every test starts and ends with the same number of buffers in use.
-struct LeakCheck {
-    unsigned at_start = mbufs_in_use();
-    ~LeakCheck() { BOOST_TEST(mbufs_in_use() == at_start); }
-};
-
 Mbuf* packet(uint8_t tag) { return make_mbuf(Bytes{tag, tag, tag}); }
 Ipv6Addr host(uint32_t n) { return Ipv6Addr::v4_mapped(Ipv4Addr{0x0a000000u + n}); }
 
