@@ -172,6 +172,7 @@ void Port::configure(const PortOptions& opts) {
     // TCP segments are a header buffer chained to views of the payload (zero copy). Drivers
     // that cannot send chains get them linearised by the queue loop instead.
     m_multi_seg_tx = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+    m_tx_needs_kick = m_driver == "net_af_xdp";
     if (m_driver == "net_memif" && opts.kind == PortKind::vdev && opts.vdev.find("zero-copy=yes") != std::string::npos) {
         m_tx_burst_limit = 4;  // see tx_burst_limit()
     }

@@ -75,6 +75,12 @@ public:
     // can overwrite descriptors the peer has not read yet and have the driver free
     // buffers it no longer owns. Bursts of four never enter that unrolled loop.
     uint16_t tx_burst_limit() const { return m_tx_burst_limit; }
+    // The driver only moves frames out when called: AF_XDP hands its TX ring to the kernel
+    // with a sendto() "kick" inside tx_burst, and in generic (skb) mode, as on veth, each
+    // kick sends at most a small batch. A sender that stops calling (its window full) would
+    // leave the rest in the ring until its retransmission timer fires, so the queue loop
+    // offers such a port an empty burst on every poll with nothing else to send.
+    bool tx_needs_kick() const { return m_tx_needs_kick; }
 
 private:
     void configure(const PortOptions& opts);
@@ -83,6 +89,7 @@ private:
     uint16_t m_queues = 0;
     bool m_multi_seg_tx = false;
     uint16_t m_tx_burst_limit = 0;
+    bool m_tx_needs_kick = false;
     stack::MacAddr m_mac;
     rte_mempool* m_pool = nullptr;
     rte_mempool* m_view_pool = nullptr;

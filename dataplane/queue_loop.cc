@@ -61,7 +61,7 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
               return o;
           }(),
           port.pool()),
-      m_tx(port.id(), queue, opts.tx_stall_timeout_ns, port.tx_burst_limit()) {
+      m_tx(port.id(), queue, opts.tx_stall_timeout_ns, port.tx_burst_limit(), port.tx_needs_kick()) {
     if (opts.services.udp_echo_port != 0) {
         m_stack.udp_bind(opts.services.udp_echo_port, &m_udp_echo);
     }

@@ -21,8 +21,9 @@ class TxBuffer {
 public:
     static constexpr uint32_t kCapacity = 1024;
 
-    TxBuffer(uint16_t port, uint16_t queue, uint64_t stall_timeout_ns, uint16_t max_per_call = 0)
-        : m_port(port), m_queue(queue), m_stall_timeout_ns(stall_timeout_ns),
+    TxBuffer(uint16_t port, uint16_t queue, uint64_t stall_timeout_ns, uint16_t max_per_call = 0,
+             bool kick_when_idle = false)
+        : m_port(port), m_queue(queue), m_stall_timeout_ns(stall_timeout_ns), m_kick_when_idle(kick_when_idle),
           m_max_per_call(max_per_call == 0 ? UINT16_MAX : max_per_call) {}
     ~TxBuffer() { stack::buf::free_bulk({m_pkts.data(), m_count}); }
     TxBuffer(const TxBuffer&) = delete;
@@ -43,6 +44,11 @@ public:
     // `now_ns`: the loop's clock, for the stall timeout.
     void flush(uint64_t now_ns) {
         if (m_count == 0) {
+            if (m_kick_when_idle) {
+                // An empty burst: lets the driver push out what its ring still holds
+                // (Port::tx_needs_kick).
+                rte_eth_tx_burst(m_port, m_queue, m_pkts.data(), 0);
+            }
             return;
         }
         const uint32_t sent = offer();
@@ -89,6 +95,7 @@ private:
     uint16_t m_port;
     uint16_t m_queue;
     uint64_t m_stall_timeout_ns;
+    bool m_kick_when_idle;
     uint16_t m_max_per_call;
     uint32_t m_count = 0;
     uint64_t m_stalled_since_ns = 0;  // when the queue last stopped taking frames (0: it takes them)
