@@ -56,11 +56,9 @@ private:
         if (rte_pktmbuf_alloc_bulk(m_pool, fresh, want) != 0) {
             // Pool nearly dry: one at a time, as a plain allocation would.
             Mbuf* one = buf::alloc(m_pool);
-            if (one == nullptr) {
-                return;
+            if (one != nullptr) {
+                put(one);
             }
-            fresh[0] = one;
-            put(fresh[0]);
             return;
         }
         for (uint32_t i = 0; i < want; ++i) {

@@ -1,0 +1,67 @@
+#include "stack/buf/warm_buffers.h"
+
+#include <boost/test/unit_test.hpp>
+
+#include <set>
+#include <vector>
+
+#include "tests/support/leak_check.h"
+#include "tests/support/test_env.h"
+
+using namespace slip::stack;
+using namespace slip::test;
+
+BOOST_AUTO_TEST_SUITE(warm_buffers)
+
+BOOST_FIXTURE_TEST_CASE(buffers_come_out_fresh_and_go_back, LeakCheck) {
+    std::vector<Mbuf*> taken;
+    {
+        buf::WarmBuffers warm(pool());
+        for (int i = 0; i < 100; ++i) {
+            Mbuf* m = warm.take();
+            BOOST_REQUIRE(m != nullptr);
+            // As rte_pktmbuf_alloc hands them out: empty, alone, one reference.
+            BOOST_TEST(m->data_len == 0u);
+            BOOST_TEST(m->pkt_len == 0u);
+            BOOST_TEST(m->nb_segs == 1u);
+            BOOST_TEST((m->next == nullptr));
+            BOOST_TEST(rte_mbuf_refcnt_read(m) == 1u);
+            BOOST_TEST(buf::headroom(m) == RTE_PKTMBUF_HEADROOM);
+            taken.push_back(m);
+        }
+        // A reserve, never more than its capacity, always refilled above the low-water mark.
+        BOOST_TEST(warm.held() > buf::WarmBuffers::kLowWater - 1);
+        BOOST_TEST(warm.held() <= buf::WarmBuffers::kCapacity);
+        BOOST_TEST(std::set<Mbuf*>(taken.begin(), taken.end()).size() == taken.size(), "no buffer handed out twice");
+        buf::free_bulk(taken);
+        warm.release();
+        BOOST_TEST(warm.held() == 0u);
+        Mbuf* again = warm.take();  // refills on demand after a release
+        BOOST_TEST(again != nullptr);
+        buf::free(again);
+    }  // the destructor returns the reserve
+}
+
+BOOST_FIXTURE_TEST_CASE(empty_pool_gives_nullptr_then_recovers, LeakCheck) {
+    rte_mempool* small = rte_pktmbuf_pool_create("warm_small", 40, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+    BOOST_REQUIRE(small != nullptr);
+    {
+        buf::WarmBuffers warm(small);
+        std::vector<Mbuf*> all;
+        for (Mbuf* m = warm.take(); m != nullptr; m = warm.take()) {
+            all.push_back(m);
+        }
+        BOOST_TEST(all.size() == 40u, "every buffer of the pool, one by one at the end");
+        BOOST_TEST(warm.take() == nullptr);
+        buf::free(all.back());
+        all.pop_back();
+        Mbuf* back = warm.take();
+        BOOST_TEST(back != nullptr);
+        all.push_back(back);
+        buf::free_bulk(all);
+    }
+    BOOST_TEST(rte_mempool_in_use_count(small) == 0u);
+    rte_mempool_free(small);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
