@@ -110,9 +110,9 @@ void NeighborTable::arm(NeighborEntry& e, Instant deadline) {
 
 NeighborLookup NeighborTable::lookup_or_queue(const Ipv6Addr& ip, Mbuf* m, Instant now) {
     NeighborLookup r;
-    if (m_last != nullptr && m_last->state == NeighborState::reachable && m_last->ip == ip) {
+    if (const MacAddr* known = last_reachable(ip)) {
         r.outcome = NeighborOutcome::resolved;
-        r.mac = m_last->mac;
+        r.mac = *known;
         return r;
     }
     NeighborEntry* e = find_mut(ip);
