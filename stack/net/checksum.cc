@@ -36,21 +36,10 @@ uint64_t checksum_partial_chain(const Mbuf* m, uint32_t offset, uint32_t len, ui
     return sum;
 }
 
-uint64_t pseudo_header_v4(Ipv4Addr src, Ipv4Addr dst, uint8_t protocol, uint32_t length) {
-    return uint64_t(src.value) + dst.value + protocol + length;
-}
-
 uint64_t pseudo_header_v6(const Ipv6Addr& src, const Ipv6Addr& dst, uint8_t next_header, uint32_t length) {
     uint64_t sum = checksum_partial(src.bytes.data(), 16);
     sum = checksum_partial(dst.bytes.data(), 16, sum);
     return sum + length + next_header;
-}
-
-uint16_t checksum_adjust(uint16_t checksum_field, uint16_t old_word, uint16_t new_word) {
-    uint32_t sum = uint32_t(static_cast<uint16_t>(~checksum_field)) + static_cast<uint16_t>(~old_word) + new_word;
-    sum = (sum & 0xffffu) + (sum >> 16);
-    sum = (sum & 0xffffu) + (sum >> 16);
-    return static_cast<uint16_t>(~sum);
 }
 
 }  // namespace slip::stack

@@ -4,12 +4,6 @@
 #include "stack/net/checksum.h"
 
 namespace slip::stack {
-namespace {
-constexpr uint16_t kFlagMoreFragments = 0x2000;
-constexpr uint16_t kFlagDontFragment = 0x4000;
-constexpr uint16_t kFragmentOffsetMask = 0x1fff;
-}  // namespace
-
 Parsed<Ipv4Header> parse_ipv4(const uint8_t* p, size_t len, Ipv4ParseOptions opts) {
     // 1: the fixed part must be present before any field is read.
     if (len < kIpv4MinHeaderLen) {

@@ -9,6 +9,10 @@
 namespace slip::stack {
 
 inline constexpr size_t kIpv4MinHeaderLen = 20;
+// The flags/fragment-offset word (RFC 791 §3.1).
+inline constexpr uint16_t kFlagMoreFragments = 0x2000;
+inline constexpr uint16_t kFlagDontFragment = 0x4000;
+inline constexpr uint16_t kFragmentOffsetMask = 0x1fff;
 
 enum class IpProtocol : uint8_t {
     hop_by_hop = 0,

@@ -88,7 +88,9 @@ void NetStack::rx(std::span<Mbuf*> burst, Instant now) {
         if (i + 1 < burst.size()) {
             buf::prefetch_data(burst[i + 1]);
         }
-        rx_frame(burst[i], now);
+        if (!udp4_fast_input(burst[i], now)) {
+            rx_frame(burst[i], now);
+        }
     }
     flush_free();
 }

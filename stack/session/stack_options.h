@@ -28,6 +28,9 @@ struct StackOptions {
     // ICMP/ICMPv6 error messages per second and burst (RFC 4443 §2.4(f)); 0 disables them.
     uint32_t icmp_error_rate = 100;
     uint32_t icmp_error_burst = 20;
+    // Plain IPv4 UDP to a bound port takes the one-pass path (udp4_fast_path.cc). Off only
+    // to compare it with the step chain (tests, bench/stack_udp_echo.cc).
+    bool udp_fast_path = true;
     // TCP (stack/tcp): connection slots, buffers, options, timers.
     tcp::TcpConfig tcp;
 

@@ -1,0 +1,147 @@
+// The fast path for the commonest frame a UDP service sees: a single-segment IPv4
+// datagram without options, unicast to our MAC and address, for a bound port.
+//
+// It checks everything the step chain (rx_frame -> ipv4_input -> udp_input) checks, in
+// one pass over header words already in registers, and only accepts: anything it does
+// not recognise as plainly valid goes to the step chain untouched, which then names the
+// drop reason or handles the case (options, fragments, broadcast, ICMP errors, chains).
+// Nothing is written to the frame or the counters before the frame is accepted, so the
+// two paths cannot disagree about a frame's fate; tests/unit/stack/udp4_fast_path_test.cc
+// runs frames through both and compares every byte and counter.
+//
+// Why it exists: the chain costs 35 ns per echoed datagram here, mostly in the calls,
+// the parsed-header structs and the buffer bookkeeping between steps; this costs a third
+// of that (bench/stack_udp_echo.cc measures both).
+#include <cstring>
+
+#include "stack/base/byte_order.h"
+#include "stack/net/checksum.h"
+#include "stack/net/ethernet.h"
+#include "stack/net/ipv4.h"
+#include "stack/net/udp.h"
+#include "stack/session/net_stack.h"
+
+namespace slip::stack {
+namespace {
+
+constexpr uint32_t kIpOffset = kEthernetHeaderLen;
+constexpr uint32_t kUdpOffset = kEthernetHeaderLen + kIpv4MinHeaderLen;
+constexpr uint32_t kPayloadOffset = kUdpOffset + kUdpHeaderLen;
+
+}  // namespace
+
+bool NetStack::udp4_fast_input(Mbuf* m, Instant now) {
+    if (!m_opts.udp_fast_path || !m_opts.ipv4 || m->nb_segs != 1) {
+        return false;
+    }
+    const uint32_t frame_len = buf::head_len(m);
+    if (frame_len < kPayloadOffset) {
+        return false;
+    }
+    uint8_t* frame = buf::data(m);
+    // Ethernet: to our MAC (broadcast and groups take the chain), type IPv4.
+    if (std::memcmp(frame, m_mac.bytes.data(), 6) != 0 || load_be16(frame + 12) != uint16_t(EtherType::ipv4)) {
+        return false;
+    }
+    // IPv4 (RFC 791, RFC 1122 §3.2.1): version 4 without options, total length within the
+    // frame, no fragment, TTL not zero, UDP, header checksum right.
+    const uint8_t* ip = frame + kIpOffset;
+    const uint32_t total_len = load_be16(ip + 2);
+    if (ip[0] != 0x45 || total_len < kIpv4MinHeaderLen + kUdpHeaderLen || total_len > frame_len - kIpOffset ||
+        (load_be16(ip + 6) & (kFlagMoreFragments | kFragmentOffsetMask)) != 0 || ip[8] == 0 ||
+        ip[9] != uint8_t(IpProtocol::udp)) {
+        return false;
+    }
+    if (!buf::ip_checksum_verified(m) && !ipv4_min_header_checksum_ok(ip)) {
+        return false;
+    }
+    // Addresses: to our unicast address, from a plausible source (RFC 1122 §3.2.1.3).
+    const Ipv4Prefix& net = *m_opts.ipv4;
+    const Ipv4Addr src{load_be32(ip + 12)};
+    const Ipv4Addr dst{load_be32(ip + 16)};
+    if (dst != net.addr || src == net.addr || src.is_multicast() || src.is_limited_broadcast() ||
+        src == net.subnet_broadcast()) {
+        return false;
+    }
+    // UDP (RFC 768): length within the IP payload, a bound port, checksum right or absent.
+    uint8_t* udp = frame + kUdpOffset;
+    const uint32_t udp_len = load_be16(udp + 4);
+    if (udp_len < kUdpHeaderLen || udp_len > total_len - kIpv4MinHeaderLen) {
+        return false;
+    }
+    UdpService* service = m_udp_ports[load_be16(udp + 2)];
+    if (service == nullptr) {
+        return false;
+    }
+    if (load_be16(udp + 6) != 0 && !buf::l4_checksum_verified(m) &&
+        checksum_fold(checksum_partial(udp, udp_len, pseudo_header_v4(src, dst, uint8_t(IpProtocol::udp), udp_len))) !=
+            0xffff) {
+        return false;
+    }
+    // Accepted: from here on the frame is ours, exactly as the chain would have taken it.
+    m_counters.count(Event::rx_frames);
+    m_counters.count(Event::rx_ipv4);
+    m_counters.count(Event::rx_udp);
+    m_counters.count(Event::rx_udp_fast);
+    UdpMeta meta;
+    meta.src4 = src;
+    meta.dst4 = dst;
+    meta.src_port = load_be16(udp);
+    meta.dst_port = load_be16(udp + 2);
+    meta.ip_header_len = kIpv4MinHeaderLen;
+    // The payload alone, link padding and bytes beyond the UDP length cut off.
+    m->data_off = static_cast<uint16_t>(m->data_off + kPayloadOffset);
+    m->data_len = static_cast<uint16_t>(udp_len - kUdpHeaderLen);
+    m->pkt_len = udp_len - kUdpHeaderLen;
+    const UdpAction action = service->on_datagram(m, meta, now);
+    if (action == UdpAction::consumed) {
+        return true;
+    }
+    if (action == UdpAction::reflect) {
+        udp4_fast_reflect(m, meta, udp_len, now);
+    } else {
+        udp_finish(m, meta, action, now);
+    }
+    return true;
+}
+
+// Turns a reflected datagram around in place when its sender is the neighbour we last
+// resolved (an echo peer always is); otherwise the general output path does it.
+void NetStack::udp4_fast_reflect(Mbuf* m, const UdpMeta& meta, uint32_t udp_len, Instant now) {
+    const Ipv4Prefix& net = *m_opts.ipv4;
+    const MacAddr* next_hop_mac =
+        net.contains(meta.src4) ? m_neighbors.last_reachable(Ipv6Addr::v4_mapped(meta.src4)) : nullptr;
+    // The buffer still holds the request's headers in front of the payload (nothing
+    // shortened them), so the frame is rebuilt around the payload where it lies.
+    if (next_hop_mac == nullptr || buf::pkt_len(m) + kUdpHeaderLen != udp_len || buf::headroom(m) < kPayloadOffset) {
+        return udp_finish(m, meta, UdpAction::reflect, now);
+    }
+    m->data_off = static_cast<uint16_t>(m->data_off - kPayloadOffset);
+    m->data_len = static_cast<uint16_t>(m->data_len + kPayloadOffset);
+    m->pkt_len += kPayloadOffset;
+    uint8_t* frame = buf::data(m);
+    std::memcpy(frame, next_hop_mac->bytes.data(), 6);
+    std::memcpy(frame + 6, m_mac.bytes.data(), 6);
+    // IPv4: addresses swapped (neutral for the checksum), our TTL, the length without
+    // padding; the checksum patched for the two words that changed (RFC 1624). The
+    // identification stays: DF is set, so it identifies nothing (RFC 6864).
+    uint8_t* ip = frame + kIpOffset;
+    store_be32(ip + 12, meta.dst4.value);
+    store_be32(ip + 16, meta.src4.value);
+    const uint16_t old_ttl_word = load_be16(ip + 8);
+    const uint16_t old_len = load_be16(ip + 2);
+    const uint16_t new_ttl_word = static_cast<uint16_t>(m_opts.ttl << 8 | ip[9]);
+    const uint16_t new_len = static_cast<uint16_t>(kIpv4MinHeaderLen + udp_len);
+    ip[8] = m_opts.ttl;
+    store_be16(ip + 2, new_len);
+    store_be16(ip + 10,
+               checksum_adjust(checksum_adjust(load_be16(ip + 10), old_ttl_word, new_ttl_word), old_len, new_len));
+    // UDP: ports swapped; the checksum stays (the pseudo-header sum is symmetric).
+    uint8_t* udp = frame + kUdpOffset;
+    store_be16(udp, meta.dst_port);
+    store_be16(udp + 2, meta.src_port);
+    m_counters.count(Event::udp_replies);
+    transmit(m);
+}
+
+}  // namespace slip::stack
