@@ -171,15 +171,23 @@ void TcpLayer::input_connection(Connection& c, Mbuf* m, const TcpHeader& h, uint
 // RFC 9293 §3.10.7.4 "first, check sequence number", RFC 7323 §5.3 PAWS.
 bool TcpLayer::check_sequence(Connection& c, Mbuf*& m, const TcpHeader& h, uint32_t& payload_len, Instant now) {
     const bool rst = (h.flags & flag::rst) != 0;
-    if (c.ts_ok && h.options.has_timestamps && !rst && (payload_len > 0 || (h.flags & flag::fin) != 0)) {
-        // R1: a timestamp older than TS.Recent is an old duplicate, unless TS.Recent is
-        // over 24 days old (§5.5). Like Linux we allow one tick of slack (reordering
-        // within a millisecond) and leave pure ACKs to the RFC 5961 ACK checks: an old
-        // ACK carries no data to be confused, and dropping it loses its SACK blocks.
-        if (int32_t(h.options.ts_val - c.ts_recent) < -1 && now - c.ts_recent_at < Duration::seconds(24 * 86400)) {
+    // R1: a timestamp older than TS.Recent marks an old duplicate, unless TS.Recent is over
+    // 24 days old (§5.5); RSTs are exempt. Like Linux we allow one tick of slack
+    // (reordering within a millisecond). Pure ACKs are held to it too: at tens of Gbit/s
+    // the sequence space wraps in about a second, and an old ACK that passed the RFC 5961
+    // range check would acknowledge data the peer never received.
+    if (c.ts_ok && h.options.has_timestamps && !rst && int32_t(h.options.ts_val - c.ts_recent) < -1 &&
+        now - c.ts_recent_at < Duration::seconds(24 * 86400)) {
+        const bool pure_ack = payload_len == 0 && (h.flags & (flag::syn | flag::fin)) == 0;
+        if (!pure_ack || !disordered_ack(c, h)) {
             m_counters->drop(DropReason::tcp_paws);
-            c.ack_now = true;
-            send_ack(c, now);
+            // "Send an acknowledgment in reply": always for data, rate-limited for a pure
+            // ACK (our reply is a duplicate ACK to the peer; a stream of them would look
+            // like loss).
+            if (!pure_ack || m_challenge_limit.take(now)) {
+                c.ack_now = true;
+                send_ack(c, now);
+            }
             buf::free(m);
             return false;
         }
@@ -242,6 +250,17 @@ bool TcpLayer::check_sequence(Connection& c, Mbuf*& m, const TcpHeader& h, uint3
         c.ts_recent_at = now;
     }
     return true;
+}
+
+// A pure ACK that R1 would reject but that is only reordered behind a newer one: at
+// RCV.NXT, acknowledging exactly SND.UNA, not moving the window, with a timestamp at most
+// an RTO old (the peer's ticks taken as milliseconds, RFC 7323 §5.4's upper rate). It
+// changes nothing but may carry SACK blocks the sender wants (Linux exempts the same:
+// tcp_disordered_ack).
+bool TcpLayer::disordered_ack(const Connection& c, const TcpHeader& h) const {
+    const uint32_t rto_ms = uint32_t(c.rtt.rto().ns / 1'000'000);
+    return (h.flags & flag::ack) != 0 && h.seq == c.rcv_nxt && h.ack == c.snd_una &&
+           (uint32_t(h.window) << c.snd_wscale) == c.snd_wnd && c.ts_recent - h.options.ts_val <= rto_ms;
 }
 
 // RFC 2883: the next ACK reports data received twice as its first SACK block, so the

@@ -176,6 +176,7 @@ private:
     bool may_send_data(const Connection& c) const;
     void send_reset_for(const FlowKey& key, const TcpHeader& h, uint32_t payload_len, Instant now);
     void send_challenge_ack(Connection& c, Instant now);
+    bool disordered_ack(const Connection& c, const TcpHeader& h) const;
     void send_bare(const FlowKey& key, Seq seq, Seq ack, uint8_t flags, uint16_t window,
                    const TcpOptionsToSend& opts, Instant now);
     Mbuf* header_buffer(uint32_t header_len);
