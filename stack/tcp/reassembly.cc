@@ -28,17 +28,33 @@ void OooPool::give(uint32_t i) {
     --m_in_use;
 }
 
-Reassembly::Insert Reassembly::insert(OooPool& pool, Seq seq, Mbuf* data, uint32_t len, uint32_t max_segments) {
+Reassembly::Insert Reassembly::insert(OooPool& pool, Seq seq, Mbuf* data, uint32_t len, uint32_t max_segments,
+                                      SackBlock& overlap) {
+    const Seq end = seq + len;
+    overlap = {seq, seq};
+    const auto note_overlap = [&](Seq left, Seq right) {
+        if (overlap.left == overlap.right && left < right) {
+            overlap = {left, right};
+        }
+    };
     // Find the first node that starts after seq; reject if an earlier one covers us.
     uint32_t prev = OooPool::kNone;
     uint32_t cur = m_head;
     while (cur != OooPool::kNone && pool[cur].seq <= seq) {
-        if (seq + len <= pool[cur].seq + pool[cur].len) {
+        const Seq held_end = pool[cur].seq + pool[cur].len;
+        if (end <= held_end) {
             buf::free(data);  // wholly inside data already held
+            overlap = {seq, end};
             return Insert::duplicate;
+        }
+        if (held_end > seq) {
+            note_overlap(seq, held_end);  // our front was held already
         }
         prev = cur;
         cur = pool[cur].next;
+    }
+    if (cur != OooPool::kNone && pool[cur].seq < end) {
+        note_overlap(pool[cur].seq, seq_min(end, pool[cur].seq + pool[cur].len));  // our tail was
     }
     if (m_count >= max_segments) {
         return Insert::full;

@@ -41,7 +41,9 @@ class Reassembly {
 public:
     enum class Insert : uint8_t { held, duplicate, full };
     // Holds [seq, seq + len) (data owned by the queue from here on, unless `full`).
-    Insert insert(OooPool& pool, Seq seq, Mbuf* data, uint32_t len, uint32_t max_segments);
+    // `overlap` gets the first part of it that was held already (empty when none): the
+    // whole range for `duplicate`, possibly a part for `held` (RFC 2883 reports either).
+    Insert insert(OooPool& pool, Seq seq, Mbuf* data, uint32_t len, uint32_t max_segments, SackBlock& overlap);
 
     // The next segment that starts at or before `rcv_nxt`, trimmed to start exactly there;
     // nullptr when the first held segment is still beyond a hole.

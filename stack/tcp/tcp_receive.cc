@@ -28,14 +28,17 @@ void TcpLayer::process_text(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t
     if (seq != c.rcv_nxt) {
         // Out of order: hold it and answer at once with a duplicate ACK that carries SACK
         // blocks (RFC 5681 §4.2, RFC 2018 §4).
-        const auto r = c.ooo.insert(m_ooo_pool, seq, m, payload_len, m_config.ooo_segments);
+        SackBlock overlap;
+        const auto r = c.ooo.insert(m_ooo_pool, seq, m, payload_len, m_config.ooo_segments, overlap);
         if (r == Reassembly::Insert::full) {
             m_counters->drop(DropReason::tcp_ooo_queue_full);
             buf::free(m);
         } else if (r == Reassembly::Insert::held) {
             m_counters->count(Event::tcp_ooo_segments);
-        } else {
-            note_dsack(c, seq, seq + payload_len);  // RFC 2883 §4: held already, report it
+        }
+        if (r != Reassembly::Insert::full && overlap.left != overlap.right) {
+            // RFC 2883 §4.2: data held already, wholly or in part: report the part.
+            note_dsack(c, overlap.left, overlap.right);
         }
         c.last_ooo_seq = seq;
         c.ack_now = true;

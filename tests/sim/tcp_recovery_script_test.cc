@@ -323,11 +323,20 @@ BOOST_AUTO_TEST_CASE(dsack_of_out_of_order_duplicate) {
     s.inject(In(P | A, 1001, 1, 1000));
     BOOST_TEST(s.expect(Out(A, 1, 1).sack(1001, 2001).sack(1001, 2001)));
     BOOST_TEST(s.expect_nothing());
-    // A segment overlapping held data adds new bytes: it is held and the ACK carries the
-    // grown block; the overlapping part is not reported as a duplicate.
+    // A segment overlapping held data adds new bytes: it is held, and the ACK reports the
+    // part received twice (RFC 2883 §4.2, partial duplicates), then the grown block.
     s.inject(In(P | A, 1501, 1, 1000));
-    BOOST_TEST(s.expect(Out(A, 1, 1).sack(1001, 2501)));
+    BOOST_TEST(s.expect(Out(A, 1, 1).sack(1501, 2001).sack(1001, 2501)));
     BOOST_TEST(s.expect_nothing());
+    // The same with the held data at the segment's tail.
+    s.inject(In(P | A, 501, 1, 1000));
+    BOOST_TEST(s.expect(Out(A, 1, 1).sack(1001, 1501).sack(501, 2501)));
+    BOOST_TEST(s.expect_nothing());
+    // The hole filled: everything delivered once, in order.
+    s.inject(In(P | A, 1, 1, 500));
+    BOOST_TEST(s.expect(Out(A, 1, 2501)));
+    BOOST_TEST(s.app().received.size() == 2500u);
+    BOOST_TEST((s.app().received == peer_bytes(0, 2500)));
     BOOST_TEST(s.clean());
 }
 
