@@ -49,6 +49,12 @@ Parsed<Ipv4Header> parse_ipv4(const uint8_t* p, size_t len, Ipv4ParseOptions opt
 
 // Writes a 20-byte header (no options, DF set) and its checksum.
 void write_ipv4(uint8_t* p, const Ipv4Header& h);
+// Turns a received 20-byte header around in place for a reply from the same buffer:
+// addresses swapped, our TTL, the reply's total length, DF set (the reply is atomic, so
+// the request's identification may stay, RFC 6864 §4) and the ECN bits cleared (a mark
+// the request carried is not ours to echo, RFC 3168 §5); the checksum is patched for
+// the words that changed (RFC 1624), swapping addresses leaves it as it was.
+void turn_ipv4_header_around(uint8_t* p, uint8_t ttl, uint16_t total_len);
 // Recomputes the header checksum of a header already in place.
 void refresh_ipv4_checksum(uint8_t* p, size_t header_len);
 

@@ -82,20 +82,8 @@ void NetStack::udp_finish(Mbuf* m, const UdpMeta& meta, UdpAction action, Instan
         }
         uint8_t* ip = buf::push(m, kIpv4MinHeaderLen);
         if (meta.ip_header_len == kIpv4MinHeaderLen) {
-            // The request's own header is still in place: swap the addresses (neutral
-            // for the header checksum) and patch TTL and length incrementally (RFC 1624).
-            // The identification stays: DF is set, so it identifies nothing (RFC 6864).
-            uint8_t addr[4];
-            std::copy_n(ip + 12, 4, addr);
-            std::copy_n(ip + 16, 4, ip + 12);
-            std::copy_n(addr, 4, ip + 16);
-            uint16_t sum = load_be16(ip + 10);
-            const uint16_t old_ttl_word = load_be16(ip + 8);
-            ip[8] = m_opts.ttl;
-            sum = checksum_adjust(sum, old_ttl_word, load_be16(ip + 8));
-            const uint16_t old_len = load_be16(ip + 2);
-            store_be16(ip + 2, static_cast<uint16_t>(kIpv4MinHeaderLen + udp_len));
-            store_be16(ip + 10, checksum_adjust(sum, old_len, load_be16(ip + 2)));
+            // The request's own header is still in place: turn it around.
+            turn_ipv4_header_around(ip, m_opts.ttl, static_cast<uint16_t>(kIpv4MinHeaderLen + udp_len));
         } else {
             write_ipv4(ip, Ipv4Header{kIpv4MinHeaderLen, static_cast<uint16_t>(kIpv4MinHeaderLen + udp_len),
                                       m_ipv4_id++, m_opts.ttl, uint8_t(IpProtocol::udp), meta.dst4, meta.src4});

@@ -86,6 +86,7 @@ struct Connection {
     bool sack_ok = false;      // RFC 2018
     uint32_t ts_recent = 0;    // RFC 7323 §5.3 TS.Recent
     Instant ts_recent_at;
+    Instant paws_reply_allowed_at;  // the next ACK in reply to a PAWS-rejected ACK, not before
     Seq last_ack_sent;         // RFC 7323 §4.3 Last.ACK.sent
 
     // SND.UNA has passed our SYN. Until then SND.UNA is the SYN's own number and queued

@@ -31,30 +31,33 @@ void OooPool::give(uint32_t i) {
 Reassembly::Insert Reassembly::insert(OooPool& pool, Seq seq, Mbuf* data, uint32_t len, uint32_t max_segments,
                                       SackBlock& overlap) {
     const Seq end = seq + len;
-    overlap = {seq, seq};
-    const auto note_overlap = [&](Seq left, Seq right) {
-        if (overlap.left == overlap.right && left < right) {
-            overlap = {left, right};
-        }
-    };
-    // Find the first node that starts after seq; reject if an earlier one covers us.
+    // Nodes are sorted by start and may overlap. Find the first node that starts after
+    // seq (the insertion point) and how far held data reaches contiguously from seq.
     uint32_t prev = OooPool::kNone;
     uint32_t cur = m_head;
+    Seq covered = seq;
     while (cur != OooPool::kNone && pool[cur].seq <= seq) {
-        const Seq held_end = pool[cur].seq + pool[cur].len;
-        if (end <= held_end) {
-            buf::free(data);  // wholly inside data already held
-            overlap = {seq, end};
-            return Insert::duplicate;
-        }
-        if (held_end > seq) {
-            note_overlap(seq, held_end);  // our front was held already
-        }
+        covered = seq_max(covered, pool[cur].seq + pool[cur].len);
         prev = cur;
         cur = pool[cur].next;
     }
-    if (cur != OooPool::kNone && pool[cur].seq < end) {
-        note_overlap(pool[cur].seq, seq_min(end, pool[cur].seq + pool[cur].len));  // our tail was
+    // RFC 2883 §4.2: the duplicate part to report is the held data contiguous with our
+    // front, or else with the first held node inside us.
+    Seq dup_left = seq;
+    if (covered == seq && cur != OooPool::kNone && pool[cur].seq < end) {
+        dup_left = pool[cur].seq;
+        covered = pool[cur].seq + pool[cur].len;
+    }
+    for (uint32_t n = cur; n != OooPool::kNone && pool[n].seq <= covered && covered < end; n = pool[n].next) {
+        covered = seq_max(covered, pool[n].seq + pool[n].len);
+    }
+    overlap = {dup_left, seq_min(covered, end)};
+    if (overlap.right <= overlap.left) {
+        overlap = {seq, seq};
+    }
+    if (dup_left == seq && covered >= end) {
+        buf::free(data);  // every byte held already
+        return Insert::duplicate;
     }
     if (m_count >= max_segments) {
         return Insert::full;

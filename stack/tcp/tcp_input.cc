@@ -148,6 +148,7 @@ void TcpLayer::input_connection(Connection& c, Mbuf* m, const TcpHeader& h, uint
     if (!check_ack(c, h, payload_len, now)) {
         return buf::free(m);
     }
+    update_ts_recent(c, h, now);
     // Sixth (URG) is ignored: RFC 6093 advises against new uses.
     // Seventh: segment text. Eighth: FIN.
     process_text(c, m, h, payload_len, now);
@@ -168,6 +169,10 @@ void TcpLayer::input_connection(Connection& c, Mbuf* m, const TcpHeader& h, uint
     }
 }
 
+namespace {
+constexpr Duration kPawsReplyInterval = Duration::milliseconds(500);
+}  // namespace
+
 // RFC 9293 §3.10.7.4 "first, check sequence number", RFC 7323 §5.3 PAWS.
 bool TcpLayer::check_sequence(Connection& c, Mbuf*& m, const TcpHeader& h, uint32_t& payload_len, Instant now) {
     const bool rst = (h.flags & flag::rst) != 0;
@@ -181,10 +186,14 @@ bool TcpLayer::check_sequence(Connection& c, Mbuf*& m, const TcpHeader& h, uint3
         const bool pure_ack = payload_len == 0 && (h.flags & (flag::syn | flag::fin)) == 0;
         if (!pure_ack || !disordered_ack(c, h)) {
             m_counters->drop(DropReason::tcp_paws);
-            // "Send an acknowledgment in reply": always for data, rate-limited for a pure
-            // ACK (our reply is a duplicate ACK to the peer; a stream of them would look
-            // like loss).
-            if (!pure_ack || m_challenge_limit.take(now)) {
+            // "Send an acknowledgment in reply": always for data; for a pure ACK at most
+            // one per connection every 500 ms (our reply is a duplicate ACK to the peer,
+            // and a run of reordered old ACKs would otherwise look like loss to it; Linux:
+            // tcp_oow_rate_limited).
+            if (!pure_ack || now >= c.paws_reply_allowed_at) {
+                if (pure_ack) {
+                    c.paws_reply_allowed_at = now + kPawsReplyInterval;
+                }
                 c.ack_now = true;
                 send_ack(c, now);
             }
@@ -243,24 +252,30 @@ bool TcpLayer::check_sequence(Connection& c, Mbuf*& m, const TcpHeader& h, uint3
         }
         c.ack_now = true;
     }
-    // RFC 7323 §4.3: TS.Recent follows the segment that covers Last.ACK.sent.
+    return true;
+}
+
+// RFC 7323 §4.3: TS.Recent follows the segment that covers Last.ACK.sent. Only once the
+// segment has passed the RST, SYN and ACK checks (as Linux does): a forged segment at
+// RCV.NXT with a far-future TSval and an unacceptable ACK would otherwise move TS.Recent
+// ahead, and PAWS would then reject every real segment of the connection.
+void TcpLayer::update_ts_recent(Connection& c, const TcpHeader& h, Instant now) {
     if (c.ts_ok && h.options.has_timestamps && h.seq <= c.last_ack_sent &&
         int32_t(h.options.ts_val - c.ts_recent) >= 0) {
         c.ts_recent = h.options.ts_val;
         c.ts_recent_at = now;
     }
-    return true;
 }
 
 // A pure ACK that R1 would reject but that is only reordered behind a newer one: at
-// RCV.NXT, acknowledging exactly SND.UNA, not moving the window, with a timestamp at most
+// RCV.NXT, acknowledging exactly SND.UNA, not widening the window, with a timestamp at most
 // an RTO old (the peer's ticks taken as milliseconds, RFC 7323 §5.4's upper rate). It
 // changes nothing but may carry SACK blocks the sender wants (Linux exempts the same:
 // tcp_disordered_ack).
 bool TcpLayer::disordered_ack(const Connection& c, const TcpHeader& h) const {
     const uint32_t rto_ms = uint32_t(c.rtt.rto().ns / 1'000'000);
     return (h.flags & flag::ack) != 0 && h.seq == c.rcv_nxt && h.ack == c.snd_una &&
-           (uint32_t(h.window) << c.snd_wscale) == c.snd_wnd && c.ts_recent - h.options.ts_val <= rto_ms;
+           (uint32_t(h.window) << c.snd_wscale) <= c.snd_wnd && c.ts_recent - h.options.ts_val <= rto_ms;
 }
 
 // RFC 2883: the next ACK reports data received twice as its first SACK block, so the

@@ -102,6 +102,7 @@ void Connection::reset_for_reuse() {
     ts_ok = sack_ok = ws_ok = false;
     ts_recent = 0;
     ts_recent_at = Instant{};
+    paws_reply_allowed_at = Instant{};
     last_ack_sent = last_ooo_seq = Seq();
     fin_queued = fin_sent = fin_received = fin_pending = false;
     syn_acked = fast_open = fast_open_reply_cookie = dsack_pending = false;

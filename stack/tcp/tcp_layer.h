@@ -177,6 +177,7 @@ private:
     void send_reset_for(const FlowKey& key, const TcpHeader& h, uint32_t payload_len, Instant now);
     void send_challenge_ack(Connection& c, Instant now);
     bool disordered_ack(const Connection& c, const TcpHeader& h) const;
+    void update_ts_recent(Connection& c, const TcpHeader& h, Instant now);
     void send_bare(const FlowKey& key, Seq seq, Seq ack, uint8_t flags, uint16_t window,
                    const TcpOptionsToSend& opts, Instant now);
     Mbuf* header_buffer(uint32_t header_len);

@@ -332,11 +332,18 @@ BOOST_AUTO_TEST_CASE(dsack_of_out_of_order_duplicate) {
     s.inject(In(P | A, 501, 1, 1000));
     BOOST_TEST(s.expect(Out(A, 1, 1).sack(1001, 1501).sack(501, 2501)));
     BOOST_TEST(s.expect_nothing());
+    // Spanning held data made of two overlapping segments ([1001,2001) and [1501,2501)):
+    // the whole run held twice is reported, and a segment inside their union is a duplicate.
+    s.inject(In(P | A, 1201, 1, 1500));
+    BOOST_TEST(s.expect(Out(A, 1, 1).sack(1201, 2501).sack(501, 2701)));
+    s.inject(In(P | A, 1801, 1, 500));
+    BOOST_TEST(s.expect(Out(A, 1, 1).sack(1801, 2301).sack(501, 2701)));
+    BOOST_TEST(s.expect_nothing());
     // The hole filled: everything delivered once, in order.
     s.inject(In(P | A, 1, 1, 500));
-    BOOST_TEST(s.expect(Out(A, 1, 2501)));
-    BOOST_TEST(s.app().received.size() == 2500u);
-    BOOST_TEST((s.app().received == peer_bytes(0, 2500)));
+    BOOST_TEST(s.expect(Out(A, 1, 2701)));
+    BOOST_TEST(s.app().received.size() == 2700u);
+    BOOST_TEST((s.app().received == peer_bytes(0, 2700)));
     BOOST_TEST(s.clean());
 }
 

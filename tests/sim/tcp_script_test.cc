@@ -198,6 +198,17 @@ BOOST_AUTO_TEST_CASE(paws_holds_pure_acks_but_exempts_rsts_and_disordered_acks) 
     BOOST_TEST(s.expect_drops(DropReason::tcp_paws, 1));
     BOOST_REQUIRE(s.conn() != nullptr);
     BOOST_TEST(s.conn()->snd_una.raw() == (s.engine_iss() + 1).raw());
+    // More old ACKs within 500 ms are dropped without a reply each (one per connection
+    // per 500 ms: a run of replies would look like duplicate ACKs, i.e. loss, to the peer).
+    s.inject(In(A, 1, 501).tsval(4001));
+    s.inject(In(A, 1, 501).tsval(4002));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_drops(DropReason::tcp_paws, 3));
+    s.advance_ms(500);
+    BOOST_TEST(s.expect(Out(P | A, 1, 1, 500)));  // the RTO fired meanwhile: nothing was acknowledged
+    s.inject(In(A, 1, 501).tsval(4003));
+    BOOST_TEST(s.expect(Out(A, 501, 1)));
+    BOOST_TEST(s.expect_drops(DropReason::tcp_paws, 4));
     // The same ACK with a current timestamp is taken.
     s.inject(In(A, 1, 501).tsval(5150));
     BOOST_TEST(s.expect_nothing());
@@ -206,14 +217,36 @@ BOOST_AUTO_TEST_CASE(paws_holds_pure_acks_but_exempts_rsts_and_disordered_acks) 
     // processed as a duplicate, not dropped (Linux: tcp_disordered_ack).
     s.inject(In(A, 1, 501).tsval(5120));
     BOOST_TEST(s.expect_nothing());
-    BOOST_TEST(s.expect_drops(DropReason::tcp_paws, 1));
+    BOOST_TEST(s.expect_drops(DropReason::tcp_paws, 4));
     // R1 "and if the RST bit is not set": an RST with an old TSval at exactly RCV.NXT
     // still resets (RFC 5961 §3.2).
     s.inject(In(R | A, 1, 501).tsval(4000));
     BOOST_TEST(s.expect_nothing());
     BOOST_TEST(s.app().closed == 1);
     BOOST_TEST(s.app().reason == CloseReason::reset);
-    BOOST_TEST(s.expect_drops(DropReason::tcp_paws, 1));
+    BOOST_TEST(s.expect_drops(DropReason::tcp_paws, 4));
+    BOOST_TEST(s.clean());
+}
+
+BOOST_AUTO_TEST_CASE(ts_recent_moves_only_for_acceptable_segments) {
+    // RFC 7323 §4.3 with Linux's order: TS.Recent is taken from a segment only once its
+    // ACK field has been accepted. A forged segment at RCV.NXT with a far-future TSval
+    // and an ACK for data never sent is answered and dropped, and must not move TS.Recent
+    // (else PAWS would reject every real segment after it).
+    TcpScript s;
+    BOOST_REQUIRE(s.establish());
+    BOOST_REQUIRE(s.conn() != nullptr);
+    const uint32_t ts_recent = s.conn()->ts_recent;
+    s.inject(In(A, 1, 9001).tsval(ts_recent + (1u << 30)));
+    BOOST_TEST(s.expect(Out(A, 1, 1)));
+    BOOST_TEST(s.conn()->ts_recent == ts_recent);
+    // The peer's real data, with its real clock, is still taken.
+    s.advance_ms(5);
+    s.inject(In(P | A, 1, 1, 100).tsval(ts_recent + 5));
+    BOOST_TEST(s.expect(Out(A, 1, 101)));
+    BOOST_TEST(s.app().received.size() == 100u);
+    BOOST_TEST(s.expect_drops(DropReason::tcp_paws, 0));
+    BOOST_TEST(s.conn()->ts_recent == ts_recent + 5);
     BOOST_TEST(s.clean());
 }
 

@@ -143,6 +143,26 @@ BOOST_AUTO_TEST_CASE(plain_datagrams_take_the_fast_path_and_match_the_chain) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(replies_are_atomic_and_unmarked) {
+    // A request without DF and with the ECN bits at CE: the reply (on both paths) has DF
+    // set, the request's DSCP, no ECN mark, and a right header checksum.
+    LeakCheck leaks;
+    {
+        Pair p;
+        const Bytes f = with_ip(echo_frame(Bytes(10, 9), Ipv4Fields{.frag = 0}), [](uint8_t* ip) { ip[1] = 0xb8 | 0x03; });
+        BOOST_TEST(p.check(f, "no DF, CE"));
+        Mbuf* m = make_mbuf(f);
+        const auto out = p.fast.feed(m);
+        BOOST_REQUIRE(out.size() == 1u);
+        const uint8_t* ip = out[0].data() + 14;
+        BOOST_TEST(load_be16(ip + 6) == 0x4000);
+        BOOST_TEST(ip[1] == 0xb8);
+        BOOST_TEST(ipv4_min_header_checksum_ok(ip));
+        BOOST_TEST(load_be32(ip + 12) == kEngineIp.value);
+        BOOST_TEST(load_be32(ip + 16) == kPeerIp.value);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(everything_else_goes_to_the_chain_with_the_same_outcome) {
     LeakCheck leaks;
     {
