@@ -32,9 +32,27 @@ StackOptions options(bool fast) {
     return o;
 }
 
+// Answers with the first half of the payload (a `reply`, built by the general path).
+struct HalfReply final : UdpService {
+    UdpAction on_datagram(Mbuf* payload, const UdpMeta&, Instant) override {
+        buf::truncate(payload, buf::pkt_len(payload) / 2);
+        return UdpAction::reply;
+    }
+};
+
+// Keeps nothing and answers nothing.
+struct Swallow final : UdpService {
+    UdpAction on_datagram(Mbuf* payload, const UdpMeta&, Instant) override {
+        buf::free(payload);
+        return UdpAction::consumed;
+    }
+};
+
 struct Side {
     explicit Side(bool fast) : net(options(fast), kEngineMac, pool()) {
         net.udp_bind(7, &echo);
+        net.udp_bind(8, &half);
+        net.udp_bind(9, &swallow);
         // The peer resolves us first, so replies to it go out at once.
         feed(make_ethernet(MacAddr::broadcast(), kPeerMac, 0x0806,
                            make_arp(1, kPeerMac, kPeerIp, MacAddr{}, kEngineIp)));
@@ -65,6 +83,8 @@ struct Side {
         return out;
     }
     UdpEcho echo;
+    HalfReply half;
+    Swallow swallow;
     NetStack net;
     Instant now{1'000'000'000};
 };
@@ -140,6 +160,16 @@ BOOST_AUTO_TEST_CASE(plain_datagrams_take_the_fast_path_and_match_the_chain) {
             buf::data(m)[14 + 20 + 6] ^= 0x40;
         }
         BOOST_TEST(p.check_mbufs(a, b, "offloaded checksums"));
+        // The NIC calls the UDP checksum bad but it is right: the stack sums it itself.
+        a = make_mbuf(echo_frame(Bytes(8, 5)));
+        b = make_mbuf(echo_frame(Bytes(8, 5)));
+        for (Mbuf* m : {a, b}) {
+            m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_BAD;
+        }
+        BOOST_TEST(p.check_mbufs(a, b, "L4 flagged bad, right in fact"));
+        // Services that answer with new content, or not at all.
+        BOOST_TEST(p.check(echo_frame(Bytes(40, 6), {}, 8), "reply service"));
+        BOOST_TEST(p.check(echo_frame(Bytes(40, 6), {}, 9), "consuming service"));
     }
 }
 
@@ -194,6 +224,8 @@ BOOST_AUTO_TEST_CASE(everything_else_goes_to_the_chain_with_the_same_outcome) {
         cases.emplace_back("subnet broadcast source",
                            echo_frame(Bytes(3, 1), Ipv4Fields{.src = Ipv4Addr::from_octets(10, 0, 0, 255)}));
         cases.emplace_back("to another host", echo_frame(Bytes(3, 1), Ipv4Fields{.dst = Ipv4Addr::from_octets(10, 0, 0, 3)}));
+        cases.emplace_back("to the limited broadcast",
+                           echo_frame(Bytes(3, 1), Ipv4Fields{.dst = Ipv4Addr{0xffffffffu}}));
         cases.emplace_back("to the subnet broadcast",
                            echo_frame(Bytes(3, 1), Ipv4Fields{.dst = Ipv4Addr::from_octets(10, 0, 0, 255)}));
         cases.emplace_back("unbound port", echo_frame(Bytes(3, 1), {}, 4444));
