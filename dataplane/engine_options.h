@@ -32,8 +32,11 @@ struct EngineOptions {
     // Impairment of frames arriving from the port (rx) and leaving to it (tx).
     ImpairmentOptions impair_rx;
     ImpairmentOptions impair_tx;
-    // Frames per rte_eth_rx_burst call (DPDK's customary 32).
-    uint32_t burst = 32;
+    // Frames per rte_eth_rx_burst call: twice DPDK's customary 32. A loaded core pays a
+    // burst's fixed costs (the poll, the ACKs a TCP burst ends with) half as often; an idle
+    // one takes what is there either way. Measured over memif: UDP echo +7-19%, TCP bulk
+    // about +10% (the receiver).
+    uint32_t burst = 64;
     // How long a TX queue may take nothing before its waiting frames are dropped (a stuck
     // link must not pin buffers forever). Long enough to ride out a peer that stops reading
     // for a few tens of milliseconds (a descheduled VM), short of TCP's minimum RTO.

@@ -163,6 +163,14 @@ void Port::configure(const PortOptions& opts) {
         throw SetupError("port: cannot create a pool of " + std::to_string(mbufs) + " payload views (" +
                          std::string(rte_strerror(rte_errno)) + "); raise --memory or lower --mbufs");
     }
+    // One pattern buffer per queue for the bulk services (see stack::PatternSource): as
+    // large as a buffer's 16-bit lengths allow, so a stream is made of 64 KiB views.
+    const std::string pattern_pool_name = "slip_pattern_p" + std::to_string(m_id);
+    m_pattern_pool = rte_pktmbuf_pool_create(pattern_pool_name.c_str(), m_queues, 0, 0, UINT16_MAX, socket);
+    if (m_pattern_pool == nullptr) {
+        throw SetupError("port: cannot create " + std::to_string(m_queues) + " 64 KiB pattern buffers (" +
+                         std::string(rte_strerror(rte_errno)) + "); raise --memory");
+    }
     rte_eth_conf conf{};
     if (m_queues > 1) {
         // Spread flows over the queues by their addresses and ports.
@@ -228,6 +236,9 @@ Port::~Port() {
     }
     if (m_view_pool != nullptr) {
         rte_mempool_free(m_view_pool);
+    }
+    if (m_pattern_pool != nullptr) {
+        rte_mempool_free(m_pattern_pool);
     }
 }
 

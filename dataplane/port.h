@@ -64,6 +64,8 @@ public:
     rte_mempool* pool() const { return m_pool; }
     // Indirect buffers without data room, for references to payload held elsewhere.
     rte_mempool* view_pool() const { return m_view_pool; }
+    // One 64 KiB buffer per queue, for the pattern the bulk services send.
+    rte_mempool* pattern_pool() const { return m_pattern_pool; }
     LinkState link() const;
     rte_eth_stats stats() const;
     std::string driver_name() const { return m_driver; }
@@ -93,6 +95,7 @@ private:
     stack::MacAddr m_mac;
     rte_mempool* m_pool = nullptr;
     rte_mempool* m_view_pool = nullptr;
+    rte_mempool* m_pattern_pool = nullptr;
     std::string m_driver;
     bool m_started = false;
 };

@@ -51,7 +51,7 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
       m_linearize(!port.multi_seg_tx()),
       m_pool(port.pool()),
       m_stack(opts.stack, port.mac(), port.pool(), port.view_pool()),
-      m_pattern(port.pool(), port.view_pool()),
+      m_pattern(port.pool(), port.view_pool(), port.pattern_pool()),
       m_impair_rx(opts.impair_rx, port.pool()),
       // Each direction and queue gets its own stream of random numbers.
       m_impair_tx(

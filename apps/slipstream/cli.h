@@ -66,7 +66,7 @@ struct RunArgs {
     std::string file_prefix;
     std::string log_level = "error";
     std::string eal_args;
-    uint32_t burst = 32;
+    uint32_t burst = 64;
     RunControl control;
 };
 

@@ -9,13 +9,18 @@ using tcp::TcpHandle;
 
 // ---- PatternSource ----
 
-PatternSource::PatternSource(MbufPool* pool, MbufPool* view_pool)
+PatternSource::PatternSource(MbufPool* pool, MbufPool* view_pool, MbufPool* pattern_pool)
     : m_pool(pool), m_view_pool(view_pool != nullptr ? view_pool : pool) {
-    Mbuf* pattern = pool != nullptr ? buf::alloc(pool) : nullptr;
+    MbufPool* from = pattern_pool != nullptr ? pattern_pool : pool;
+    Mbuf* pattern = from != nullptr ? buf::alloc(from) : nullptr;
     if (pattern == nullptr) {
         return;
     }
-    m_len = std::min<uint32_t>(2048, rte_pktmbuf_tailroom(pattern));
+    // The longer the pattern, the fewer views a bulk stream is made of: a segment then
+    // references one view where a 2 KiB pattern needs two for most segments, and the send
+    // queue holds one view per 64 KiB instead of one per 2 KiB (fewer buffers to make,
+    // walk, checksum across and free for every segment sent).
+    m_len = std::min<uint32_t>(UINT16_MAX, rte_pktmbuf_tailroom(pattern));
     uint8_t* p = buf::append(pattern, uint16_t(m_len));
     // RFC 864's rotating printable lines, 72 characters and CRLF: easy to eyeball.
     for (uint32_t i = 0; i < m_len; ++i) {

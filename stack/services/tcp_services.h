@@ -15,12 +15,14 @@
 
 namespace slip::stack {
 
-// A 2 KiB buffer of printable pattern bytes that bulk senders reference instead of copying.
+// A buffer of printable pattern bytes that bulk senders reference instead of copying: up to
+// 64 KiB when `pattern_pool` gives buffers that large, one packet buffer's room otherwise.
 class PatternSource {
 public:
-    // The pattern and text() buffers come from `pool`; make()'s references from
-    // `view_pool` when given (small indirect buffers, see Port::view_pool).
-    explicit PatternSource(MbufPool* pool, MbufPool* view_pool = nullptr);
+    // text() buffers come from `pool`; make()'s references from `view_pool` when given
+    // (small indirect buffers, see Port::view_pool); the pattern itself from `pattern_pool`
+    // when given (see Port::pattern_pool), else from `pool`.
+    explicit PatternSource(MbufPool* pool, MbufPool* view_pool = nullptr, MbufPool* pattern_pool = nullptr);
     ~PatternSource();
     PatternSource(const PatternSource&) = delete;
     PatternSource& operator=(const PatternSource&) = delete;

@@ -92,6 +92,7 @@ void NetStack::rx(std::span<Mbuf*> burst, Instant now) {
             rx_frame(burst[i], now);
         }
     }
+    m_tcp->end_of_burst(now);
     flush_free();
 }
 

@@ -112,6 +112,7 @@ struct Connection {
     uint8_t segments_unacked = 0;  // full segments received since our last ACK
     uint8_t quick_acks = 16;       // segments still ACKed at once (start, after a loss)
     bool ack_now = false;          // send an ACK on the next output pass
+    bool ack_at_burst_end = false; // an ACK for in-order data is owed when the RX burst ends
     bool nodelay = false;          // Nagle off
     bool keepalive = false;
     uint32_t keepalive_probes_sent = 0;

@@ -53,6 +53,7 @@ TcpLayer::TcpLayer(const TcpConfig& config, MbufPool* pool, TcpLink* link, Count
       m_fast_open_cache(config.fast_open_cache, seed ^ 0x7f4a7c15u),
       m_rst_limit(config.rst_rate, std::max<uint32_t>(1, config.rst_rate / 10)),
       m_challenge_limit(config.challenge_ack_rate, std::max<uint32_t>(1, config.challenge_ack_rate / 10)) {
+    m_burst_acks.reserve(kMaxBurstAcks);
     m_slots.reserve(config.max_connections);
     m_free_slots.reserve(config.max_connections);
     for (uint32_t i = 0; i < config.max_connections; ++i) {
@@ -109,7 +110,7 @@ void Connection::reset_for_reuse() {
     syn_data = 0;
     segments_unacked = 0;
     quick_acks = 16;
-    ack_now = nodelay = keepalive = want_send_space = false;
+    ack_now = ack_at_burst_end = nodelay = keepalive = want_send_space = false;
     keepalive_probes_sent = 0;
     trimmed_front = 0;
     rto_at = delack_at = keepalive_at = timewait_at = Instant::never();

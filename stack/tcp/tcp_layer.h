@@ -78,6 +78,9 @@ public:
     void input(Mbuf* m, const FlowKey& key, Instant now);
     Instant next_deadline() const { return m_timers.next_check(); }
     void on_timer(Instant now);
+    // The receive burst that the last input() calls belonged to has ended: send the ACKs
+    // that in-order data made due during it, one per connection (see process_text).
+    void end_of_burst(Instant now);
 
     // --- application API ---
     bool listen(uint16_t port, TcpService* service);
@@ -153,6 +156,7 @@ private:
     void process_fin(Connection& c, Instant now);
     void input_syn_sent(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t payload_len, Instant now);
     void deliver(Connection& c, Mbuf* data, uint32_t len, Instant now);
+    void ack_at_burst_end(Connection& c);
 
     // --- LISTEN, SYN cookies, TIME-WAIT reuse (tcp_listen.cc) ---
     void input_no_connection(Mbuf* m, const FlowKey& key, const TcpHeader& h, uint32_t payload_len, Instant now);
@@ -215,6 +219,10 @@ private:
     uint32_t m_ts_offset = 0;
     uint16_t m_next_ephemeral = 49152;
     TcpGauges m_gauges;
+    // Connections owed an ACK when the receive burst ends (ack_at_burst_end). A burst
+    // brings at most one entry per segment; past this many, ACKs go out at once.
+    static constexpr size_t kMaxBurstAcks = 256;
+    std::vector<TcpHandle> m_burst_acks;
 };
 
 }  // namespace slip::stack::tcp

@@ -116,6 +116,7 @@ void TcpLayer::send_segment(Connection& c, Seq seq, uint32_t len, uint8_t flags,
         c.dsack_pending = false;  // reported once (RFC 2883 §4)
         c.segments_unacked = 0;
         c.ack_now = false;
+        c.ack_at_burst_end = false;
         c.delack_at = Instant::never();
     }
     m_counters->count(Event::tcp_segments_out);

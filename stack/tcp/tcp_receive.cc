@@ -78,12 +78,49 @@ void TcpLayer::process_text(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t
         --c.quick_acks;
         c.ack_now = true;
     }
-    if (filling_hole || c.segments_unacked >= 2) {
+    if (filling_hole) {
         c.ack_now = true;
+    } else if (c.segments_unacked >= 2) {
+        ack_at_burst_end(c);
     } else if (c.delack_at == Instant::never()) {
         c.delack_at = now + m_config.delayed_ack;
         rearm(c);
     }
+}
+
+// RFC 9293 §3.8.6.3 asks for an ACK at least every second full-sized segment (a SHOULD).
+// Within one receive burst that would be an ACK per two frames of the same flow, each
+// built, sent and then processed by the peer, and all but the last acknowledging data
+// the next one acknowledges again a few hundred nanoseconds later. The ACK is owed at
+// once but sent when the burst ends, covering everything the burst brought: as VPP
+// acknowledges once per frame vector and Linux once per GRO batch. Holes, out-of-order
+// data, duplicates, FINs and quick-ACK mode still ACK segment by segment (the sender's
+// loss detection counts those ACKs), and so does a burst of a single segment.
+void TcpLayer::ack_at_burst_end(Connection& c) {
+    if (c.ack_at_burst_end || c.ack_now) {
+        return;
+    }
+    if (m_burst_acks.size() == kMaxBurstAcks) {
+        c.ack_now = true;  // no room to remember it: acknowledge now
+        return;
+    }
+    c.ack_at_burst_end = true;
+    m_burst_acks.push_back(handle_of(c));
+}
+
+void TcpLayer::end_of_burst(Instant now) {
+    m_timers.observe(now);
+    for (const TcpHandle h : m_burst_acks) {
+        Connection* c = get(h);
+        // Gone, or already acknowledged by a segment sent since (send_segment clears it).
+        if (c == nullptr || !c->ack_at_burst_end) {
+            continue;
+        }
+        c->ack_at_burst_end = false;
+        c->ack_now = true;
+        output(*c, now);
+    }
+    m_burst_acks.clear();
 }
 
 // "eighth, check the FIN bit".

@@ -27,7 +27,7 @@ import threading
 import time
 
 LINE = 74
-PATTERN_LEN = 1998  # whole 74-byte lines in 2 KiB
+PATTERN_LEN = 65342  # whole 74-byte lines in the pattern buffer (64 KiB less its headroom)
 
 
 def pattern():

@@ -76,6 +76,59 @@ BOOST_AUTO_TEST_CASE(passive_open_and_ack_policy) {
     BOOST_TEST(s.clean());
 }
 
+// In-order data that makes an ACK due within a receive burst is acknowledged once, when
+// the burst ends (TcpLayer::end_of_burst; as VPP does per frame vector and Linux per GRO
+// batch). Out-of-order data, duplicates and holes being filled are still acknowledged
+// segment by segment: the sender's loss detection counts those ACKs.
+BOOST_AUTO_TEST_CASE(one_ack_per_receive_burst_for_in_order_data) {
+    TcpScript s;
+    s.app().consume = false;
+    BOOST_TEST(s.establish());
+    const auto win = [&s] { return uint16_t((65536 - s.app().unconsumed) >> 1); };
+    uint32_t seq = 1;
+    // Quick-ACK mode still acknowledges each of the first 16 segments, bursts or not.
+    for (int i = 0; i < 4; ++i) {
+        s.inject_burst({In(P | A, seq, 1, 1000), In(P | A, seq + 1000, 1, 1000), In(P | A, seq + 2000, 1, 1000),
+                        In(P | A, seq + 3000, 1, 1000)});
+        for (int k = 1; k <= 4; ++k) {
+            BOOST_TEST(s.expect(Out(A, 1, seq + 1000 * uint32_t(k))));
+        }
+        seq += 4000;
+    }
+    BOOST_TEST(s.expect_nothing());
+    // Six in-order segments in one burst: one ACK for all six, after the last.
+    s.inject_burst({In(P | A, seq, 1, 1000), In(P | A, seq + 1000, 1, 1000), In(P | A, seq + 2000, 1, 1000),
+                    In(P | A, seq + 3000, 1, 1000), In(P | A, seq + 4000, 1, 1000), In(P | A, seq + 5000, 1, 1000)});
+    seq += 6000;
+    BOOST_TEST(s.expect(Out(A, 1, seq).win(win())));
+    BOOST_TEST(s.expect_nothing());
+    // Three: the first waits (delayed ACK), the second makes one due, the third joins it.
+    s.inject_burst({In(P | A, seq, 1, 1000), In(P | A, seq + 1000, 1, 1000), In(P | A, seq + 2000, 1, 1000)});
+    seq += 3000;
+    BOOST_TEST(s.expect(Out(A, 1, seq)));
+    s.advance_ms(100);  // the ACK cancelled the delayed-ACK timer
+    BOOST_TEST(s.expect_nothing());
+    // In order, then beyond a hole, twice: the out-of-order segments are ACKed at once
+    // (duplicate ACKs with SACK, RFC 5681 §4.2), the first of them covering the in-order
+    // segment before it; nothing is left for the burst's end.
+    s.inject_burst({In(P | A, seq, 1, 1000), In(P | A, seq + 1000, 1, 1000), In(P | A, seq + 3000, 1, 1000),
+                    In(P | A, seq + 4000, 1, 1000)});
+    BOOST_TEST(s.expect(Out(A, 1, seq + 2000).sack(seq + 3000, seq + 4000)));
+    BOOST_TEST(s.expect(Out(A, 1, seq + 2000).sack(seq + 3000, seq + 5000)));
+    BOOST_TEST(s.expect_nothing());
+    // The hole filled, in a burst with more in-order data behind it: the filling segment is
+    // ACKed at once (RFC 5681 §4.2), the next two once the burst ends (quick-ACK mode,
+    // re-armed by the loss, ACKs each of them).
+    s.inject_burst({In(P | A, seq + 2000, 1, 1000), In(P | A, seq + 5000, 1, 1000), In(P | A, seq + 6000, 1, 1000)});
+    BOOST_TEST(s.expect(Out(A, 1, seq + 5000).no_sack()));
+    BOOST_TEST(s.expect(Out(A, 1, seq + 6000)));
+    BOOST_TEST(s.expect(Out(A, 1, seq + 7000)));
+    BOOST_TEST(s.expect_nothing());
+    seq += 7000;
+    BOOST_TEST((s.app().received == peer_bytes(0, seq - 1)));
+    BOOST_TEST(s.clean());
+}
+
 BOOST_AUTO_TEST_CASE(inline_consume_follows_the_delayed_ack_policy) {
     // A service that consumes inside on_data never shrinks the window, so consume() sends
     // no window update of its own (tcp_layer.cc: only once what the peer may still send

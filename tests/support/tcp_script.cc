@@ -244,6 +244,19 @@ Bytes TcpScript::build(const In& in) const {
 }
 
 void TcpScript::inject(const In& in) {
+    input(in);
+    m_tcp.end_of_burst(m_now);
+}
+
+void TcpScript::inject_burst(std::initializer_list<In> burst) {
+    BOOST_TEST_MESSAGE("burst of " << burst.size() << ":");
+    for (const In& in : burst) {
+        input(in);
+    }
+    m_tcp.end_of_burst(m_now);
+}
+
+void TcpScript::input(const In& in) {
     if ((in.flags & flag::syn) != 0 && in.ts_val.has_value() && !in.omit_ts) {
         m_peer_ts = true;  // timestamps from here on, as a peer that offered them would
     }

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -179,7 +180,10 @@ public:
     bool tcp_local_address(const stack::Ipv6Addr& remote, stack::Ipv6Addr& local) const override;
 
     // --- the peer ---
-    void inject(const In& in);
+    void inject(const In& in);  // a receive burst of one segment
+    // One receive burst: the segments in order, then the end of the burst (when the ACKs
+    // that in-order data made due go out, TcpLayer::end_of_burst).
+    void inject_burst(std::initializer_list<In> burst);
     // The virtual clock moves by `d`, running the layer's timers at every deadline on the way.
     void advance(stack::Duration d);
     void advance_ms(int64_t ms) { advance(stack::Duration::milliseconds(ms)); }
@@ -223,6 +227,7 @@ public:
 
 private:
     Bytes build(const In& in) const;
+    void input(const In& in);
     stack::Mbuf* engine_chain(uint32_t offset, uint32_t len);  // engine_stream bytes; null when len 0
     stack::tcp::Seq iss_of(const stack::tcp::FlowKey& k) const { return engine_iss(k.local_port, k.remote_port); }
 
