@@ -80,7 +80,11 @@ public:
     void on_timer(Instant now);
     // The receive burst that the last input() calls belonged to has ended: send the ACKs
     // that in-order data made due during it, one per connection (see process_text).
-    void end_of_burst(Instant now);
+    void end_of_burst(Instant now) {
+        if (!m_burst_acks.empty()) {  // inline: most bursts of most cores owe none
+            send_burst_acks(now);
+        }
+    }
 
     // --- application API ---
     bool listen(uint16_t port, TcpService* service);
@@ -157,6 +161,7 @@ private:
     void input_syn_sent(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t payload_len, Instant now);
     void deliver(Connection& c, Mbuf* data, uint32_t len, Instant now);
     void ack_at_burst_end(Connection& c);
+    void send_burst_acks(Instant now);
 
     // --- LISTEN, SYN cookies, TIME-WAIT reuse (tcp_listen.cc) ---
     void input_no_connection(Mbuf* m, const FlowKey& key, const TcpHeader& h, uint32_t payload_len, Instant now);

@@ -108,7 +108,7 @@ void TcpLayer::ack_at_burst_end(Connection& c) {
     m_burst_acks.push_back(handle_of(c));
 }
 
-void TcpLayer::end_of_burst(Instant now) {
+void TcpLayer::send_burst_acks(Instant now) {
     m_timers.observe(now);
     for (const TcpHandle h : m_burst_acks) {
         Connection* c = get(h);
