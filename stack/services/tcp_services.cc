@@ -11,10 +11,12 @@ using tcp::TcpHandle;
 
 PatternSource::PatternSource(MbufPool* pool, MbufPool* view_pool, MbufPool* pattern_pool)
     : m_pool(pool), m_view_pool(view_pool != nullptr ? view_pool : pool) {
-    MbufPool* from = pattern_pool != nullptr ? pattern_pool : pool;
-    Mbuf* pattern = from != nullptr ? buf::alloc(from) : nullptr;
+    Mbuf* pattern = pattern_pool != nullptr ? buf::alloc(pattern_pool) : nullptr;
+    if (pattern == nullptr && pool != nullptr) {
+        pattern = buf::alloc(pool);  // one packet buffer's room will do
+    }
     if (pattern == nullptr) {
-        return;
+        return;  // ok() is false; make() makes nothing
     }
     // The longer the pattern, the fewer views a bulk stream is made of: a segment then
     // references one view where a 2 KiB pattern needs two for most segments, and the send
@@ -43,7 +45,7 @@ Mbuf* PatternSource::make(uint64_t offset, uint32_t len, uint32_t& made) {
     Mbuf* head = nullptr;
     Mbuf* last = nullptr;
     made = 0;
-    while (made < len) {
+    while (m_len != 0 && made < len) {
         const uint32_t at = uint32_t((offset + made) % m_len);
         const uint32_t take = std::min(len - made, m_len - at);
         Mbuf* mi = buf::alloc(m_view_pool);

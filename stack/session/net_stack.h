@@ -88,6 +88,7 @@ private:
     // TcpLink (tcp_input.cc)
     void tcp_transmit(Mbuf* segment, const tcp::FlowKey& key, Instant now) override;
     bool tcp_local_address(const Ipv6Addr& remote, Ipv6Addr& local) const override;
+    uint32_t tcp_tx_room() const override { return m_tx.capacity() - m_tx.size(); }
 
     // Output (output.cc): route, resolve the next hop, add the Ethernet header, queue.
     void send_ipv4(Mbuf* m, Ipv4Addr dst, Instant now);

@@ -4,8 +4,8 @@
 // and backward-shift deletion in a power-of-two array twice the connection count, and
 // nothing allocated after construction. A slot is 8 bytes, the key's hash and the
 // connection index; the keys themselves sit apart, by index, and only a slot whose hash
-// matches has its key compared. A lookup then touches one line of a dense array (1 MiB
-// for 64k connections, where 40-byte slots of whole keys took 5 MiB and missed cache on
+// matches has its key compared. A lookup then touches one line of a dense array (2 MiB
+// for 64k connections, where 40-byte slots of whole keys took 10 MiB and missed cache on
 // nearly every segment of a short connection) plus the matching key.
 // IPv4 addresses are stored v4-mapped, so one table serves both families.
 #include <cstdint>

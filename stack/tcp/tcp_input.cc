@@ -136,6 +136,7 @@ void TcpLayer::input_connection(Connection& c, Mbuf* m, const TcpHeader& h, uint
         m_counters->count(Event::tcp_retransmits);
         return send_syn(c, true, now);
     }
+    const TcpHandle entry = handle_of(c);
     // First: sequence number (with PAWS).
     if (!check_sequence(c, m, h, payload_len, now)) {
         return;
@@ -152,7 +153,7 @@ void TcpLayer::input_connection(Connection& c, Mbuf* m, const TcpHeader& h, uint
     // Sixth (URG) is ignored: RFC 6093 advises against new uses.
     // Seventh: segment text. Eighth: FIN.
     process_text(c, m, h, payload_len, now);
-    if (!c.in_use) {
+    if (!alive(c, entry)) {
         return;
     }
     if ((h.flags & flag::fin) != 0) {
@@ -164,7 +165,7 @@ void TcpLayer::input_connection(Connection& c, Mbuf* m, const TcpHeader& h, uint
             c.fin_pending_seq = fin_seq;
         }
     }
-    if (c.in_use) {
+    if (alive(c, entry)) {
         output(c, now);
     }
 }
@@ -323,6 +324,9 @@ bool TcpLayer::check_syn(Connection& c, const TcpHeader& h, Instant now) {
 
 // "fifth, check the ACK field".
 bool TcpLayer::check_ack(Connection& c, const TcpHeader& h, uint32_t payload_len, Instant now) {
+    // Services are called below, and one may open a connection that takes this very slot
+    // (a client reconnecting from on_closed): compare handles, not just in_use.
+    const TcpHandle entry = handle_of(c);
     if ((h.flags & flag::ack) == 0) {
         m_counters->drop(DropReason::tcp_unexpected);
         return false;
@@ -350,7 +354,7 @@ bool TcpLayer::check_ack(Connection& c, const TcpHeader& h, uint32_t payload_len
         } else if (!c.passive && c.service != nullptr) {
             c.service->on_connected(handle_of(c), now);
         }
-        if (!c.in_use) {
+        if (!alive(c, entry)) {
             return false;
         }
     }
@@ -383,7 +387,7 @@ bool TcpLayer::check_ack(Connection& c, const TcpHeader& h, uint32_t payload_len
     c.new_sack_info = c.sack_ok && c.scoreboard.sacked_bytes() > sacked_before;
     if (acked > 0) {
         process_ack(c, h, acked, now);
-        if (!c.in_use) {
+        if (!alive(c, entry)) {
             return false;
         }
     } else {

@@ -40,6 +40,8 @@ public:
     virtual void tcp_transmit(Mbuf* segment, const FlowKey& key, Instant now) = 0;
     // Our address for a connection to `remote` (v4-mapped for IPv4); false: no route.
     virtual bool tcp_local_address(const Ipv6Addr& remote, Ipv6Addr& local) const = 0;
+    // Frames tcp_transmit can still queue before the link drops them.
+    virtual uint32_t tcp_tx_room() const { return UINT32_MAX; }
 };
 
 // Gauges the layer reports beside the event counters.
@@ -132,6 +134,8 @@ private:
     Connection* get(TcpHandle h);
     const Connection* get(TcpHandle h) const;
     TcpHandle handle_of(const Connection& c) const;
+    // `c` is still the connection `h` named: not released, and its slot not taken since.
+    bool alive(const Connection& c, TcpHandle h) const { return c.in_use && handle_of(c) == h; }
     Connection* allocate(const FlowKey& key);
     void release(Connection& c);
     void enter_syn_queue(Connection& c);  // SYN-RECEIVED of a listener: counts in its backlog
@@ -178,6 +182,8 @@ private:
     // --- output (tcp_output.cc) ---
     void output(Connection& c, Instant now);
     bool send_data(Connection& c, Instant now);
+    bool tx_room_left();
+    void hold_for_tx_room(Connection& c, Instant now);
     void send_segment(Connection& c, Seq seq, uint32_t len, uint8_t flags, Instant now);
     void send_ack(Connection& c, Instant now);
     void send_syn(Connection& c, bool with_ack, Instant now);

@@ -255,13 +255,41 @@ void TcpLayer::restart_rto(Connection& c, Instant now) {
 }
 
 // Retransmissions first (loss recovery), then new data and the FIN. True if anything left.
+// Send passes stop while fewer than this many frames fit in the link's transmit queue: a
+// window opened wide at once (a stretch ACK, a hole filled under a large window) would
+// otherwise overflow the queue and lose, at our own doorstep, data the peer then waits for.
+// The reserve keeps room for ACKs and other connections' segments. What waits stays in the
+// send queue; the ACKs for what is in flight, or the retransmission timer, resume it.
+constexpr uint32_t kTxRoomReserve = 64;
+
+bool TcpLayer::tx_room_left() {
+    if (m_link->tcp_tx_room() >= kTxRoomReserve) {
+        return true;
+    }
+    m_counters->count(Event::tcp_send_held_tx_full);
+    return false;
+}
+
+// With segments in flight their ACKs resume the send (and the RTO is armed). With none,
+// nothing would: a probe a millisecond later sends the next segment (RFC 8985 §7.3's path,
+// new data first), whose ACK resumes the rest, without the window collapse of an RTO.
+void TcpLayer::hold_for_tx_room(Connection& c, Instant now) {
+    if (c.snd_max != c.snd_una || c.rto_at != Instant::never()) {
+        return;
+    }
+    c.persist = false;
+    c.tail_probe = true;
+    c.rto_at = now + Duration::milliseconds(1);
+    rearm(c);
+}
+
 bool TcpLayer::send_data(Connection& c, Instant now) {
     bool sent = false;
     const Seq data_end = c.data_end();
     const uint32_t cwnd = c.cc->cwnd();
     // RFC 6675 §5 (3): while pipe allows, NextSeg() picks what to send.
     if (c.in_recovery && c.sack_ok) {
-        for (int guard = 0; guard < 64 && in_flight(c) + c.mss <= cwnd; ++guard) {
+        for (int guard = 0; guard < 64 && in_flight(c) + c.mss <= cwnd && tx_room_left(); ++guard) {
             const auto next = c.scoreboard.next_seg(c.snd_una, c.snd_max, uint32_t(data_end - c.snd_max));
             if (!next || next->rule == NextSegRule::new_data) {
                 break;  // new data goes through the ordinary path below
@@ -289,6 +317,10 @@ bool TcpLayer::send_data(Connection& c, Instant now) {
             const uint32_t peer_room = wnd_end > c.snd_nxt ? uint32_t(wnd_end - c.snd_nxt) : 0;
             uint32_t len = std::min({avail, uint32_t(c.mss), peer_room, cc_room});
             if (len == 0) {
+                break;
+            }
+            if (!tx_room_left()) {
+                hold_for_tx_room(c, now);
                 break;
             }
             // RFC 9293 §3.7.4 Nagle: a short segment waits while data is unacknowledged,

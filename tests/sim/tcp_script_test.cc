@@ -117,8 +117,8 @@ BOOST_AUTO_TEST_CASE(one_ack_per_receive_burst_for_in_order_data) {
     BOOST_TEST(s.expect(Out(A, 1, seq + 2000).sack(seq + 3000, seq + 5000)));
     BOOST_TEST(s.expect_nothing());
     // The hole filled, in a burst with more in-order data behind it: the filling segment is
-    // ACKed at once (RFC 5681 §4.2), the next two once the burst ends (quick-ACK mode,
-    // re-armed by the loss, ACKs each of them).
+    // ACKed at once (RFC 5681 §4.2), and so is each of the next two (quick-ACK mode, re-armed
+    // by the loss).
     s.inject_burst({In(P | A, seq + 2000, 1, 1000), In(P | A, seq + 5000, 1, 1000), In(P | A, seq + 6000, 1, 1000)});
     BOOST_TEST(s.expect(Out(A, 1, seq + 5000).no_sack()));
     BOOST_TEST(s.expect(Out(A, 1, seq + 6000)));
@@ -710,6 +710,68 @@ BOOST_AUTO_TEST_CASE(data_rto_after_syn_ack_loss_is_3s) {
 }
 
 // ---- 8. FIN processing (RFC 9293 §3.10.7.4 "eighth, check the FIN bit") ----
+
+// A full transmit queue below TCP holds data in the send queue instead of handing the
+// link frames it would drop (tcp_output.cc, kTxRoomReserve = 64 frames kept free). With
+// nothing in flight, a probe a millisecond later resumes the send without an RTO's window
+// collapse; with segments in flight, their ACKs do.
+BOOST_AUTO_TEST_CASE(a_full_transmit_queue_holds_data_in_the_send_queue) {
+    TcpScript s;
+    BOOST_REQUIRE(s.establish(Duration::milliseconds(100)));
+    s.set_tx_room(63);
+    BOOST_REQUIRE(s.send(3000));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_events(Event::tcp_send_held_tx_full, 1));
+    s.set_tx_room(64);
+    s.advance_ms(1);
+    BOOST_TEST(s.expect(Out(P | A, 1, 1, 1448)));  // the probe: the next segment
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_events(Event::tcp_timeouts, 0));
+    s.set_tx_room(63);
+    s.inject(In(A, 1, 1449));  // its ACK: still no room, the rest waits
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_events(Event::tcp_send_held_tx_full, 2));
+    s.set_tx_room(1000);
+    s.advance_ms(1);  // nothing in flight again: the probe
+    BOOST_TEST(s.expect(Out(P | A, 1449, 1, 1448)));
+    s.inject(In(A, 1, 2897));
+    BOOST_TEST(s.expect(Out(P | A, 2897, 1, 104)));  // room: the ACK resumes the send
+    s.inject(In(A, 1, 3001));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_events(Event::tcp_retransmits, 0));
+    BOOST_TEST(s.clean());
+}
+
+// LAST-ACK ends inside the ACK check of a segment that also carries a FIN (a second one, at
+// RCV.NXT: a broken or hostile peer); the service opens a new connection from on_closed, and
+// it takes the slot just freed (the free list is last in, first out). The rest of the old
+// segment must not reach the new connection (its FIN would be noted there).
+BOOST_AUTO_TEST_CASE(a_slot_reused_from_on_closed_is_not_fed_the_rest_of_the_segment) {
+    TcpScript s;
+    BOOST_REQUIRE(s.establish());
+    s.inject(In(F | A, 1, 1));
+    BOOST_TEST(s.expect(Out(A, 1, 2)));
+    s.close();
+    BOOST_TEST(s.expect(Out(F | A, 1, 2)));
+    TcpHandle reopened;
+    s.app().after_closed = [&s, &reopened](Instant now) {
+        s.app().after_closed = nullptr;
+        reopened = s.tcp().connect(s.key().remote, TcpScript::kPeerPort, &s.app(), now, TcpScript::kEnginePort + 1);
+    };
+    s.inject(In(F | A, 2, 2));
+    BOOST_REQUIRE(reopened.valid());
+    BOOST_TEST(reopened.index == s.app().handle.index);  // the same slot, a new generation
+    BOOST_TEST(s.expect(Out(S, 0)));
+    BOOST_TEST(s.expect_nothing());
+    const Connection* c = s.tcp().connection(reopened);
+    BOOST_REQUIRE(c != nullptr);
+    BOOST_TEST((c->state == TcpState::syn_sent));
+    BOOST_TEST(!c->fin_received);
+    BOOST_TEST(!c->fin_pending);
+    s.tcp().abort(reopened, s.now());
+    s.drain();
+    BOOST_TEST(s.clean());
+}
 
 BOOST_AUTO_TEST_CASE(fin_with_data) {
     TcpScript s;

@@ -136,6 +136,19 @@ BOOST_AUTO_TEST_CASE(recovery_after_loss_and_reordering) {
     }
 }
 
+// A receiver whose reassembly queue overflows (more out-of-order segments than it may
+// hold, so later ones are dropped as they come) must still get every byte: the
+// retransmissions that fill holes are in order and always taken.
+BOOST_AUTO_TEST_CASE(recovery_when_the_reassembly_queue_overflows) {
+    const auto big = [](TcpConfig& c) {
+        c.rcv_buffer = c.snd_buffer = 4 << 20;
+        c.ooo_segments = 32;
+    };
+    Pair p(lossy(0.02, 0.0, 21), lossy(0.0, 0.0, 22), big, big);
+    transfer(p, 16 * 1000 * 1000, false, Duration::seconds(120));
+    BOOST_TEST(p.b.counters()[DropReason::tcp_ooo_queue_full] > 0u);
+}
+
 BOOST_AUTO_TEST_CASE(connect_to_closed_port_is_refused) {
     Pair p;
     Recorder client(p.a.tcp());

@@ -127,9 +127,12 @@ void ScriptApp::on_peer_closed(TcpHandle h, Instant now) {
     }
 }
 
-void ScriptApp::on_closed(TcpHandle, CloseReason r, Instant) {
+void ScriptApp::on_closed(TcpHandle, CloseReason r, Instant now) {
     ++closed;
     reason = r;
+    if (after_closed) {
+        after_closed(now);
+    }
 }
 
 // ---- the script ----

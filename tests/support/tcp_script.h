@@ -155,6 +155,8 @@ public:
     bool close_on_peer_close = false;
     // Called at the end of every on_data (after consume), e.g. to answer at once.
     std::function<void(stack::tcp::TcpHandle, stack::Instant)> after_data;
+    // Called at the end of on_closed, e.g. to open a new connection from there.
+    std::function<void(stack::Instant)> after_closed;
     // The connection's state when its first data arrived (SYN-RECEIVED for Fast Open).
     std::optional<stack::tcp::TcpState> first_data_state;
 
@@ -178,6 +180,8 @@ public:
     // --- TcpLink ---
     void tcp_transmit(stack::Mbuf* segment, const stack::tcp::FlowKey& key, stack::Instant now) override;
     bool tcp_local_address(const stack::Ipv6Addr& remote, stack::Ipv6Addr& local) const override;
+    uint32_t tcp_tx_room() const override { return m_tx_room; }
+    void set_tx_room(uint32_t frames) { m_tx_room = frames; }  // what tcp_tx_room reports
 
     // --- the peer ---
     void inject(const In& in);  // a receive burst of one segment
@@ -242,6 +246,7 @@ private:
     stack::tcp::Seq m_engine_iss;  // learned from the engine's latest SYN
     std::map<std::pair<uint16_t, uint16_t>, stack::tcp::Seq> m_iss;  // per (engine, peer) port
     bool m_peer_ts = false;        // the peer's SYN carried timestamps
+    uint32_t m_tx_room = UINT32_MAX;
     uint32_t m_engine_tsval = 0;   // the engine's latest TSval (the peer's TSecr)
     uint32_t m_engine_sent = 0;    // bytes of engine_stream handed to send()
 };

@@ -57,7 +57,7 @@ BOOST_AUTO_TEST_CASE(events_have_unique_names_and_texts) {
         BOOST_TEST(texts.insert(std::string(event_text(e))).second, "duplicate text for " << name);
     }
     BOOST_TEST(event_name(Event::rx_frames) == "rx_frames");
-    BOOST_TEST(event_name(static_cast<Event>(kEventCount - 1)) == "tcp_tail_loss_probes");
+    BOOST_TEST(event_name(static_cast<Event>(kEventCount - 1)) == "tcp_send_held_tx_full");
 }
 
 BOOST_AUTO_TEST_CASE(drop_reason_and_event_names_do_not_collide) {
