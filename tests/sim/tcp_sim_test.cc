@@ -149,6 +149,26 @@ BOOST_AUTO_TEST_CASE(recovery_when_the_reassembly_queue_overflows) {
     BOOST_TEST(p.b.counters()[DropReason::tcp_ooo_queue_full] > 0u);
 }
 
+// A bottleneck queue that overflows (the link holds at most 200 frames in its 1 ms of
+// delay) drops tails of bursts, dozens of segments at a time, under a 4 MiB window, and
+// the receiver may hold only 64 segments out of order: what it cannot hold it drops too.
+BOOST_AUTO_TEST_CASE(recovery_from_tail_drops_under_a_large_window) {
+    const auto big = [](TcpConfig& c) {
+        c.rcv_buffer = c.snd_buffer = 4 << 20;
+        c.ooo_segments = 64;
+    };
+    ImpairmentOptions queue;
+    queue.delay = Duration::milliseconds(1);
+    queue.limit = 200;
+    Pair p(queue, lossy(0.0, 0.0, 32), big, big);
+    transfer(p, 32 * 1000 * 1000, false, Duration::seconds(120));
+    BOOST_TEST(p.a.counters()[Event::tcp_retransmits] > 0u);
+    BOOST_TEST(p.b.counters()[DropReason::tcp_ooo_queue_full] > 0u);
+    BOOST_TEST_MESSAGE(p.a.counters()[Event::tcp_retransmits] << " retransmits, " << p.a.counters()[Event::tcp_timeouts]
+                                                             << " RTOs, " << p.b.counters()[Event::tcp_ooo_segments]
+                                                             << " out-of-order segments held");
+}
+
 BOOST_AUTO_TEST_CASE(connect_to_closed_port_is_refused) {
     Pair p;
     Recorder client(p.a.tcp());
