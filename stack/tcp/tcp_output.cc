@@ -254,12 +254,11 @@ void TcpLayer::restart_rto(Connection& c, Instant now) {
     }
 }
 
-// Retransmissions first (loss recovery), then new data and the FIN. True if anything left.
 // Send passes stop while fewer than this many frames fit in the link's transmit queue: a
 // window opened wide at once (a stretch ACK, a hole filled under a large window) would
 // otherwise overflow the queue and lose, at our own doorstep, data the peer then waits for.
 // The reserve keeps room for ACKs and other connections' segments. What waits stays in the
-// send queue; the ACKs for what is in flight, or the retransmission timer, resume it.
+// send queue; the ACKs for what is in flight, or hold_for_tx_room's probe, resume it.
 constexpr uint32_t kTxRoomReserve = 64;
 
 bool TcpLayer::tx_room_left() {
@@ -283,6 +282,7 @@ void TcpLayer::hold_for_tx_room(Connection& c, Instant now) {
     rearm(c);
 }
 
+// Retransmissions first (loss recovery), then new data and the FIN. True if anything left.
 bool TcpLayer::send_data(Connection& c, Instant now) {
     bool sent = false;
     const Seq data_end = c.data_end();
