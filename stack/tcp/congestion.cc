@@ -80,6 +80,9 @@ bool CongestionControl::ack_handled_by_recovery(uint32_t acked_bytes) {
 }
 
 void CongestionControl::recovery_ack(uint32_t acked_bytes) {
+    if (m_sack_recovery) {
+        return;  // RFC 6675 §5: pipe, not cwnd, follows the ACKs during recovery
+    }
     if (acked_bytes == 0) {
         // RFC 5681 §3.2 step 4 (kept by RFC 6582): each further duplicate ACK means a
         // segment left the network; inflate so a new one can be sent.
@@ -100,7 +103,9 @@ void CongestionControl::enter_recovery(uint64_t ssthresh) {
     // RFC 5681 §3.2 steps 2-3: ssthresh as the algorithm computed it (at least 2 SMSS),
     // and cwnd inflated by the three segments the duplicate ACKs show have left.
     m_ssthresh = floor_ssthresh(ssthresh);
-    set_cwnd(uint64_t(m_ssthresh) + 3ULL * m_smss);
+    // RFC 6675 §5 (4.2): with SACK the three segments the duplicate ACKs reported are
+    // already out of pipe.
+    set_cwnd(uint64_t(m_ssthresh) + (m_sack_recovery ? 0 : 3ULL * m_smss));
     m_in_recovery = true;
     m_after_rto = false;
 }

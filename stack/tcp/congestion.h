@@ -81,6 +81,12 @@ public:
     // RFC 5681 §4.1 restart window after idle: cwnd = min(cwnd, IW).
     virtual void on_idle_restart(Instant now) = 0;
     virtual const char* name() const = 0;
+    // How the next recovery runs. With SACK the sender counts what is in flight itself
+    // (RFC 6675 §4 SetPipe) and cwnd stays at ssthresh through the recovery (§5 step
+    // (4.2)): RFC 5681/6582's inflation by duplicate ACKs would count the same departures
+    // twice, and deflation by a partial ACK would collapse cwnd when one retransmission
+    // fills a long hole and the peer acknowledges hundreds of segments at once.
+    void use_sack_recovery(bool on) { m_sack_recovery = on; }
 
 protected:
     // `initcwnd_segments`: initial window in segments (RFC 6928: 10). RFC 6928 §2 also
@@ -94,14 +100,15 @@ protected:
     // RTO (RFC 3465 §2.3). Stops at ssthresh; returns the acked bytes left over there.
     uint32_t slow_start(uint32_t acked_bytes, uint32_t limit_segments);
     // A duplicate (acked 0, RFC 5681 §3.2 step 4) or partial ACK (RFC 6582 §3.2) in
-    // recovery.
+    // recovery; with SACK recovery, cwnd stays.
     void recovery_ack(uint32_t acked_bytes);
     // What every algorithm does first with an ACK: inside recovery it is RFC 6582's
     // (recovery_ack); outside, a duplicate ACK changes nothing. True when the ACK was fully
     // handled here; false when it acknowledged new data outside recovery (progress noted)
     // and the algorithm's own growth applies.
     bool ack_handled_by_recovery(uint32_t acked_bytes);
-    // Enter recovery with `ssthresh` (floored at 2 SMSS): cwnd = ssthresh + 3 SMSS.
+    // Enter recovery with `ssthresh` (floored at 2 SMSS): cwnd = ssthresh + 3 SMSS, or
+    // ssthresh with SACK recovery.
     void enter_recovery(uint64_t ssthresh);
     void exit_recovery();
     // True when the last RTO has seen no ACK of new data since: a repeated timeout of
@@ -121,6 +128,7 @@ protected:
     uint32_t m_cwnd;
     uint32_t m_ssthresh = kInfiniteSsthresh;
     bool m_in_recovery = false;
+    bool m_sack_recovery = false;
     // In slow start after an RTO: ABC uses L = 1 SMSS (RFC 3465 §2.3).
     bool m_after_rto = false;
     bool m_rto_pending = false;

@@ -133,6 +133,7 @@ struct Connection {
     uint8_t retransmits = 0;    // consecutive timeouts (RTO or probes)
     bool persist = false;       // rto_at is the zero-window probe timer
     bool tail_probe = false;    // rto_at is a tail loss probe (RFC 8985 §7), not the RTO
+    bool probe_sent = false;    // a tail probe went out and no ACK has made progress since
 
     // --- RTT (RFC 6298, Karn's rule via rtt_timing) ---
     RttEstimator rtt;
@@ -147,9 +148,16 @@ struct Connection {
     Seq recover;                // RFC 6582 "recover"
     uint32_t dupacks = 0;
     uint32_t limited_bytes = 0;  // sent by RFC 3042 Limited Transmit since the last new ACK
-    bool new_sack_info = false;
-    Instant rxt_round_start;     // when the current round of hole retransmissions began  // the ACK being processed SACKed data not SACKed before
+    bool new_sack_info = false;  // the ACK being processed SACKed data not SACKed before
+    Instant rxt_round_start;     // when the current round of hole retransmissions began
     SackScoreboard scoreboard;
+    // One segment at a time, a tail probe or a retransmission, is watched until the peer
+    // has it (TcpLayer::detect_loss_by_delivery): its first octet, SND.MAX and the time
+    // when it was sent.
+    bool watching_rxt = false;
+    Seq watched_rxt_seq;
+    Seq watched_rxt_snd_max;
+    Instant watched_rxt_sent_at;
 
     explicit Connection(uint32_t smss) : scoreboard(smss) {}
 

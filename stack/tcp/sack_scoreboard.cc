@@ -31,6 +31,9 @@ void SackScoreboard::update(Seq snd_una, Seq snd_nxt, std::span<const SackRange>
     if (m_in_recovery) {
         m_high_rxt = seq_max(m_high_rxt, snd_una - 1);
     }
+    if (m_lost_marked && !(snd_una < m_lost_below)) {
+        m_lost_marked = false;  // nothing unacknowledged is below it any more
+    }
 }
 
 bool SackScoreboard::lost_by(size_t ranges_above, uint32_t bytes_above) const {
@@ -42,6 +45,9 @@ bool SackScoreboard::lost_by(size_t ranges_above, uint32_t bytes_above) const {
 }
 
 bool SackScoreboard::is_lost(Seq seq) const {
+    if (m_lost_marked && seq < m_lost_below) {
+        return true;
+    }
     size_t ranges_above = 0;
     uint32_t bytes_above = 0;
     for (const SeqRange& r : m_sacked.ranges()) {
@@ -60,8 +66,19 @@ bool SackScoreboard::is_lost(Seq seq) const {
 // hole, since the SACKed data above them is the same, so the per-octet loops of
 // RFC 6675 §4 become per-hole: walking up from SND.UNA, what lies above the current
 // hole is every range not yet passed.
+// A hole that straddles the mark_lost_below() boundary is passed as two.
 template <typename Fn>
 void SackScoreboard::for_each_hole(Seq snd_una, Seq snd_nxt, Fn&& fn) const {
+    const auto visit = [&](Seq from, Seq to, bool lost) {
+        if (m_lost_marked && from < m_lost_below && !lost) {
+            const Seq split = seq_min(to, m_lost_below);
+            if (fn(from, split, true)) {
+                return true;
+            }
+            from = split;
+        }
+        return from < to && fn(from, to, lost);
+    };
     size_t ranges_above = m_sacked.size();
     uint32_t bytes_above = m_sacked.bytes();
     Seq from = snd_una;
@@ -70,7 +87,7 @@ void SackScoreboard::for_each_hole(Seq snd_una, Seq snd_nxt, Fn&& fn) const {
             return;
         }
         const Seq to = seq_min(r.left, snd_nxt);
-        if (from < to && fn(from, to, lost_by(ranges_above, bytes_above))) {
+        if (from < to && visit(from, to, lost_by(ranges_above, bytes_above))) {
             return;
         }
         --ranges_above;
@@ -78,7 +95,7 @@ void SackScoreboard::for_each_hole(Seq snd_una, Seq snd_nxt, Fn&& fn) const {
         from = seq_max(from, r.right);
     }
     if (from < snd_nxt) {
-        fn(from, snd_nxt, false);  // nothing SACKed above the tail
+        visit(from, snd_nxt, false);  // nothing SACKed above the tail
     }
 }
 
@@ -109,14 +126,12 @@ std::optional<NextSeg> SackScoreboard::next_seg(Seq snd_una, Seq snd_nxt, uint32
     // The smallest S2 meeting (1.a) and (1.b). IsLost() only falls as S2 rises, so if
     // this one is not lost no later one is, and it is also rule (3)'s S3.
     std::optional<NextSeg> hole;
-    if (!m_sacked.empty()) {
-        // (1.b): S2 below the highest octet covered by any SACK. S2 is unSACKed, so
-        // that is S2 < the highest range's right edge.
-        const Seq sacked_top = m_sacked.last_right();
+    if (const std::optional<Seq> search_end = hole_search_end()) {
         for_each_hole(snd_una, snd_nxt, [&](Seq from, Seq to, bool lost) {
-            if (!(from < sacked_top)) {
+            if (!(from < *search_end)) {
                 return true;
             }
+            to = seq_min(to, *search_end);
             const Seq s2 = seq_max(from, high_rxt + 1);
             if (!(s2 < to)) {
                 return false;  // this hole was retransmitted already
@@ -139,6 +154,20 @@ std::optional<NextSeg> SackScoreboard::next_seg(Seq snd_una, Seq snd_nxt, uint32
     return rescue_seg(snd_una, snd_nxt);  // (4)
 }
 
+std::optional<Seq> SackScoreboard::hole_search_end() const {
+    // (1.b): S2 below the highest octet covered by any SACK. S2 is unSACKed, so that is
+    // S2 < the highest range's right edge. Octets marked lost (mark_lost_below) are
+    // eligible too: they were sent before something the peer has got.
+    std::optional<Seq> end;
+    if (!m_sacked.empty()) {
+        end = m_sacked.last_right();
+    }
+    if (m_lost_marked && (!end || *end < m_lost_below)) {
+        end = m_lost_below;
+    }
+    return end;
+}
+
 std::optional<NextSeg> SackScoreboard::rescue_seg(Seq snd_una, Seq snd_nxt) const {
     // (4) Once per recovery: when the tail of the window is lost and nothing new can be
     // sent, no SACK will ever arrive above it, so rules (1) and (3) never fire and only
@@ -157,6 +186,11 @@ std::optional<NextSeg> SackScoreboard::rescue_seg(Seq snd_una, Seq snd_nxt) cons
         tail = NextSeg{to - len, len, NextSegRule::rescue};
         return false;
     });
+    // Rule (1) may have retransmitted that octet already in this recovery (a hole marked
+    // lost by mark_lost_below reaches the tail): a second copy would only duplicate it.
+    if (tail && !(m_high_rxt < tail->seq + (tail->len - 1))) {
+        return std::nullopt;
+    }
     return tail;
 }
 
@@ -192,9 +226,17 @@ void SackScoreboard::on_rescue_retransmit() {
     m_rescue_defined = true;
 }
 
+void SackScoreboard::mark_lost_below(Seq end) {
+    if (!m_lost_marked || m_lost_below < end) {
+        m_lost_below = end;
+        m_lost_marked = true;
+    }
+}
+
 void SackScoreboard::reset() {
     m_in_recovery = false;
     m_rescue_defined = false;
+    m_lost_marked = false;
 }
 
 void SackScoreboard::clear() {

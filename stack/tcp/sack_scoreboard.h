@@ -84,6 +84,14 @@ public:
     void on_retransmit(Seq seq, uint32_t len);
     // RFC 6675 §4 NextSeg() rule (4): RescueRxt = RecoveryPoint, HighRxt unchanged.
     void on_rescue_retransmit();
+    // RFC 8985 §6.2's rule, applied to a retransmission: once a segment sent at time T
+    // has been delivered, every unSACKed octet sent well before T is lost, whether or not
+    // DupThresh SACKs lie above it. `end` is SND.MAX when that segment was sent: every
+    // unSACKed octet below it now counts as lost in IsLost(), SetPipe() and NextSeg().
+    // This is what frees a sender whose receiver dropped, rather than held, the segments
+    // above its last SACK block (an out-of-order queue full): without it they would count
+    // as in flight (pipe >= cwnd) until the RTO. Kept until reset() or SND.UNA passes it.
+    void mark_lost_below(Seq end);
     // Leaving recovery, or an RTO (RFC 6675 §5.1: the recovery is terminated, and the
     // SACK information is kept and Update() goes on, so the retransmissions after the
     // timeout can skip what the peer holds). HighRxt and RescueRxt are forgotten.
@@ -108,6 +116,8 @@ public:
 
 private:
     bool lost_by(size_t ranges_above, uint32_t bytes_above) const;
+    // The highest octet (exclusive) up to which rules (1) and (3) look for holes.
+    std::optional<Seq> hole_search_end() const;
     template <typename Fn>
     void for_each_hole(Seq snd_una, Seq snd_nxt, Fn&& fn) const;
     std::optional<NextSeg> rescue_seg(Seq snd_una, Seq snd_nxt) const;
@@ -119,6 +129,8 @@ private:
     Seq m_high_rxt;        // inclusive; HighACK at entry = nothing retransmitted
     Seq m_rescue_rxt;      // inclusive; valid when m_rescue_defined
     bool m_rescue_defined = false;
+    Seq m_lost_below;             // exclusive; valid when m_lost_marked
+    bool m_lost_marked = false;
     uint64_t m_refused_blocks = 0;
 };
 

@@ -51,6 +51,7 @@ void TcpLayer::process_ack(Connection& c, const TcpHeader& h, uint32_t acked, In
         if (h.ack >= c.recover) {
             // RFC 6582 §3.2 step 3 (full ACK) / RFC 6675 §5: recovery ends.
             c.in_recovery = false;
+            c.watching_rxt = false;
             c.cc->on_exit_recovery(now);
             c.scoreboard.reset();
         } else {
@@ -116,6 +117,44 @@ void TcpLayer::recheck_lost_retransmissions(Connection& c, Instant now) {
     c.rxt_round_start = now;
 }
 
+// RFC 8985 §6.2, for what RFC 6675 cannot see. (a) A receiver whose out-of-order queue
+// was full dropped the segments above its last SACK block: no SACK will ever lie above
+// them, so SetPipe() counts them in flight (pipe >= cwnd) until the RTO while each tail
+// probe repairs one segment. (b) A whole flight was lost and the tail probe drew a SACK,
+// but too few segments follow it for DupThresh. Either way, once a segment sent later
+// is delivered, everything sent before it and still unSACKed is lost: the scoreboard
+// marks it so, loss detection enters recovery, and NextSeg() resends it within cwnd.
+// Without per-segment send times one segment is watched at a time: a tail probe, or the
+// first retransmission after the previous watch ended.
+void TcpLayer::watch_segment(Connection& c, Seq seq, Instant now) {
+    if (c.watching_rxt || !c.sack_ok) {
+        return;
+    }
+    c.watching_rxt = true;
+    c.watched_rxt_seq = seq;
+    c.watched_rxt_snd_max = c.snd_max;
+    c.watched_rxt_sent_at = now;
+}
+
+// Runs after the ACK's SACK blocks are in the scoreboard and before loss detection.
+void TcpLayer::detect_loss_by_delivery(Connection& c, Seq ack, Instant now) {
+    if (!c.watching_rxt) {
+        return;
+    }
+    if (!(c.watched_rxt_seq < ack) && !c.scoreboard.is_sacked(c.watched_rxt_seq)) {
+        return;  // not delivered yet
+    }
+    c.watching_rxt = false;
+    // Delivered sooner than a round trip after it was sent: an earlier copy arrived
+    // (reordering, not loss), and it proves nothing about what was sent before. The
+    // margin allows for RTT samples taken through delayed ACKs.
+    const Duration min_rtt = c.rtt.min_rtt();
+    if (now - c.watched_rxt_sent_at < Duration{min_rtt.ns - min_rtt.ns / 4} || !(ack < c.watched_rxt_snd_max)) {
+        return;
+    }
+    c.scoreboard.mark_lost_below(c.watched_rxt_snd_max);
+}
+
 void TcpLayer::limited_transmit(Connection& c, Instant now) {
     const Seq data_end = c.data_end();
     const Seq wnd_end = c.snd_una + c.snd_wnd;
@@ -175,9 +214,11 @@ void TcpLayer::detect_loss(Connection& c, const TcpHeader& h, uint32_t payload_l
         return;
     }
     c.in_recovery = true;
+    c.watching_rxt = false;  // a watch left from an earlier recovery
     c.recover = c.snd_max;
     // RFC 5681 §3.2 step 2: what Limited Transmit sent does not count in FlightSize.
     const uint32_t flight = uint32_t(c.snd_max - c.snd_una);
+    c.cc->use_sack_recovery(c.sack_ok);
     c.cc->on_enter_recovery(now, flight - std::min(flight, c.limited_bytes));
     if (c.sack_ok) {
         c.scoreboard.enter_recovery(c.snd_una, c.snd_max);
@@ -190,6 +231,7 @@ void TcpLayer::detect_loss(Connection& c, const TcpHeader& h, uint32_t payload_l
         send_segment(c, c.snd_una, len, flag::ack, now);
         if (c.sack_ok) {
             c.scoreboard.on_retransmit(c.snd_una, len);
+            watch_segment(c, c.snd_una, now);
         }
         m_counters->count(Event::tcp_retransmits);
     }

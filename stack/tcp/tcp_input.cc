@@ -385,6 +385,7 @@ bool TcpLayer::check_ack(Connection& c, const TcpHeader& h, uint32_t payload_len
         c.scoreboard.update(h.ack, c.snd_max, std::span(h.options.sack.data(), h.options.sack_count));
     }
     c.new_sack_info = c.sack_ok && c.scoreboard.sacked_bytes() > sacked_before;
+    detect_loss_by_delivery(c, h.ack, now);
     if (acked > 0) {
         process_ack(c, h, acked, now);
         if (!alive(c, entry)) {

@@ -117,8 +117,10 @@ void Connection::reset_for_reuse() {
     retransmits = 0;
     persist = false;
     tail_probe = false;
+    probe_sent = false;
     rtt_timing = false;
     in_recovery = false;
+    watching_rxt = false;
     dupacks = 0;
     limited_bytes = 0;
     scoreboard.clear();

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -158,6 +159,8 @@ private:
     bool check_ack(Connection& c, const TcpHeader& h, uint32_t payload_len, Instant now);
     void process_ack(Connection& c, const TcpHeader& h, uint32_t acked, Instant now);
     void recheck_lost_retransmissions(Connection& c, Instant now);
+    void watch_segment(Connection& c, Seq seq, Instant now);
+    void detect_loss_by_delivery(Connection& c, Seq ack, Instant now);
     void limited_transmit(Connection& c, Instant now);
     void detect_loss(Connection& c, const TcpHeader& h, uint32_t payload_len, bool window_changed, Instant now);
     void process_text(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t payload_len, Instant now);
@@ -200,6 +203,7 @@ private:
     void fill_fast_open_option(const Connection& c, TcpOptionsToSend& o, bool reply) const;
     uint32_t in_flight(const Connection& c) const;
     void arm_rto(Connection& c, Instant now);
+    std::optional<Duration> tail_probe_wait(const Connection& c) const;
     void restart_rto(Connection& c, Instant now);
 
     // --- timers (tcp_timers.cc) ---

@@ -214,32 +214,50 @@ uint32_t TcpLayer::in_flight(const Connection& c) const {
     return uint32_t(c.snd_nxt - c.snd_una);
 }
 
+// RFC 8985 §7.2: with an RTT measured and no timeout under way, probe the tail after
+// 2 SRTT (plus the peer's delayed-ACK time when one segment is out) instead of waiting out
+// a whole RTO: a lost last segment then costs a probe, not a timeout. One probe per
+// episode (until an ACK makes progress); none when it would come later than the RTO.
+// The probe also runs in recovery (where RFC 8985 would rely on RACK): when every hole
+// below the SACKed data counts as in flight, pipe >= cwnd and nothing more is sent or
+// ACKed until the RTO; a probe of the first hole breaks that wait.
+std::optional<Duration> TcpLayer::tail_probe_wait(const Connection& c) const {
+    const bool open = c.state == TcpState::established || c.state == TcpState::close_wait;
+    if (!open || c.retransmits != 0 || c.probe_sent || !c.rtt.has_sample()) {
+        return std::nullopt;
+    }
+    Duration pto = c.rtt.srtt() * 2;
+    if (c.snd_max - c.snd_una <= int32_t(c.mss)) {
+        pto = pto + Duration::milliseconds(200);
+    }
+    pto = std::max(pto, Duration::milliseconds(10));
+    if (!(pto < c.rtt.rto())) {
+        return std::nullopt;
+    }
+    return pto;
+}
+
 void TcpLayer::arm_rto(Connection& c, Instant now) {
     if (c.rto_at != Instant::never() && !c.persist) {
+        // Armed already (RFC 6298 §5.1: a running timer is not restarted by a send). A
+        // plain RTO armed while one segment was out (the probe would have waited for a
+        // delayed ACK, so the RTO came first) becomes a probe once the flight has grown in
+        // the same pass: otherwise a whole lost flight waits out the RTO.
+        if (c.tail_probe) {
+            return;
+        }
+        const std::optional<Duration> pto = tail_probe_wait(c);
+        if (pto && now + *pto < c.rto_at) {
+            c.rto_at = now + *pto;
+            c.tail_probe = true;
+            rearm(c);
+        }
         return;
     }
     c.persist = false;
-    c.tail_probe = false;
-    Duration wait = c.rtt.rto();
-    // RFC 8985 §7.2: with an RTT measured and no recovery under way, probe the tail after
-    // 2 SRTT (plus the peer's delayed-ACK time when one segment is out) instead of waiting
-    // out a whole RTO: a lost last segment then costs a probe, not a timeout.
-    // The probe also runs in recovery (where RFC 8985 would rely on RACK): when every hole
-    // below the SACKed data counts as in flight, pipe >= cwnd and nothing more is sent or
-    // ACKed until the RTO; a probe of the first hole breaks that wait.
-    const bool open = c.state == TcpState::established || c.state == TcpState::close_wait;
-    if (open && c.retransmits == 0 && c.rtt.has_sample()) {
-        Duration pto = c.rtt.srtt() * 2;
-        if (c.snd_max - c.snd_una <= int32_t(c.mss)) {
-            pto = pto + Duration::milliseconds(200);
-        }
-        pto = std::max(pto, Duration::milliseconds(10));
-        if (pto < wait) {
-            wait = pto;
-            c.tail_probe = true;
-        }
-    }
-    c.rto_at = now + wait;
+    const std::optional<Duration> pto = tail_probe_wait(c);
+    c.tail_probe = pto.has_value();
+    c.rto_at = now + (pto ? *pto : c.rtt.rto());
     rearm(c);
 }
 
@@ -247,6 +265,7 @@ void TcpLayer::restart_rto(Connection& c, Instant now) {
     c.rto_at = Instant::never();
     c.persist = false;
     c.tail_probe = false;
+    c.probe_sent = false;  // progress: the next episode may probe again
     if (c.snd_una != c.snd_max) {
         arm_rto(c, now);
     } else {
@@ -289,7 +308,12 @@ bool TcpLayer::send_data(Connection& c, Instant now) {
     const uint32_t cwnd = c.cc->cwnd();
     // RFC 6675 §5 (3): while pipe allows, NextSeg() picks what to send.
     if (c.in_recovery && c.sack_ok) {
-        for (int guard = 0; guard < 64 && in_flight(c) + c.mss <= cwnd && tx_room_left(); ++guard) {
+        // Each pass may fill the whole window with holes (after mark_lost_below, hundreds):
+        // stopping short would let new data out ahead of them, which a receiver whose
+        // out-of-order queue is full can only drop. Every segment sent moves HighRxt or
+        // RescueRxt on, so the bound is only a backstop.
+        const uint32_t max_segments = cwnd / c.mss + 1;
+        for (uint32_t n = 0; n < max_segments && in_flight(c) + c.mss <= cwnd && tx_room_left(); ++n) {
             const auto next = c.scoreboard.next_seg(c.snd_una, c.snd_max, uint32_t(data_end - c.snd_max));
             if (!next || next->rule == NextSegRule::new_data) {
                 break;  // new data goes through the ordinary path below
@@ -304,6 +328,7 @@ bool TcpLayer::send_data(Connection& c, Instant now) {
             } else {
                 c.scoreboard.on_retransmit(next->seq, len);
             }
+            watch_segment(c, next->seq, now);
             m_counters->count(Event::tcp_retransmits);
             sent = true;
         }

@@ -84,6 +84,7 @@ void TcpLayer::on_rto(Connection& c, Instant now) {
     c.rtt.backoff();
     c.cc->on_rto(now, in_flight(c));
     c.in_recovery = false;
+    c.watching_rxt = false;
     c.dupacks = 0;
     c.scoreboard.reset();
     c.snd_nxt = c.snd_una;
@@ -95,6 +96,7 @@ void TcpLayer::on_rto(Connection& c, Instant now) {
 // so that a tail loss draws SACK information and fast recovery instead of a timeout.
 void TcpLayer::on_tail_probe(Connection& c, Instant now) {
     c.tail_probe = false;
+    c.probe_sent = true;
     m_counters->count(Event::tcp_tail_loss_probes);
     const Seq data_end = c.data_end();
     const Seq wnd_end = c.snd_una + c.snd_wnd;
@@ -105,12 +107,15 @@ void TcpLayer::on_tail_probe(Connection& c, Instant now) {
         if (c.sack_ok) {
             c.scoreboard.on_retransmit(c.snd_una, len);
         }
+        watch_segment(c, c.snd_una, now);
         m_counters->count(Event::tcp_retransmits);
     } else if (c.snd_nxt < data_end && c.snd_nxt < wnd_end) {
         const uint32_t len = std::min({uint32_t(data_end - c.snd_nxt), uint32_t(c.mss), uint32_t(wnd_end - c.snd_nxt)});
         send_segment(c, c.snd_nxt, len, flag::ack | flag::psh, now);
+        const Seq probe = c.snd_nxt;
         c.snd_nxt += len;
         c.snd_max = seq_max(c.snd_max, c.snd_nxt);
+        watch_segment(c, probe, now);
     } else if (c.snd_max != c.snd_una) {
         // The last segment again (it may be the FIN alone).
         const Seq last_data_end = seq_min(c.snd_max, data_end);
@@ -120,6 +125,9 @@ void TcpLayer::on_tail_probe(Connection& c, Instant now) {
         if (len > 0 || fin) {
             send_segment(c, seq, len, uint8_t(flag::ack | (fin ? flag::fin : 0)), now);
             m_counters->count(Event::tcp_retransmits);
+            if (len > 0) {
+                watch_segment(c, seq, now);
+            }
         }
     }
     c.rto_at = now + c.rtt.rto();  // the RTO proper follows the probe

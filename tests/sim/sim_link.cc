@@ -15,14 +15,23 @@ SimLink::SimLink(NetStack& a, NetStack& b, const dataplane::ImpairmentOptions& a
       m_ab(std::make_unique<dataplane::Impairment>(a_to_b, pool())),
       m_ba(std::make_unique<dataplane::Impairment>(b_to_a, pool())) {}
 
-void SimLink::carry(NetStack& from, dataplane::Impairment& imp, NetStack& to, uint64_t& frames) {
+void SimLink::carry(NetStack& from, dataplane::Impairment& imp, NetStack& to, uint64_t& frames,
+                    const DropFilter& drop) {
     Mbuf* out[32];
     Mbuf* staged[3 * 32];
     for (;;) {
-        const uint32_t n = from.poll_tx(out);
+        const uint32_t polled = from.poll_tx(out);
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < polled; ++i) {
+            if (drop && drop(frames + i, m_now)) {
+                buf::free(out[i]);
+            } else {
+                out[n++] = out[i];
+            }
+        }
+        frames += polled;
         uint32_t k = 0;
         if (n > 0) {
-            frames += n;
             k = imp.process({out, n}, m_now, staged);
         } else {
             k = imp.release(m_now, {staged, 32});
@@ -30,7 +39,7 @@ void SimLink::carry(NetStack& from, dataplane::Impairment& imp, NetStack& to, ui
         if (k > 0) {
             to.rx({staged, k}, m_now);
         }
-        if (n == 0 && k == 0) {
+        if (polled == 0 && k == 0) {
             return;
         }
     }
@@ -40,8 +49,8 @@ void SimLink::step() {
     // Alternate until both directions are quiet: a delivered frame may cause a reply.
     for (int round = 0; round < 64; ++round) {
         const uint64_t before = m_frames_ab + m_frames_ba;
-        carry(m_a, *m_ab, m_b, m_frames_ab);
-        carry(m_b, *m_ba, m_a, m_frames_ba);
+        carry(m_a, *m_ab, m_b, m_frames_ab, m_drop_ab);
+        carry(m_b, *m_ba, m_a, m_frames_ba, m_drop_ba);
         if (m_frames_ab + m_frames_ba == before && m_a.tx_pending() == 0 && m_b.tx_pending() == 0) {
             break;
         }
@@ -60,6 +69,28 @@ void SimLink::run_until(Instant until, Duration tick) {
         m_now = m_now + tick;
     }
     step();
+}
+
+Duration LossRuns::gap() {
+    const uint64_t half = uint64_t(m_every.ns / 2);
+    return Duration{int64_t(half + m_rng.next() % (2 * half + 1))};
+}
+
+bool LossRuns::operator()(uint64_t, Instant now) {
+    if (!m_started) {
+        m_started = true;
+        m_next_run = now + gap();
+    }
+    while (now >= m_next_run) {
+        m_left = m_run;
+        m_run_ends = m_next_run + m_span;
+        m_next_run = m_next_run + gap();
+    }
+    if (m_left == 0 || now >= m_run_ends) {
+        return false;
+    }
+    --m_left;
+    return true;
 }
 
 StackOptions sim_options(bool side_b) {

@@ -1,5 +1,6 @@
 // Scripted segment tests of loss recovery, packetdrill style (tests/support/tcp_script.h):
-// RFC 3042 Limited Transmit, RFC 5827 Early Retransmit and RFC 2883 D-SACKs, every segment
+// RFC 3042 Limited Transmit, RFC 5827 Early Retransmit, RFC 8985 tail probes and loss
+// marking by delivery, and RFC 2883 D-SACKs, every segment
 // in and out exact. Where the implementation departs from an RFC the test asserts what the
 // code does and says so in a message.
 #include <boost/test/unit_test.hpp>
@@ -239,6 +240,91 @@ BOOST_AUTO_TEST_CASE(early_retransmit_does_not_count_the_fin) {
     BOOST_TEST(s.expect_nothing());
     BOOST_TEST(s.expect_events(Event::tcp_fast_retransmits, 1));
     BOOST_TEST(s.expect_events(Event::tcp_timeouts, 0));
+    BOOST_TEST(s.clean());
+}
+
+BOOST_AUTO_TEST_CASE(a_lost_flight_is_probed_and_the_probes_sack_starts_recovery) {
+    // A flight sent from idle is lost whole. The timer armed with its first segment
+    // (one segment out: the probe would wait for a delayed ACK too, 2 SRTT + 200 ms, so
+    // the 300 ms RTO came first) becomes a tail probe at 2 SRTT once the rest follows
+    // (RFC 8985 §7.2). The probe, a copy of the last segment, is SACKed a round trip
+    // later: one SACKed segment is no evidence for RFC 6675 (DupThresh), but it was sent
+    // after the whole flight, so everything below it is lost (RFC 8985 §6.2) and
+    // recovery starts at once instead of at the RTO.
+    TcpScript s([](TcpConfig& c) { c.congestion = CcAlgorithm::newreno; });
+    BOOST_REQUIRE(s.establish());
+    BOOST_REQUIRE(s.send(4 * kSmss));
+    for (uint32_t i = 0; i < 3; ++i) {
+        BOOST_TEST(s.expect(Out(A, 1 + i * kSmss, 1, kSmss)));  // all lost
+    }
+    BOOST_TEST(s.expect(Out(P | A, 1 + 3 * kSmss, 1, kSmss)));
+    s.advance_ms(199);
+    BOOST_TEST(s.expect_nothing());
+    s.advance_ms(2);
+    BOOST_TEST(s.expect(Out(A, 1 + 3 * kSmss, 1, kSmss)));  // the probe
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_events(Event::tcp_tail_loss_probes, 1));
+    BOOST_TEST(s.expect_events(Event::tcp_timeouts, 0));
+    s.advance_ms(100);
+    s.inject(In(A, 1, 1).sack(1 + 3 * kSmss, 1 + 4 * kSmss));
+    // Fast retransmit, then what cwnd = ssthresh = 2 SMSS allows (RFC 6675 §5).
+    BOOST_TEST(s.expect(Out(A, 1, 1, kSmss)));
+    BOOST_TEST(s.expect(Out(A, 1 + kSmss, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_events(Event::tcp_fast_retransmits, 1));
+    BOOST_REQUIRE(s.conn() != nullptr);
+    BOOST_TEST(s.conn()->cc->cwnd() == 2 * kSmss);
+    s.advance_ms(100);
+    s.inject(In(A, 1, 1 + 2 * kSmss).sack(1 + 3 * kSmss, 1 + 4 * kSmss));
+    BOOST_TEST(s.expect(Out(A, 1 + 2 * kSmss, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    s.advance_ms(100);
+    s.inject(In(A, 1, 1 + 4 * kSmss));
+    s.advance_ms(5000);
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_events(Event::tcp_timeouts, 0));
+    BOOST_TEST(s.clean());
+}
+
+BOOST_AUTO_TEST_CASE(segments_the_receiver_dropped_above_its_sack_blocks_are_resent_within_cwnd) {
+    // Ten segments; the first is lost, the receiver holds 2-4 and, its out-of-order queue
+    // full, drops 5-10. No SACK will ever cover 5-10, so RFC 6675 counts them in flight
+    // (pipe 7 SMSS > cwnd 5 SMSS) and sends nothing more. When the retransmission of 1
+    // is acknowledged a round trip later, 5-10 were sent before it and are not SACKed:
+    // lost (RFC 8985 §6.2), resent within cwnd. The partial ACK of four segments leaves
+    // cwnd at ssthresh (RFC 6675 §5; RFC 6582's deflation would shrink it).
+    TcpScript s([](TcpConfig& c) { c.congestion = CcAlgorithm::newreno; });
+    BOOST_REQUIRE(s.establish());
+    BOOST_REQUIRE(s.send(10 * kSmss));
+    for (uint32_t i = 0; i < 9; ++i) {
+        BOOST_TEST(s.expect(Out(A, 1 + i * kSmss, 1, kSmss)));
+    }
+    BOOST_TEST(s.expect(Out(P | A, 1 + 9 * kSmss, 1, kSmss)));
+    s.advance_ms(10);
+    for (uint32_t i = 2; i <= 4; ++i) {
+        s.inject(In(A, 1, 1).sack(1 + kSmss, 1 + i * kSmss));
+    }
+    BOOST_TEST(s.expect(Out(A, 1, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_REQUIRE(s.conn() != nullptr);
+    BOOST_TEST(s.conn()->cc->cwnd() == 5 * kSmss);  // ssthresh = FlightSize / 2, no inflation
+    s.advance_ms(100);
+    s.inject(In(A, 1, 1 + 4 * kSmss));
+    for (uint32_t i = 4; i < 9; ++i) {
+        BOOST_TEST(s.expect(Out(A, 1 + i * kSmss, 1, kSmss)));
+    }
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.conn()->cc->cwnd() == 5 * kSmss);
+    s.advance_ms(100);
+    s.inject(In(A, 1, 1 + 9 * kSmss));
+    BOOST_TEST(s.expect(Out(A, 1 + 9 * kSmss, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    s.advance_ms(100);
+    s.inject(In(A, 1, 1 + 10 * kSmss));
+    s.advance_ms(5000);
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_events(Event::tcp_timeouts, 0));
+    BOOST_TEST(s.expect_events(Event::tcp_tail_loss_probes, 0));
     BOOST_TEST(s.clean());
 }
 

@@ -142,7 +142,7 @@ BOOST_AUTO_TEST_CASE(recovery_after_loss_and_reordering) {
 BOOST_AUTO_TEST_CASE(recovery_when_the_reassembly_queue_overflows) {
     const auto big = [](TcpConfig& c) {
         c.rcv_buffer = c.snd_buffer = 4 << 20;
-        c.ooo_segments = 32;
+        c.ooo_segments = 8;
     };
     Pair p(lossy(0.02, 0.0, 21), lossy(0.0, 0.0, 22), big, big);
     transfer(p, 16 * 1000 * 1000, false, Duration::seconds(120));
@@ -167,6 +167,47 @@ BOOST_AUTO_TEST_CASE(recovery_from_tail_drops_under_a_large_window) {
     BOOST_TEST_MESSAGE(p.a.counters()[Event::tcp_retransmits] << " retransmits, " << p.a.counters()[Event::tcp_timeouts]
                                                              << " RTOs, " << p.b.counters()[Event::tcp_ooo_segments]
                                                              << " out-of-order segments held");
+}
+
+// Runs of 30 frames lost back to back, as when a transmit queue overflows: the receiver's
+// out-of-order queue (32 slots) overflows behind the hole and drops what would have drawn
+// SACKs, and with runs every few round trips, retransmissions fall into later runs.
+// Every pattern must deliver the whole stream, and a single run must cost no timeout.
+BOOST_AUTO_TEST_CASE(recovery_from_runs_of_lost_frames) {
+    struct Case {
+        const char* name;
+        SimLink::DropFilter data;
+        SimLink::DropFilter acks;
+        bool no_timeout;
+    };
+    const auto ms = [](int64_t n) { return Duration::milliseconds(n); };
+    const Case cases[] = {
+        {"one run of 30 data frames", [](uint64_t n, Instant) { return n >= 2000 && n < 2030; }, {}, true},
+        {"a run of 30 data frames every 20 ms", LossRuns(ms(20), 1), {}, false},
+        {"a run of 30 data frames every 10 ms", LossRuns(ms(10), 2), {}, false},
+        {"a run of 30 ACKs every 5 ms", {}, LossRuns(ms(5), 3), false},
+        {"runs both ways", LossRuns(ms(10), 4), LossRuns(ms(15), 5), false},
+    };
+    const auto big = [](TcpConfig& c) {
+        c.rcv_buffer = c.snd_buffer = 4 << 20;
+        c.ooo_segments = 32;
+    };
+    ImpairmentOptions wire;
+    wire.delay = ms(1);
+    for (const Case& k : cases) {
+        BOOST_TEST_CONTEXT(k.name) {
+            Pair p(wire, wire, big, big);
+            p.link.drop_a_to_b(k.data);
+            p.link.drop_b_to_a(k.acks);
+            transfer(p, 16 * 1000 * 1000, false, Duration::seconds(60));
+            BOOST_TEST_MESSAGE(k.name << ": " << p.a.counters()[Event::tcp_retransmits] << " retransmits, "
+                                      << p.a.counters()[Event::tcp_timeouts] << " RTOs, "
+                                      << p.a.counters()[Event::tcp_tail_loss_probes] << " tail probes");
+            if (k.no_timeout) {
+                BOOST_TEST(p.a.counters()[Event::tcp_timeouts] == 0u);
+            }
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(connect_to_closed_port_is_refused) {
@@ -397,5 +438,6 @@ BOOST_AUTO_TEST_CASE(syn_flood_is_bounded) {
     p.link.run_for(Duration::seconds(200), Duration::milliseconds(10));
     BOOST_TEST(p.b.tcp().gauges().syn_received == 0u);  // half-open ones timed out
 }
+
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -190,6 +190,30 @@ BOOST_AUTO_TEST_CASE(partial_acks_deflate_during_recovery) {
     BOOST_TEST(cc.cwnd() == kSmss);
 }
 
+BOOST_AUTO_TEST_CASE(sack_recovery_holds_cwnd_at_ssthresh) {
+    // RFC 6675 §5 (4.2): with SACK, cwnd = ssthresh on entry and the pipe estimate, not
+    // cwnd, follows the ACKs. A partial ACK of a long hole (100 segments at once) must not
+    // deflate cwnd to nothing, as RFC 6582's rule would.
+    for (bool cubic : {false, true}) {
+        BOOST_TEST_CONTEXT((cubic ? "cubic" : "newreno")) {
+            NewReno newreno(kSmss);
+            Cubic cubic_cc(kSmss);
+            CongestionControl& cc = cubic ? static_cast<CongestionControl&>(cubic_cc) : newreno;
+            cc.use_sack_recovery(true);
+            cc.on_enter_recovery(kT0, 20 * kSmss);
+            const uint32_t ssthresh = cc.ssthresh();
+            BOOST_TEST(cc.cwnd() == ssthresh);
+            cc.on_ack(kT0, 0, 20 * kSmss, Duration{});  // duplicate ACK: no inflation
+            BOOST_TEST(cc.cwnd() == ssthresh);
+            cc.on_ack(kT0, 100 * kSmss, 20 * kSmss, kRtt);  // partial ACK: no deflation
+            BOOST_TEST(cc.cwnd() == ssthresh);
+            BOOST_TEST(cc.in_recovery());
+            cc.on_exit_recovery(kT0);
+            BOOST_TEST(cc.cwnd() == ssthresh);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(full_ack_deflates_to_ssthresh) {
     NewReno cc(kSmss);
     cc.on_enter_recovery(kT0, 20 * kSmss);

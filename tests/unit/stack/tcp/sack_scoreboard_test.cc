@@ -296,6 +296,70 @@ BOOST_AUTO_TEST_CASE(cumulative_ack_trims_and_empties) {
     BOOST_TEST(!sb.is_lost(nxt));
 }
 
+BOOST_AUTO_TEST_CASE(marked_lost_below_a_delivered_segment) {
+    // Segments 1000..1999. 1000 is lost, 1100..1199 is SACKed and the receiver dropped
+    // 1200..1999 (its out-of-order queue was full): IsLost() alone sees 1000 as not lost
+    // and counts 1200..1999 in the pipe forever. A later segment's delivery marks all
+    // unSACKed data below 2000 lost (RFC 8985 §6.2).
+    SackScoreboard sb(kSmss);
+    Seq una(1000);
+    const Seq nxt(2000);
+    sb.update(una, nxt, Blocks{blk(1100, 1200)});
+    sb.enter_recovery(una, nxt);
+    BOOST_TEST(!sb.is_lost(Seq(1000)));
+    BOOST_TEST(sb.set_pipe(una, nxt) == 900u);
+    BOOST_TEST(seg(sb.next_seg(una, nxt, 0)) == "unsure 1000+100");
+    sb.on_retransmit(Seq(1000), 100);
+    BOOST_TEST(seg(sb.next_seg(una, nxt, 0)) == "none");  // (1.b): nothing SACKed above 1200
+
+    // The retransmission of 1000 arrives a round trip later: 1000 and 1100 acknowledged.
+    una = Seq(1200);
+    sb.update(una, nxt, {});
+    sb.mark_lost_below(nxt);
+    BOOST_TEST(sb.is_lost(Seq(1200)));
+    BOOST_TEST(sb.is_lost(Seq(1999)));
+    BOOST_TEST(!sb.is_lost(Seq(2000)));
+    BOOST_TEST(sb.set_pipe(una, nxt) == 0u);  // lost and not retransmitted: out of the pipe
+    BOOST_TEST(seg(sb.next_seg(una, nxt, 0)) == "lost 1200+100");
+    BOOST_TEST(seg(sb.next_seg(una, nxt, 500)) == "lost 1200+100");  // (1) before new data
+    sb.on_retransmit(Seq(1200), 100);
+    BOOST_TEST(seg(sb.next_seg(una, nxt, 0)) == "lost 1300+100");
+    BOOST_TEST(sb.set_pipe(una, nxt) == 100u);
+
+    // A mark only widens; below SND.UNA it is dropped, and leaving recovery clears it.
+    sb.mark_lost_below(Seq(1500));
+    BOOST_TEST(sb.is_lost(Seq(1800)));
+    sb.update(nxt, nxt, {});
+    BOOST_TEST(!sb.is_lost(Seq(2000)));
+    sb.update(nxt, Seq(2100), {});
+    BOOST_TEST(sb.set_pipe(nxt, Seq(2100)) == 100u);
+    sb.mark_lost_below(Seq(2100));
+    BOOST_TEST(sb.is_lost(Seq(2000)));
+    sb.reset();
+    BOOST_TEST(!sb.is_lost(Seq(2000)));
+}
+
+BOOST_AUTO_TEST_CASE(mark_splits_a_hole) {
+    // A mark inside the tail hole: only the part below it is lost; rules (1) and (3) look
+    // no further than the mark or the highest SACK, whichever is higher.
+    SackScoreboard sb(kSmss);
+    const Seq una(1000);
+    const Seq nxt(2000);
+    sb.update(una, nxt, Blocks{blk(1100, 1200)});
+    sb.enter_recovery(una, nxt);
+    sb.mark_lost_below(Seq(1450));
+    BOOST_TEST(sb.set_pipe(una, nxt) == 550u);  // 1450..1999
+    BOOST_TEST(seg(sb.next_seg(una, nxt, 0)) == "lost 1000+100");
+    sb.on_retransmit(Seq(1000), 100);
+    BOOST_TEST(seg(sb.next_seg(una, nxt, 0)) == "lost 1200+100");
+    sb.on_retransmit(Seq(1200), 100);
+    BOOST_TEST(seg(sb.next_seg(una, nxt, 0)) == "lost 1300+100");
+    sb.on_retransmit(Seq(1300), 100);
+    BOOST_TEST(seg(sb.next_seg(una, nxt, 0)) == "lost 1400+50");
+    sb.on_retransmit(Seq(1400), 50);
+    BOOST_TEST(seg(sb.next_seg(una, nxt, 0)) == "none");
+}
+
 BOOST_AUTO_TEST_CASE(rescue_retransmission) {
     // Ten segments 1000..1999; the first and the last are lost and nothing new can be
     // sent, so no SACK will ever arrive above the last one (RFC 6675 §4 NextSeg (4)).
