@@ -101,7 +101,8 @@ void CongestionControl::recovery_ack(uint32_t acked_bytes) {
 
 void CongestionControl::enter_recovery(uint64_t ssthresh) {
     // RFC 5681 §3.2 steps 2-3: ssthresh as the algorithm computed it (at least 2 SMSS),
-    // and cwnd inflated by the three segments the duplicate ACKs show have left.
+    // and, without SACK, cwnd inflated by the three segments the duplicate ACKs show have
+    // left.
     m_ssthresh = floor_ssthresh(ssthresh);
     // RFC 6675 §5 (4.2): with SACK the three segments the duplicate ACKs reported are
     // already out of pipe.

@@ -59,6 +59,16 @@ public:
     bool has_sample() const { return m_has_sample; }
     // Lowest sample seen; zero before the first sample.
     Duration min_rtt() const { return m_min_rtt; }
+    // A sample timed on our own clock (one timed segment, RFC 6298 §3), as opposed to the
+    // millisecond timestamps of RFC 7323 that read 0 on a sub-millisecond path. Only the
+    // minimum is kept: it tells a delivery a round trip after a send from an earlier copy's.
+    void note_timed_sample(Duration rtt) {
+        if (rtt.ns > 0 && (m_min_timed.ns == 0 || rtt < m_min_timed)) {
+            m_min_timed = rtt;
+        }
+    }
+    // Lowest timed sample; zero before the first.
+    Duration min_timed_rtt() const { return m_min_timed; }
     // The most recent sample; zero before the first sample.
     Duration latest() const { return m_latest; }
     // Consecutive backoffs since the last sample or reset: the connection gives up
@@ -73,6 +83,7 @@ private:
     Duration m_srtt{};
     Duration m_rttvar{};
     Duration m_min_rtt{};
+    Duration m_min_timed{};
     Duration m_latest{};
     // RTO before backoff, and after it.
     Duration m_base_rto{};

@@ -227,6 +227,9 @@ void SackScoreboard::on_rescue_retransmit() {
 }
 
 void SackScoreboard::mark_lost_below(Seq end) {
+    if (m_refused_blocks != m_refused_at_reset) {
+        return;  // SACKed data may be missing from the scoreboard: it would be marked lost
+    }
     if (!m_lost_marked || m_lost_below < end) {
         m_lost_below = end;
         m_lost_marked = true;
@@ -237,6 +240,7 @@ void SackScoreboard::reset() {
     m_in_recovery = false;
     m_rescue_defined = false;
     m_lost_marked = false;
+    m_refused_at_reset = m_refused_blocks;
 }
 
 void SackScoreboard::clear() {

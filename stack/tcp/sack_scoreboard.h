@@ -91,6 +91,8 @@ public:
     // This is what frees a sender whose receiver dropped, rather than held, the segments
     // above its last SACK block (an out-of-order queue full): without it they would count
     // as in flight (pipe >= cwnd) until the RTO. Kept until reset() or SND.UNA passes it.
+    // Ignored once blocks were refused since the last reset(): SACKed data the scoreboard
+    // could not record would be marked lost and sent again.
     void mark_lost_below(Seq end);
     // Leaving recovery, or an RTO (RFC 6675 §5.1: the recovery is terminated, and the
     // SACK information is kept and Update() goes on, so the retransmissions after the
@@ -111,7 +113,8 @@ public:
     // The SMSS is only known once the handshake has settled the MSS and options.
     void set_smss(uint32_t smss) { m_smss = smss; }
     // Blocks that did not fit in the scoreboard; they only make it more conservative
-    // (less seen as SACKed means more in pipe and nothing wrongly presumed received).
+    // (less seen as SACKed means more in pipe and nothing wrongly presumed received), and
+    // they turn mark_lost_below() off until the next reset().
     uint64_t refused_blocks() const { return m_refused_blocks; }
 
 private:
@@ -132,6 +135,7 @@ private:
     Seq m_lost_below;             // exclusive; valid when m_lost_marked
     bool m_lost_marked = false;
     uint64_t m_refused_blocks = 0;
+    uint64_t m_refused_at_reset = 0;
 };
 
 }  // namespace slip::stack::tcp

@@ -30,6 +30,7 @@ void TcpLayer::process_ack(Connection& c, const TcpHeader& h, uint32_t acked, In
         c.rtt.on_sample(sample);
     }
     if (c.rtt_timing && h.ack >= c.rtt_seq) {
+        c.rtt.note_timed_sample(now - c.rtt_start);
         c.rtt_timing = false;
     }
     c.rtt.reset_backoff();
@@ -136,23 +137,30 @@ void TcpLayer::watch_segment(Connection& c, Seq seq, Instant now) {
     c.watched_rxt_sent_at = now;
 }
 
-// Runs after the ACK's SACK blocks are in the scoreboard and before loss detection.
-void TcpLayer::detect_loss_by_delivery(Connection& c, Seq ack, Instant now) {
+// Runs after the ACK's SACK blocks are in the scoreboard and before loss detection; true
+// when it marked data lost outside recovery (the caller then enters recovery).
+bool TcpLayer::detect_loss_by_delivery(Connection& c, Seq ack, Instant now) {
     if (!c.watching_rxt) {
-        return;
+        return false;
     }
     if (!(c.watched_rxt_seq < ack) && !c.scoreboard.is_sacked(c.watched_rxt_seq)) {
-        return;  // not delivered yet
+        return false;  // not delivered yet
     }
     c.watching_rxt = false;
     // Delivered sooner than a round trip after it was sent: an earlier copy arrived
-    // (reordering, not loss), and it proves nothing about what was sent before. The
-    // margin allows for RTT samples taken through delayed ACKs.
-    const Duration min_rtt = c.rtt.min_rtt();
-    if (now - c.watched_rxt_sent_at < Duration{min_rtt.ns - min_rtt.ns / 4} || !(ack < c.watched_rxt_snd_max)) {
-        return;
+    // (reordering, not loss), and it proves nothing about what was sent before. The RTT
+    // is one timed on our clock (timestamps read 0 ms on a fast path); without one, no
+    // mark. The margin allows for samples taken through delayed ACKs.
+    const Duration min_rtt = c.rtt.min_timed_rtt();
+    if (min_rtt.ns == 0 || now - c.watched_rxt_sent_at < Duration{min_rtt.ns - min_rtt.ns / 4} ||
+        !(ack < c.watched_rxt_snd_max)) {
+        return false;
     }
     c.scoreboard.mark_lost_below(c.watched_rxt_snd_max);
+    // What the mark releases goes out now as one burst; recheck_lost_retransmissions must
+    // give it a round trip before it counts any of it lost again.
+    c.rxt_round_start = now;
+    return !c.in_recovery;
 }
 
 void TcpLayer::limited_transmit(Connection& c, Instant now) {
@@ -213,6 +221,11 @@ void TcpLayer::detect_loss(Connection& c, const TcpHeader& h, uint32_t payload_l
         }
         return;
     }
+    enter_loss_recovery(c, now);
+}
+
+// RFC 5681 §3.2 steps 2-3 / RFC 6675 §5 (4): fast retransmit and enter recovery.
+void TcpLayer::enter_loss_recovery(Connection& c, Instant now) {
     c.in_recovery = true;
     c.watching_rxt = false;  // a watch left from an earlier recovery
     c.recover = c.snd_max;

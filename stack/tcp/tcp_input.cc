@@ -82,6 +82,7 @@ void TcpLayer::input_syn_sent(Connection& c, Mbuf* m, const TcpHeader& h, uint32
     c.snd_nxt = h.ack;
     if (c.rtt_timing && h.ack >= c.rtt_seq && c.retransmits == 0) {
         c.rtt.on_sample(now - c.rtt_start);
+        c.rtt.note_timed_sample(now - c.rtt_start);
     }
     c.rtt.reset_backoff();  // the SYNs' backoff ends here; RFC 6298 §5.7's 3 s if they were lost
     c.rtt_timing = false;
@@ -385,7 +386,7 @@ bool TcpLayer::check_ack(Connection& c, const TcpHeader& h, uint32_t payload_len
         c.scoreboard.update(h.ack, c.snd_max, std::span(h.options.sack.data(), h.options.sack_count));
     }
     c.new_sack_info = c.sack_ok && c.scoreboard.sacked_bytes() > sacked_before;
-    detect_loss_by_delivery(c, h.ack, now);
+    const bool marked_lost = detect_loss_by_delivery(c, h.ack, now);
     if (acked > 0) {
         process_ack(c, h, acked, now);
         if (!alive(c, entry)) {
@@ -393,6 +394,11 @@ bool TcpLayer::check_ack(Connection& c, const TcpHeader& h, uint32_t payload_len
         }
     } else {
         detect_loss(c, h, payload_len, window_changed, now);
+    }
+    // Data marked lost by a delivery starts recovery whether or not this ACK counts as a
+    // duplicate (it may also have moved SND.UNA, or only D-SACKed a probe's copy).
+    if (marked_lost && !c.in_recovery && c.snd_una != c.snd_max && c.scoreboard.is_lost(c.snd_una)) {
+        enter_loss_recovery(c, now);
     }
     recheck_lost_retransmissions(c, now);
     if (window_changed && old_wnd == 0 && c.persist) {

@@ -160,7 +160,8 @@ private:
     void process_ack(Connection& c, const TcpHeader& h, uint32_t acked, Instant now);
     void recheck_lost_retransmissions(Connection& c, Instant now);
     void watch_segment(Connection& c, Seq seq, Instant now);
-    void detect_loss_by_delivery(Connection& c, Seq ack, Instant now);
+    bool detect_loss_by_delivery(Connection& c, Seq ack, Instant now);
+    void enter_loss_recovery(Connection& c, Instant now);
     void limited_transmit(Connection& c, Instant now);
     void detect_loss(Connection& c, const TcpHeader& h, uint32_t payload_len, bool window_changed, Instant now);
     void process_text(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t payload_len, Instant now);
@@ -185,6 +186,7 @@ private:
     // --- output (tcp_output.cc) ---
     void output(Connection& c, Instant now);
     bool send_data(Connection& c, Instant now);
+    bool send_recovery_segments(Connection& c, uint32_t cwnd, Instant now);
     bool tx_room_left();
     void hold_for_tx_room(Connection& c, Instant now);
     void send_segment(Connection& c, Seq seq, uint32_t len, uint8_t flags, Instant now);

@@ -241,8 +241,9 @@ void TcpLayer::arm_rto(Connection& c, Instant now) {
     if (c.rto_at != Instant::never() && !c.persist) {
         // Armed already (RFC 6298 §5.1: a running timer is not restarted by a send). A
         // plain RTO armed while one segment was out (the probe would have waited for a
-        // delayed ACK, so the RTO came first) becomes a probe once the flight has grown in
-        // the same pass: otherwise a whole lost flight waits out the RTO.
+        // delayed ACK, so the RTO came first) becomes a probe when a later send grows the
+        // flight and the probe would now come first: otherwise a whole lost flight waits
+        // out the RTO. tail_probe_wait() allows it once per episode.
         if (c.tail_probe) {
             return;
         }
@@ -301,38 +302,42 @@ void TcpLayer::hold_for_tx_room(Connection& c, Instant now) {
     rearm(c);
 }
 
-// Retransmissions first (loss recovery), then new data and the FIN. True if anything left.
-bool TcpLayer::send_data(Connection& c, Instant now) {
+// RFC 6675 §5 (3): while pipe allows, NextSeg() picks what to resend. True if anything
+// left. Each pass may fill the whole window with holes (after mark_lost_below, hundreds):
+// stopping short would let new data out ahead of them, which a receiver whose
+// out-of-order queue is full can only drop. Every segment sent moves HighRxt or RescueRxt
+// on, so the bound is only a backstop.
+bool TcpLayer::send_recovery_segments(Connection& c, uint32_t cwnd, Instant now) {
     bool sent = false;
     const Seq data_end = c.data_end();
-    const uint32_t cwnd = c.cc->cwnd();
-    // RFC 6675 §5 (3): while pipe allows, NextSeg() picks what to send.
-    if (c.in_recovery && c.sack_ok) {
-        // Each pass may fill the whole window with holes (after mark_lost_below, hundreds):
-        // stopping short would let new data out ahead of them, which a receiver whose
-        // out-of-order queue is full can only drop. Every segment sent moves HighRxt or
-        // RescueRxt on, so the bound is only a backstop.
-        const uint32_t max_segments = cwnd / c.mss + 1;
-        for (uint32_t n = 0; n < max_segments && in_flight(c) + c.mss <= cwnd && tx_room_left(); ++n) {
-            const auto next = c.scoreboard.next_seg(c.snd_una, c.snd_max, uint32_t(data_end - c.snd_max));
-            if (!next || next->rule == NextSegRule::new_data) {
-                break;  // new data goes through the ordinary path below
-            }
-            const uint32_t len = std::min<uint32_t>(next->len, uint32_t(data_end - next->seq));
-            if (len == 0) {
-                break;
-            }
-            send_segment(c, next->seq, len, flag::ack, now);
-            if (next->rule == NextSegRule::rescue) {
-                c.scoreboard.on_rescue_retransmit();  // RFC 6675 §4 rule (4): HighRxt unchanged
-            } else {
-                c.scoreboard.on_retransmit(next->seq, len);
-            }
-            watch_segment(c, next->seq, now);
-            m_counters->count(Event::tcp_retransmits);
-            sent = true;
+    const uint32_t max_segments = cwnd / c.mss + 1;
+    for (uint32_t n = 0; n < max_segments && in_flight(c) + c.mss <= cwnd && tx_room_left(); ++n) {
+        const auto next = c.scoreboard.next_seg(c.snd_una, c.snd_max, uint32_t(data_end - c.snd_max));
+        if (!next || next->rule == NextSegRule::new_data) {
+            break;  // new data goes through send_data's ordinary path
         }
+        const uint32_t len = std::min<uint32_t>(next->len, uint32_t(data_end - next->seq));
+        if (len == 0) {
+            break;
+        }
+        send_segment(c, next->seq, len, flag::ack, now);
+        if (next->rule == NextSegRule::rescue) {
+            c.scoreboard.on_rescue_retransmit();  // RFC 6675 §4 rule (4): HighRxt unchanged
+        } else {
+            c.scoreboard.on_retransmit(next->seq, len);
+        }
+        watch_segment(c, next->seq, now);
+        m_counters->count(Event::tcp_retransmits);
+        sent = true;
     }
+    return sent;
+}
+
+// Retransmissions first (loss recovery), then new data and the FIN. True if anything left.
+bool TcpLayer::send_data(Connection& c, Instant now) {
+    const Seq data_end = c.data_end();
+    const uint32_t cwnd = c.cc->cwnd();
+    bool sent = c.in_recovery && c.sack_ok && send_recovery_segments(c, cwnd, now);
     for (;;) {
         const Seq wnd_end = c.snd_una + c.snd_wnd;
         const uint32_t flight = in_flight(c);

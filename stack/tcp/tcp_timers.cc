@@ -102,6 +102,7 @@ void TcpLayer::on_tail_probe(Connection& c, Instant now) {
     const Seq wnd_end = c.snd_una + c.snd_wnd;
     if (c.in_recovery && c.snd_una < data_end) {
         // In recovery: resend the first hole, the segment the peer is waiting for.
+        c.rtt_timing = false;  // Karn (RFC 6298 §3): the timed segment may be this one
         const uint32_t len = std::min<uint32_t>(c.mss, uint32_t(data_end - c.snd_una));
         send_segment(c, c.snd_una, len, flag::ack, now);
         if (c.sack_ok) {
@@ -123,6 +124,7 @@ void TcpLayer::on_tail_probe(Connection& c, Instant now) {
         const Seq seq = last_data_end - len;
         const bool fin = c.fin_queued && c.snd_max > data_end;
         if (len > 0 || fin) {
+            c.rtt_timing = false;  // Karn: the timed segment may be this one
             send_segment(c, seq, len, uint8_t(flag::ack | (fin ? flag::fin : 0)), now);
             m_counters->count(Event::tcp_retransmits);
             if (len > 0) {

@@ -328,6 +328,36 @@ BOOST_AUTO_TEST_CASE(segments_the_receiver_dropped_above_its_sack_blocks_are_res
     BOOST_TEST(s.clean());
 }
 
+BOOST_AUTO_TEST_CASE(a_late_original_on_a_fast_path_marks_nothing_lost) {
+    // A 200 us path: timestamps (1 ms ticks) measure 0, the handshake timed on our clock
+    // 200 us. Segment 1 is delayed, not lost: three duplicate ACKs retransmit it, and 50 us
+    // later the original arrives and is acknowledged. That delivery came far sooner than a
+    // round trip after the retransmission, so it says nothing about 5-10, still in flight:
+    // nothing is marked lost and nothing more is resent.
+    TcpScript s([](TcpConfig& c) { c.congestion = CcAlgorithm::newreno; });
+    BOOST_REQUIRE(s.establish(Duration::microseconds(200)));
+    BOOST_REQUIRE(s.send(10 * kSmss));
+    for (uint32_t i = 0; i < 9; ++i) {
+        BOOST_TEST(s.expect(Out(A, 1 + i * kSmss, 1, kSmss)));
+    }
+    BOOST_TEST(s.expect(Out(P | A, 1 + 9 * kSmss, 1, kSmss)));
+    s.advance(Duration::microseconds(100));
+    for (uint32_t i = 2; i <= 4; ++i) {
+        s.inject(In(A, 1, 1).sack(1 + kSmss, 1 + i * kSmss));
+    }
+    BOOST_TEST(s.expect(Out(A, 1, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    s.advance(Duration::microseconds(50));
+    s.inject(In(A, 1, 1 + 4 * kSmss));
+    BOOST_TEST(s.expect_nothing());
+    s.advance(Duration::microseconds(150));
+    s.inject(In(A, 1, 1 + 10 * kSmss));
+    s.advance_ms(5000);
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_events(Event::tcp_retransmits, 1));
+    BOOST_TEST(s.clean());
+}
+
 BOOST_AUTO_TEST_CASE(dsack_reports_duplicates_below_rcv_nxt) {
     // RFC 2883 §4: an ACK answering a duplicate segment reports the contiguous sequence
     // received twice as the first block of its SACK option; each duplicate is reported

@@ -339,6 +339,22 @@ BOOST_AUTO_TEST_CASE(marked_lost_below_a_delivered_segment) {
     BOOST_TEST(!sb.is_lost(Seq(2000)));
 }
 
+BOOST_AUTO_TEST_CASE(no_mark_once_blocks_were_refused) {
+    // A full scoreboard refuses blocks: data the peer holds may be missing from it, and
+    // a mark would call that data lost and send it again. No mark until reset().
+    SackScoreboard sb(kSmss, 2);
+    const Seq una(1000);
+    const Seq nxt(2000);
+    sb.update(una, nxt, Blocks{blk(1100, 1200), blk(1300, 1400), blk(1500, 1600)});
+    BOOST_TEST(sb.refused_blocks() == 1u);
+    sb.enter_recovery(una, nxt);
+    sb.mark_lost_below(nxt);
+    BOOST_TEST(!sb.is_lost(Seq(1700)));
+    sb.reset();
+    sb.mark_lost_below(nxt);
+    BOOST_TEST(sb.is_lost(Seq(1700)));
+}
+
 BOOST_AUTO_TEST_CASE(mark_splits_a_hole) {
     // A mark inside the tail hole: only the part below it is lost; rules (1) and (3) look
     // no further than the mark or the highest SACK, whichever is higher.
