@@ -286,6 +286,34 @@ BOOST_AUTO_TEST_CASE(a_lost_flight_is_probed_and_the_probes_sack_starts_recovery
     BOOST_TEST(s.clean());
 }
 
+BOOST_AUTO_TEST_CASE(a_probes_sack_on_an_ack_that_moves_snd_una_starts_recovery) {
+    // Segment 1 arrives but its ACK is lost; 2-4 are lost. The probe (a copy of 4) draws
+    // an ACK that both acknowledges 1 and SACKs 4. It is no duplicate ACK, so RFC 6675's
+    // entry would not fire; but 2 and 3 were sent before the probe the peer now has, so
+    // they are lost and recovery starts on this ACK.
+    TcpScript s([](TcpConfig& c) { c.congestion = CcAlgorithm::newreno; });
+    BOOST_REQUIRE(s.establish());
+    BOOST_REQUIRE(s.send(4 * kSmss));
+    for (uint32_t i = 0; i < 3; ++i) {
+        BOOST_TEST(s.expect(Out(A, 1 + i * kSmss, 1, kSmss)));
+    }
+    BOOST_TEST(s.expect(Out(P | A, 1 + 3 * kSmss, 1, kSmss)));
+    s.advance_ms(201);
+    BOOST_TEST(s.expect(Out(A, 1 + 3 * kSmss, 1, kSmss)));  // the probe
+    s.advance_ms(100);
+    s.inject(In(A, 1, 1 + kSmss).sack(1 + 3 * kSmss, 1 + 4 * kSmss));
+    BOOST_TEST(s.expect(Out(A, 1 + kSmss, 1, kSmss)));
+    BOOST_TEST(s.expect(Out(A, 1 + 2 * kSmss, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_events(Event::tcp_fast_retransmits, 1));
+    s.advance_ms(100);
+    s.inject(In(A, 1, 1 + 4 * kSmss));
+    s.advance_ms(5000);
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST(s.expect_events(Event::tcp_timeouts, 0));
+    BOOST_TEST(s.clean());
+}
+
 BOOST_AUTO_TEST_CASE(segments_the_receiver_dropped_above_its_sack_blocks_are_resent_within_cwnd) {
     // Ten segments; the first is lost, the receiver holds 2-4 and, its out-of-order queue
     // full, drops 5-10. No SACK will ever cover 5-10, so RFC 6675 counts them in flight
