@@ -324,6 +324,36 @@ bool TcpLayer::check_syn(Connection& c, const TcpHeader& h, Instant now) {
 }
 
 // "fifth, check the ACK field".
+// RFC 9293 §3.10.7.4 fifth, SYN-RECEIVED: an acceptable ACK completes the handshake (the
+// service accepts or learns it is connected); any other is answered with a RST. False when
+// processing of the segment stops here.
+bool TcpLayer::complete_handshake(Connection& c, const TcpHeader& h, uint32_t payload_len, TcpHandle entry,
+                                  Instant now) {
+    if (!(c.snd_una < h.ack && h.ack <= c.snd_max)) {
+        m_counters->drop(DropReason::tcp_unexpected);
+        send_reset_for(c.key, h, payload_len, now);
+        return false;
+    }
+    c.snd_wnd = uint32_t(h.window) << c.snd_wscale;
+    c.max_snd_wnd = std::max(c.max_snd_wnd, c.snd_wnd);
+    c.snd_wl1 = h.seq;
+    c.snd_wl2 = h.ack;
+    set_state(c, TcpState::established);
+    leave_syn_queue(c);
+    if (c.passive && !c.accepted) {  // not accepted with its SYN already (Fast Open)
+        TcpService* service = c.service;
+        c.accepted = true;
+        if (service == nullptr || !service->on_accept(handle_of(c), c.key, now)) {
+            c.accepted = false;
+            abort(handle_of(c), now);
+            return false;
+        }
+    } else if (!c.passive && c.service != nullptr) {
+        c.service->on_connected(handle_of(c), now);
+    }
+    return alive(c, entry);
+}
+
 bool TcpLayer::check_ack(Connection& c, const TcpHeader& h, uint32_t payload_len, Instant now) {
     // Services are called below, and one may open a connection that takes this very slot
     // (a client reconnecting from on_closed): compare handles, not just in_use.
@@ -332,32 +362,8 @@ bool TcpLayer::check_ack(Connection& c, const TcpHeader& h, uint32_t payload_len
         m_counters->drop(DropReason::tcp_unexpected);
         return false;
     }
-    if (c.state == TcpState::syn_received) {
-        if (!(c.snd_una < h.ack && h.ack <= c.snd_max)) {
-            m_counters->drop(DropReason::tcp_unexpected);
-            send_reset_for(c.key, h, payload_len, now);
-            return false;
-        }
-        c.snd_wnd = uint32_t(h.window) << c.snd_wscale;
-        c.max_snd_wnd = std::max(c.max_snd_wnd, c.snd_wnd);
-        c.snd_wl1 = h.seq;
-        c.snd_wl2 = h.ack;
-        set_state(c, TcpState::established);
-        leave_syn_queue(c);
-        if (c.passive && !c.accepted) {  // a Fast Open connection was accepted with its SYN
-            TcpService* service = c.service;
-            c.accepted = true;
-            if (service == nullptr || !service->on_accept(handle_of(c), c.key, now)) {
-                c.accepted = false;
-                abort(handle_of(c), now);
-                return false;
-            }
-        } else if (!c.passive && c.service != nullptr) {
-            c.service->on_connected(handle_of(c), now);
-        }
-        if (!alive(c, entry)) {
-            return false;
-        }
+    if (c.state == TcpState::syn_received && !complete_handshake(c, h, payload_len, entry, now)) {
+        return false;
     }
     // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
     if (h.ack > c.snd_max) {

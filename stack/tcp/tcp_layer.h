@@ -157,6 +157,8 @@ private:
     void note_dsack(Connection& c, Seq left, Seq right);
     bool check_syn(Connection& c, const TcpHeader& h, Instant now);
     bool check_ack(Connection& c, const TcpHeader& h, uint32_t payload_len, Instant now);
+    bool complete_handshake(Connection& c, const TcpHeader& h, uint32_t payload_len, TcpHandle entry,
+                            Instant now);
     void process_ack(Connection& c, const TcpHeader& h, uint32_t acked, Instant now);
     void recheck_lost_retransmissions(Connection& c, Instant now);
     void watch_segment(Connection& c, Seq seq, Instant now);

@@ -22,6 +22,20 @@ BOOST_AUTO_TEST_SUITE(tcp_recovery_script)
 
 namespace {
 constexpr uint32_t kSmss = 1448;
+
+// Four segments sent from idle, all lost: the tail probe, a copy of the 4th, 2 SRTT later.
+void send_four_then_probe(TcpScript& s) {
+    BOOST_REQUIRE(s.send(4 * kSmss));
+    for (uint32_t i = 0; i < 3; ++i) {
+        BOOST_TEST(s.expect(Out(A, 1 + i * kSmss, 1, kSmss)));
+    }
+    BOOST_TEST(s.expect(Out(P | A, 1 + 3 * kSmss, 1, kSmss)));
+    s.advance_ms(199);
+    BOOST_TEST(s.expect_nothing());
+    s.advance_ms(2);
+    BOOST_TEST(s.expect(Out(A, 1 + 3 * kSmss, 1, kSmss)));
+    BOOST_TEST(s.expect_nothing());
+}
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(limited_transmit_draws_the_third_duplicate_ack) {
@@ -253,16 +267,7 @@ BOOST_AUTO_TEST_CASE(a_lost_flight_is_probed_and_the_probes_sack_starts_recovery
     // recovery starts at once instead of at the RTO.
     TcpScript s([](TcpConfig& c) { c.congestion = CcAlgorithm::newreno; });
     BOOST_REQUIRE(s.establish());
-    BOOST_REQUIRE(s.send(4 * kSmss));
-    for (uint32_t i = 0; i < 3; ++i) {
-        BOOST_TEST(s.expect(Out(A, 1 + i * kSmss, 1, kSmss)));  // all lost
-    }
-    BOOST_TEST(s.expect(Out(P | A, 1 + 3 * kSmss, 1, kSmss)));
-    s.advance_ms(199);
-    BOOST_TEST(s.expect_nothing());
-    s.advance_ms(2);
-    BOOST_TEST(s.expect(Out(A, 1 + 3 * kSmss, 1, kSmss)));  // the probe
-    BOOST_TEST(s.expect_nothing());
+    send_four_then_probe(s);
     BOOST_TEST(s.expect_events(Event::tcp_tail_loss_probes, 1));
     BOOST_TEST(s.expect_events(Event::tcp_timeouts, 0));
     s.advance_ms(100);
@@ -293,13 +298,7 @@ BOOST_AUTO_TEST_CASE(a_probes_sack_on_an_ack_that_moves_snd_una_starts_recovery)
     // they are lost and recovery starts on this ACK.
     TcpScript s([](TcpConfig& c) { c.congestion = CcAlgorithm::newreno; });
     BOOST_REQUIRE(s.establish());
-    BOOST_REQUIRE(s.send(4 * kSmss));
-    for (uint32_t i = 0; i < 3; ++i) {
-        BOOST_TEST(s.expect(Out(A, 1 + i * kSmss, 1, kSmss)));
-    }
-    BOOST_TEST(s.expect(Out(P | A, 1 + 3 * kSmss, 1, kSmss)));
-    s.advance_ms(201);
-    BOOST_TEST(s.expect(Out(A, 1 + 3 * kSmss, 1, kSmss)));  // the probe
+    send_four_then_probe(s);
     s.advance_ms(100);
     s.inject(In(A, 1, 1 + kSmss).sack(1 + 3 * kSmss, 1 + 4 * kSmss));
     BOOST_TEST(s.expect(Out(A, 1 + kSmss, 1, kSmss)));
