@@ -154,10 +154,10 @@ struct Connection {
     // One segment at a time, a tail probe or a retransmission, is watched until the peer
     // has it (TcpLayer::detect_loss_by_delivery): its first octet, SND.MAX and the time
     // when it was sent.
-    bool watching_rxt = false;
-    Seq watched_rxt_seq;
-    Seq watched_rxt_snd_max;
-    Instant watched_rxt_sent_at;
+    bool watching_delivery = false;
+    Seq watched_seq;
+    Seq watched_snd_max;
+    Instant watched_sent_at;
 
     explicit Connection(uint32_t smss) : scoreboard(smss) {}
 

@@ -52,7 +52,7 @@ void TcpLayer::process_ack(Connection& c, const TcpHeader& h, uint32_t acked, In
         if (h.ack >= c.recover) {
             // RFC 6582 §3.2 step 3 (full ACK) / RFC 6675 §5: recovery ends.
             c.in_recovery = false;
-            c.watching_rxt = false;
+            c.watching_delivery = false;
             c.cc->on_exit_recovery(now);
             c.scoreboard.reset();
         } else {
@@ -128,35 +128,35 @@ void TcpLayer::recheck_lost_retransmissions(Connection& c, Instant now) {
 // Without per-segment send times one segment is watched at a time: a tail probe, or the
 // first retransmission after the previous watch ended.
 void TcpLayer::watch_segment(Connection& c, Seq seq, Instant now) {
-    if (c.watching_rxt || !c.sack_ok) {
+    if (c.watching_delivery || !c.sack_ok) {
         return;
     }
-    c.watching_rxt = true;
-    c.watched_rxt_seq = seq;
-    c.watched_rxt_snd_max = c.snd_max;
-    c.watched_rxt_sent_at = now;
+    c.watching_delivery = true;
+    c.watched_seq = seq;
+    c.watched_snd_max = c.snd_max;
+    c.watched_sent_at = now;
 }
 
 // Runs after the ACK's SACK blocks are in the scoreboard and before loss detection; true
 // when it marked data lost outside recovery (the caller then enters recovery).
 bool TcpLayer::detect_loss_by_delivery(Connection& c, Seq ack, Instant now) {
-    if (!c.watching_rxt) {
+    if (!c.watching_delivery) {
         return false;
     }
-    if (!(c.watched_rxt_seq < ack) && !c.scoreboard.is_sacked(c.watched_rxt_seq)) {
+    if (!(c.watched_seq < ack) && !c.scoreboard.is_sacked(c.watched_seq)) {
         return false;  // not delivered yet
     }
-    c.watching_rxt = false;
+    c.watching_delivery = false;
     // Delivered sooner than a round trip after it was sent: an earlier copy arrived
     // (reordering, not loss), and it proves nothing about what was sent before. The RTT
     // is one timed on our clock (timestamps read 0 ms on a fast path); without one, no
     // mark. The margin allows for samples taken through delayed ACKs.
     const Duration min_rtt = c.rtt.min_timed_rtt();
-    if (min_rtt.ns == 0 || now - c.watched_rxt_sent_at < Duration{min_rtt.ns - min_rtt.ns / 4} ||
-        !(ack < c.watched_rxt_snd_max)) {
+    if (min_rtt.ns == 0 || now - c.watched_sent_at < Duration{min_rtt.ns - min_rtt.ns / 4} ||
+        !(ack < c.watched_snd_max)) {
         return false;
     }
-    c.scoreboard.mark_lost_below(c.watched_rxt_snd_max);
+    c.scoreboard.mark_lost_below(c.watched_snd_max);
     // What the mark releases goes out now as one burst; recheck_lost_retransmissions must
     // give it a round trip before it counts any of it lost again.
     c.rxt_round_start = now;
@@ -227,7 +227,7 @@ void TcpLayer::detect_loss(Connection& c, const TcpHeader& h, uint32_t payload_l
 // RFC 5681 §3.2 steps 2-3 / RFC 6675 §5 (4): fast retransmit and enter recovery.
 void TcpLayer::enter_loss_recovery(Connection& c, Instant now) {
     c.in_recovery = true;
-    c.watching_rxt = false;  // a watch left from an earlier recovery
+    c.watching_delivery = false;  // a watch left from an earlier recovery
     c.recover = c.snd_max;
     // RFC 5681 §3.2 step 2: what Limited Transmit sent does not count in FlightSize.
     const uint32_t flight = uint32_t(c.snd_max - c.snd_una);

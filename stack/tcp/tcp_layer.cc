@@ -120,7 +120,7 @@ void Connection::reset_for_reuse() {
     probe_sent = false;
     rtt_timing = false;
     in_recovery = false;
-    watching_rxt = false;
+    watching_delivery = false;
     dupacks = 0;
     limited_bytes = 0;
     scoreboard.clear();

@@ -84,7 +84,7 @@ void TcpLayer::on_rto(Connection& c, Instant now) {
     c.rtt.backoff();
     c.cc->on_rto(now, in_flight(c));
     c.in_recovery = false;
-    c.watching_rxt = false;
+    c.watching_delivery = false;
     c.dupacks = 0;
     c.scoreboard.reset();
     c.snd_nxt = c.snd_una;
