@@ -77,6 +77,22 @@ Reassembly::Insert Reassembly::insert(OooPool& pool, Seq seq, Mbuf* data, uint32
     return Insert::held;
 }
 
+SackBlock Reassembly::held_within(const OooPool& pool, Seq seq, Seq end) const {
+    uint32_t n = m_head;
+    while (n != OooPool::kNone && pool[n].seq + pool[n].len <= seq) {
+        n = pool[n].next;  // wholly before the range
+    }
+    if (n == OooPool::kNone || pool[n].seq >= end) {
+        return {seq, seq};
+    }
+    const Seq left = seq_max(pool[n].seq, seq);
+    Seq covered = pool[n].seq + pool[n].len;
+    for (n = pool[n].next; n != OooPool::kNone && pool[n].seq <= covered && covered < end; n = pool[n].next) {
+        covered = seq_max(covered, pool[n].seq + pool[n].len);
+    }
+    return {left, seq_min(covered, end)};
+}
+
 Mbuf* Reassembly::pop_ready(OooPool& pool, Seq rcv_nxt, uint32_t& len) {
     while (m_head != OooPool::kNone && pool[m_head].seq <= rcv_nxt) {
         OooPool::Node n = pool[m_head];

@@ -45,6 +45,10 @@ public:
     // whole range for `duplicate`, possibly a part for `held` (RFC 2883 reports either).
     Insert insert(OooPool& pool, Seq seq, Mbuf* data, uint32_t len, uint32_t max_segments, SackBlock& overlap);
 
+    // The first run of held data inside [seq, end), for an in-order segment that reaches
+    // into it (RFC 2883 §4.2: that part arrived twice); empty ({seq, seq}) when none.
+    SackBlock held_within(const OooPool& pool, Seq seq, Seq end) const;
+
     // The next segment that starts at or before `rcv_nxt`, trimmed to start exactly there;
     // nullptr when the first held segment is still beyond a hole.
     Mbuf* pop_ready(OooPool& pool, Seq rcv_nxt, uint32_t& len);

@@ -46,6 +46,13 @@ void TcpLayer::process_text(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t
         return;
     }
     const bool filling_hole = !c.ooo.empty();
+    if (filling_hole) {
+        // RFC 2883 §4.2: an in-order segment reaching into held data brought that part twice.
+        const SackBlock twice = c.ooo.held_within(m_ooo_pool, seq, seq + payload_len);
+        if (twice.left != twice.right) {
+            note_dsack(c, twice.left, twice.right);
+        }
+    }
     c.rcv_nxt += payload_len;
     const TcpHandle h_before = handle_of(c);
     deliver(c, m, payload_len, now);

@@ -490,6 +490,30 @@ BOOST_AUTO_TEST_CASE(dsack_of_out_of_order_duplicate) {
     BOOST_TEST(s.clean());
 }
 
+BOOST_AUTO_TEST_CASE(dsack_of_in_order_segment_reaching_into_held_data) {
+    // RFC 2883 §4.2: a segment at RCV.NXT that reaches into data held out of order brought
+    // that part twice: the ACK reports it first, and the stream is delivered once.
+    TcpScript s;
+    BOOST_REQUIRE(s.establish());
+    s.inject(In(P | A, 1001, 1, 1000));
+    BOOST_TEST(s.expect(Out(A, 1, 1).sack(1001, 2001)));
+    s.inject(In(P | A, 3001, 1, 500));
+    BOOST_TEST(s.expect(Out(A, 1, 1).sack(3001, 3501).sack(1001, 2001)));
+    // 1:1501 fills the hole and repeats 1001:1501; the first held run is reported, the
+    // second block stays.
+    s.inject(In(P | A, 1, 1, 1500));
+    BOOST_TEST(s.expect(Out(A, 1, 2001).sack(1001, 1501).sack(3001, 3501)));
+    // 2001:3201 fills the next hole and repeats 3001:3201.
+    s.inject(In(P | A, 2001, 1, 1200));
+    BOOST_TEST(s.expect(Out(A, 1, 3501).sack(3001, 3201)));
+    // A plain in-order segment after it: no D-SACK block.
+    s.inject(In(P | A, 3501, 1, 500));
+    BOOST_TEST(s.expect(Out(A, 1, 4001).no_sack()));
+    BOOST_TEST(s.expect_nothing());
+    BOOST_TEST((s.app().received == peer_bytes(0, 4000)));
+    BOOST_TEST(s.clean());
+}
+
 BOOST_AUTO_TEST_CASE(dsack_needs_sack_permitted) {
     // RFC 2883 §4 builds on RFC 2018: without SACK-permitted on the SYN no SACK option at
     // all, D-SACK included (note_dsack, fill_options).

@@ -1,0 +1,205 @@
+#include "stack/tcp/reassembly.h"
+
+#include <boost/test/unit_test.hpp>
+
+#include <set>
+
+#include "stack/base/rng.h"
+#include "tests/support/test_env.h"
+
+using namespace slip::stack;
+using namespace slip::stack::tcp;
+using namespace slip::test;
+
+namespace {
+
+// Sequence numbers start near the wrap so every comparison crosses it.
+constexpr uint32_t kBase = 0xffff'f000u;
+
+Seq at(uint32_t offset) { return Seq(kBase + offset); }
+
+// The byte the sender put at stream offset `o`.
+uint8_t byte_at(uint32_t o) { return static_cast<uint8_t>(o * 7 + (o >> 8)); }
+
+Mbuf* segment(uint32_t offset, uint32_t len) {
+    std::vector<uint8_t> b(len);
+    for (uint32_t i = 0; i < len; ++i) {
+        b[i] = byte_at(offset + i);
+    }
+    return make_mbuf(b);
+}
+
+struct Queue {
+    OooPool pool{64};
+    Reassembly q;
+    SackBlock overlap{};
+
+    Reassembly::Insert insert(uint32_t offset, uint32_t len, uint32_t max_segments = 32) {
+        Mbuf* m = segment(offset, len);
+        const auto r = q.insert(pool, at(offset), m, len, max_segments, overlap);
+        if (r == Reassembly::Insert::full) {
+            buf::free(m);  // the caller keeps a segment the queue refused
+        }
+        return r;
+    }
+    ~Queue() { q.clear(pool); }
+};
+
+bool same(SackBlock b, uint32_t left, uint32_t right) { return b.left == at(left) && b.right == at(right); }
+bool empty_block(SackBlock b) { return b.left == b.right; }
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(reassembly)
+
+BOOST_AUTO_TEST_CASE(held_duplicate_and_full) {
+    const unsigned baseline = mbufs_in_use();
+    {
+        Queue t;
+        BOOST_TEST((t.insert(1000, 1000) == Reassembly::Insert::held));
+        BOOST_TEST(empty_block(t.overlap));
+        // Wholly held already: a duplicate (RFC 2883 reports all of it); the queue frees it.
+        BOOST_TEST((t.insert(1200, 500) == Reassembly::Insert::duplicate));
+        BOOST_TEST(same(t.overlap, 1200, 1700));
+        // New bytes with an overlap: held, the part held already reported.
+        BOOST_TEST((t.insert(1500, 1000) == Reassembly::Insert::held));
+        BOOST_TEST(same(t.overlap, 1500, 2000));
+        BOOST_TEST(t.q.segments() == 2u);
+        BOOST_TEST(t.q.bytes() == 2000u);  // buffers held, overlap included
+        // The per-connection cap: refused, ownership stays with the caller.
+        BOOST_TEST((t.insert(5000, 100, 2) == Reassembly::Insert::full));
+        BOOST_TEST(t.q.segments() == 2u);
+        BOOST_TEST(t.pool.in_use() == 2u);
+    }
+    BOOST_TEST(mbufs_in_use() == baseline);
+}
+
+BOOST_AUTO_TEST_CASE(an_exhausted_pool_refuses) {
+    const unsigned baseline = mbufs_in_use();
+    {
+        Queue t;
+        t.pool = OooPool(2);
+        BOOST_TEST((t.insert(1000, 10) == Reassembly::Insert::held));
+        BOOST_TEST((t.insert(2000, 10) == Reassembly::Insert::held));
+        BOOST_TEST((t.insert(3000, 10) == Reassembly::Insert::full));
+        BOOST_TEST(t.q.segments() == 2u);
+    }
+    BOOST_TEST(mbufs_in_use() == baseline);
+}
+
+BOOST_AUTO_TEST_CASE(held_within_reports_the_first_run_inside_a_range) {
+    Queue t;
+    t.insert(1000, 1000);  // [1000, 2000)
+    t.insert(1500, 1000);  // [1500, 2500): one run with the first
+    t.insert(3000, 500);   // [3000, 3500)
+    BOOST_TEST(empty_block(t.q.held_within(t.pool, at(0), at(900))));
+    BOOST_TEST(empty_block(t.q.held_within(t.pool, at(0), at(1000))));  // ends where held data starts
+    BOOST_TEST(same(t.q.held_within(t.pool, at(0), at(1200)), 1000, 1200));
+    BOOST_TEST(same(t.q.held_within(t.pool, at(500), at(2800)), 1000, 2500));  // the run, not the next
+    BOOST_TEST(same(t.q.held_within(t.pool, at(1200), at(1300)), 1200, 1300));
+    BOOST_TEST(same(t.q.held_within(t.pool, at(1800), at(2200)), 1800, 2200));
+    BOOST_TEST(same(t.q.held_within(t.pool, at(2600), at(4000)), 3000, 3500));
+    BOOST_TEST(empty_block(t.q.held_within(t.pool, at(3500), at(4000))));
+}
+
+BOOST_AUTO_TEST_CASE(pop_ready_trims_what_was_delivered) {
+    const unsigned baseline = mbufs_in_use();
+    {
+        Queue t;
+        t.insert(1000, 1000);
+        t.insert(1200, 300);  // inside the first: a duplicate, freed at once
+        t.insert(1800, 700);
+        uint32_t len = 0;
+        BOOST_TEST(t.q.pop_ready(t.pool, at(999), len) == nullptr);  // still a hole before it
+        // Delivered up to 1500 through another segment: the first node is trimmed to start there.
+        Mbuf* m = t.q.pop_ready(t.pool, at(1500), len);
+        BOOST_REQUIRE(m != nullptr);
+        BOOST_TEST(len == 500u);
+        BOOST_TEST(bytes_of(m).front() == byte_at(1500));
+        buf::free(m);
+        m = t.q.pop_ready(t.pool, at(2000), len);
+        BOOST_REQUIRE(m != nullptr);
+        BOOST_TEST(len == 500u);
+        BOOST_TEST(bytes_of(m).front() == byte_at(2000));
+        buf::free(m);
+        BOOST_TEST(t.q.empty());
+        BOOST_TEST(t.q.bytes() == 0u);
+    }
+    BOOST_TEST(mbufs_in_use() == baseline);
+}
+
+// Against a model: random segments of a stream arrive in any order, duplicated and
+// overlapping; in-order ones are delivered as TCP's receive path does (deliver, then pop
+// what became ready). The stream comes out whole and once, the SACK blocks are the model's
+// held ranges, and held_within agrees with the model byte by byte.
+BOOST_AUTO_TEST_CASE(random_arrivals_match_a_model) {
+    const unsigned baseline = mbufs_in_use();
+    {
+        Rng rng(7);
+        for (int round = 0; round < 40; ++round) {
+            Queue t;
+            constexpr uint32_t kStream = 20000;
+            std::vector<uint8_t> out;
+            std::set<uint32_t> held;  // model: stream offsets held beyond rcv_nxt
+            uint32_t rcv_nxt = 0;
+            for (int step = 0; step < 400 && rcv_nxt < kStream; ++step) {
+                // A third arrive in order (they fill the hole), the rest up to 4000 beyond.
+                const uint32_t off = rcv_nxt + (rng.below(3) == 0 ? 0 : static_cast<uint32_t>(rng.below(4000)));
+                if (off >= kStream) {
+                    continue;
+                }
+                const uint32_t len = std::min<uint32_t>(1 + static_cast<uint32_t>(rng.below(1500)), kStream - off);
+                if (off != rcv_nxt) {
+                    const auto r = t.insert(off, len, 64);
+                    if (r != Reassembly::Insert::full) {
+                        for (uint32_t o = off; o < off + len; ++o) {
+                            held.insert(o);
+                        }
+                    }
+                    continue;
+                }
+                // In order: what of it was held already is the model's first run inside it.
+                const SackBlock twice = t.q.held_within(t.pool, at(off), at(off + len));
+                uint32_t first = off;
+                while (first < off + len && !held.contains(first)) {
+                    ++first;
+                }
+                uint32_t last = first;
+                while (last < off + len && held.contains(last)) {
+                    ++last;
+                }
+                BOOST_TEST((first == off + len ? empty_block(twice) : same(twice, first, last)));
+                Mbuf* m = segment(off, len);
+                const auto got = bytes_of(m);
+                out.insert(out.end(), got.begin(), got.end());
+                buf::free(m);
+                rcv_nxt += len;
+                uint32_t n = 0;
+                while (Mbuf* ready = t.q.pop_ready(t.pool, at(rcv_nxt), n)) {
+                    const auto b = bytes_of(ready);
+                    out.insert(out.end(), b.begin(), b.end());
+                    buf::free(ready);
+                    rcv_nxt += n;
+                }
+                held.erase(held.begin(), held.lower_bound(rcv_nxt));
+                // SACK blocks: the model's runs (the highest first when no `recent` matches).
+                SackBlock blocks[8];
+                const size_t k = t.q.sack_blocks(t.pool, at(kStream * 2), blocks);
+                size_t runs = 0;
+                for (auto it = held.begin(); it != held.end(); ++it) {
+                    runs += (it == held.begin() || !held.contains(*it - 1)) ? 1 : 0;
+                }
+                BOOST_TEST(k == std::min<size_t>(runs, 8));
+            }
+            BOOST_TEST(out.size() == rcv_nxt);
+            bool intact = true;
+            for (uint32_t o = 0; o < out.size(); ++o) {
+                intact = intact && out[o] == byte_at(o);
+            }
+            BOOST_TEST(intact);
+        }
+    }
+    BOOST_TEST(mbufs_in_use() == baseline);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
