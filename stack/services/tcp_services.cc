@@ -1,6 +1,7 @@
 #include "stack/services/tcp_services.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 namespace slip::stack {
@@ -204,50 +205,78 @@ void HttpBytes::on_data(TcpHandle h, Mbuf* data, uint32_t len, Instant now) {
     pump(h, now);
 }
 
-void HttpBytes::handle_request(TcpHandle h, State& s) {
-    (void)h;
+namespace {
+
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
+
+// Whether `text` holds `lower_needle` in any letter case: field names and the close option
+// are case-insensitive (RFC 9110 §5.1, §7.6.1). No locale and no copy of the head.
+bool contains_any_case(std::string_view text, std::string_view lower_needle) {
+    for (size_t i = 0; i + lower_needle.size() <= text.size(); ++i) {
+        size_t k = 0;
+        while (k < lower_needle.size() && ascii_lower(text[i + k]) == lower_needle[k]) {
+            ++k;
+        }
+        if (k == lower_needle.size()) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+// Parses one request head and sets up its answer. The head is read where it lies in the
+// request buffer and the answer written into the connection's own head string, so a
+// steady stream of requests allocates nothing once each slot's strings have grown.
+void HttpBytes::handle_request(State& s) {
     const size_t end = s.request.find("\r\n\r\n");
-    const std::string head = s.request.substr(0, end);
+    answer(s, std::string_view(s.request).substr(0, end));
     s.request.erase(0, end + 4);
     ++m_requests;
-    const size_t line_end = head.find("\r\n");
-    const std::string line = head.substr(0, line_end);
-    std::string lower = head;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
-    const bool http10 = line.size() >= 8 && line.compare(line.size() - 8, 8, "HTTP/1.0") == 0;
-    s.close_after = http10 || lower.find("\r\nconnection: close") != std::string::npos;
-    const auto respond = [&](const char* status, uint64_t body, const char* text) {
-        s.head = std::string("HTTP/1.1 ") + status + "\r\nServer: slipstream\r\nContent-Type: " +
-                 (text != nullptr ? "text/plain" : "application/octet-stream") +
-                 "\r\nContent-Length: " + std::to_string(text != nullptr ? std::strlen(text) : body) + "\r\n" +
-                 (s.close_after ? "Connection: close\r\n" : "") + "\r\n" + (text != nullptr ? text : "");
-        s.body_left = text != nullptr ? 0 : body;
-        s.body_offset = 0;
-    };
+}
+
+void HttpBytes::answer(State& s, std::string_view head) {
+    const std::string_view line = head.substr(0, head.find("\r\n"));
+    s.close_after = line.ends_with("HTTP/1.0") || contains_any_case(head, "\r\nconnection: close");
     const size_t sp1 = line.find(' ');
-    const size_t sp2 = line.find(' ', sp1 + 1);
-    if (sp1 == std::string::npos || sp2 == std::string::npos || line.compare(sp2 + 1, 5, "HTTP/") != 0) {
+    const size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+    if (sp2 == std::string_view::npos || line.substr(sp2 + 1, 5) != "HTTP/") {
         s.close_after = true;
-        return respond("400 Bad Request", 0, "bad request\n");
+        return respond(s, "400 Bad Request", 0, "bad request\n");
     }
-    const std::string method = line.substr(0, sp1);
-    const std::string target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+    const std::string_view method = line.substr(0, sp1);
+    const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
     if (method != "GET" && method != "HEAD") {
-        return respond("405 Method Not Allowed", 0, "only GET\n");
+        return respond(s, "405 Method Not Allowed", 0, "only GET\n");
     }
-    constexpr const char* kPrefix = "/bytes/";
-    if (target.rfind(kPrefix, 0) != 0 || target.size() == std::strlen(kPrefix) || target.size() > 7 + 13 ||
-        target.find_first_not_of("0123456789", std::strlen(kPrefix)) != std::string::npos) {
-        return respond("404 Not Found", 0, "try /bytes/N\n");
+    constexpr std::string_view kPrefix = "/bytes/";
+    const std::string_view digits = target.starts_with(kPrefix) ? target.substr(kPrefix.size()) : std::string_view{};
+    uint64_t n = 0;
+    const auto parsed = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (digits.empty() || digits.size() > 13 || parsed.ec != std::errc{} || parsed.ptr != digits.data() + digits.size()) {
+        return respond(s, "404 Not Found", 0, "try /bytes/N\n");
     }
-    const uint64_t n = std::stoull(target.substr(std::strlen(kPrefix)));
     if (n > kMaxBody) {
-        return respond("404 Not Found", 0, "too large\n");
+        return respond(s, "404 Not Found", 0, "too large\n");
     }
-    respond("200 OK", n, nullptr);
+    respond(s, "200 OK", n, nullptr);
     if (method == "HEAD") {
         s.body_left = 0;
     }
+}
+
+void HttpBytes::respond(State& s, std::string_view status, uint64_t body, const char* text) {
+    const std::string_view text_view = text != nullptr ? std::string_view(text) : std::string_view{};
+    char length[24];
+    const auto digits = std::to_chars(length, length + sizeof length, text != nullptr ? text_view.size() : body);
+    s.head.clear();
+    s.head.append("HTTP/1.1 ").append(status).append("\r\nServer: slipstream\r\nContent-Type: ");
+    s.head.append(text != nullptr ? "text/plain" : "application/octet-stream").append("\r\nContent-Length: ");
+    s.head.append(length, digits.ptr).append("\r\n");
+    s.head.append(s.close_after ? "Connection: close\r\n" : "").append("\r\n").append(text_view);
+    s.body_left = text != nullptr ? 0 : body;
+    s.body_offset = 0;
 }
 
 void HttpBytes::pump(TcpHandle h, Instant now) {
@@ -300,7 +329,7 @@ void HttpBytes::pump(TcpHandle h, Instant now) {
             }
             return;
         }
-        handle_request(h, s);
+        handle_request(s);
     }
 }
 

@@ -118,7 +118,9 @@ private:
         bool close_after = false;
         bool peer_closed = false;
     };
-    void handle_request(tcp::TcpHandle h, State& s);
+    void handle_request(State& s);
+    void answer(State& s, std::string_view head);
+    void respond(State& s, std::string_view status, uint64_t body, const char* text);
     void pump(tcp::TcpHandle h, Instant now);
     tcp::TcpLayer& m_tcp;
     PatternSource& m_pattern;
