@@ -122,6 +122,7 @@ private:
     void answer(State& s, std::string_view head);
     void respond(State& s, std::string_view status, uint64_t body, const char* text);
     void pump(tcp::TcpHandle h, Instant now);
+    bool send_head(tcp::TcpHandle h, State& s, Instant now);
     tcp::TcpLayer& m_tcp;
     PatternSource& m_pattern;
     std::vector<State> m_states;

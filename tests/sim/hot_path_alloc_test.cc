@@ -4,10 +4,13 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
+#include "stack/services/tcp_services.h"
 #include "stack/services/udp_echo.h"
 #include "tests/sim/sim_link.h"
+#include "tests/sim/tcp_pair.h"
 #include "tests/support/test_env.h"
 
 namespace {
@@ -41,6 +44,43 @@ public:
         return UdpAction::consumed;
     }
     uint64_t count = 0;
+};
+
+// An HTTP client that keeps one request in flight on a kept-alive connection and counts
+// the answer's bytes without keeping them (Recorder would allocate).
+class HttpLoop final : public tcp::TcpService {
+public:
+    HttpLoop(tcp::TcpLayer& tcp, uint32_t answer_len) : m_tcp(tcp), m_answer_len(answer_len) {}
+    void on_connected(tcp::TcpHandle h, Instant now) override {
+        handle = h;
+        request(now);
+    }
+    void on_data(tcp::TcpHandle h, Mbuf* data, uint32_t len, Instant now) override {
+        buf::free(data);
+        m_tcp.consume(h, len, now);
+        m_pending -= len;
+        if (m_pending == 0) {
+            ++answers;
+            if (!stopping) {
+                request(now);
+            }
+        }
+    }
+    tcp::TcpHandle handle;
+    uint64_t answers = 0;
+    bool stopping = false;  // no new request after the answer in flight
+
+private:
+    void request(Instant now) {
+        static constexpr char kGet[] = "GET /bytes/100 HTTP/1.1\r\nHost: b\r\n\r\n";
+        Mbuf* m = rte_pktmbuf_alloc(pool());
+        std::memcpy(rte_pktmbuf_append(m, sizeof kGet - 1), kGet, sizeof kGet - 1);
+        m_pending = m_answer_len;
+        BOOST_REQUIRE(m_tcp.send(handle, m, now));
+    }
+    tcp::TcpLayer& m_tcp;
+    uint32_t m_answer_len;
+    uint32_t m_pending = 0;
 };
 }  // namespace
 
@@ -77,6 +117,35 @@ BOOST_AUTO_TEST_CASE(steady_state_echo_allocates_nothing) {
     const uint64_t during = g_allocations.load() - before;
     BOOST_TEST(counter.count == 10002u);
     BOOST_TEST(during == 0u, "operator new calls on the data path");
+}
+
+// Keep-alive HTTP through the TCP stacks and the responder: once each connection slot's
+// strings have grown to a request and an answer, requests allocate nothing.
+BOOST_AUTO_TEST_CASE(steady_state_http_allocates_nothing) {
+    tcp_sim::Pair p;
+    {
+        PatternSource pattern(pool(), view_pool());
+        HttpBytes http(p.b.tcp(), pattern, 64);
+        BOOST_REQUIRE(p.b.tcp().listen(80, &http));
+        const std::string head =
+            "HTTP/1.1 200 OK\r\nServer: slipstream\r\nContent-Type: application/octet-stream\r\n"
+            "Content-Length: 100\r\n\r\n";
+        HttpLoop client(p.a.tcp(), uint32_t(head.size() + 100));
+        BOOST_REQUIRE(p.a.tcp().connect(p.b_addr(false), 80, &client, p.link.now()).valid());
+        p.link.run_for(Duration::milliseconds(50));  // warm-up: neighbours, handshake, strings
+        BOOST_REQUIRE(client.answers > 10u);
+        const uint64_t answers_before = client.answers;
+        const uint64_t before = g_allocations.load();
+        p.link.run_for(Duration::milliseconds(500));
+        const uint64_t during = g_allocations.load() - before;
+        BOOST_TEST(client.answers - answers_before > 1000u);
+        BOOST_TEST(during == 0u, "operator new calls while serving requests");
+        client.stopping = true;
+        p.link.run_for(Duration::milliseconds(10));
+        p.a.tcp().close(client.handle, p.link.now());
+        p.link.run_for(Duration::milliseconds(50));
+    }
+    p.check_clean();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -92,6 +92,36 @@ BOOST_AUTO_TEST_CASE(get_keep_alive_then_close) {
     p.check_clean();
 }
 
+// Keep-alive requests one after another with a 1 ms one-way delay: every answer (head and a
+// small body) is back one round trip after its request, also once the client's quick-ACK
+// start is over and it delays ACKs: the body goes with the head, not behind Nagle waiting
+// for the ACK of the head (which a delayed ACK would hold for 40 ms).
+BOOST_AUTO_TEST_CASE(small_answers_take_one_round_trip) {
+    slip::dataplane::ImpairmentOptions one_ms;
+    one_ms.delay = Duration::milliseconds(1);
+    Pair p(one_ms, one_ms);
+    {
+        Server server(p.b.tcp());
+        Client c(p);
+        const std::string head = ok_head(100, false);
+        const std::string request = "GET /bytes/100 HTTP/1.1\r\nHost: b\r\n\r\n";
+        Duration slowest{};
+        for (int i = 0; i < 50; ++i) {
+            c.rec.received.clear();
+            const Instant sent = p.link.now();
+            BOOST_REQUIRE(p.a.tcp().send(c.h, make_mbuf(Bytes(request.begin(), request.end())), sent));
+            while (c.rec.received.size() < head.size() + 100 && p.link.now() - sent < Duration::seconds(1)) {
+                p.link.run_for(Duration::microseconds(100));
+            }
+            BOOST_REQUIRE(c.rec.received.size() == head.size() + 100);
+            slowest = std::max(slowest, p.link.now() - sent);
+        }
+        BOOST_TEST(slowest <= Duration::microseconds(2500), "slowest answer " << slowest);
+        c.finish();
+    }
+    p.check_clean();
+}
+
 BOOST_AUTO_TEST_CASE(pipelined_and_split_requests) {
     Pair p;
     {
