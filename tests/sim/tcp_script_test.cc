@@ -237,6 +237,36 @@ BOOST_AUTO_TEST_CASE(paws_rejects_old_timestamps) {
     BOOST_TEST(s.clean());
 }
 
+BOOST_AUTO_TEST_CASE(nagle_holds_short_segments_while_data_is_unacknowledged) {
+    // RFC 9293 §3.7.4: a short segment goes at once when nothing is in flight; later short
+    // data waits until everything sent is acknowledged, and then goes as one segment.
+    TcpScript s;
+    BOOST_REQUIRE(s.establish());
+    BOOST_REQUIRE(s.send(100));
+    BOOST_TEST(s.expect(Out(P | A, 1, 1, 100)));
+    BOOST_REQUIRE(s.send(100));
+    BOOST_REQUIRE(s.send(100));
+    BOOST_TEST(s.expect_nothing());
+    s.inject(In(A, 1, 101));
+    BOOST_TEST(s.expect(Out(P | A, 101, 1, 200)));
+    // A partial ACK keeps it waiting: data is still unacknowledged.
+    BOOST_REQUIRE(s.send(50));
+    s.inject(In(A, 1, 201));
+    BOOST_TEST(s.expect_nothing());
+    s.inject(In(A, 1, 301));
+    BOOST_TEST(s.expect(Out(P | A, 301, 1, 50)));
+    s.inject(In(A, 1, 351));
+    // With Nagle off (TCP_NODELAY) every write goes at once.
+    s.tcp().set_nodelay(s.app().handle, true);
+    BOOST_REQUIRE(s.send(10));
+    BOOST_REQUIRE(s.send(10));
+    BOOST_TEST(s.expect(Out(P | A, 351, 1, 10)));
+    BOOST_TEST(s.expect(Out(P | A, 361, 1, 10)));
+    BOOST_TEST(s.expect_nothing());
+    s.inject(In(A, 1, 371));
+    BOOST_TEST(s.clean());
+}
+
 BOOST_AUTO_TEST_CASE(paws_holds_pure_acks_but_exempts_rsts_and_disordered_acks) {
     TcpScript s;
     BOOST_REQUIRE(s.establish());
