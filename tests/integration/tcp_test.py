@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """TCP against the Linux kernel in netns peer:
   - curl fetches GET /bytes/N from the HTTP responder over IPv4 and IPv6 (body checked
-    against the pattern), and an unknown path is a 404;
+    against the pattern), and an unknown path is a 404; wrk keeps 4 connections busy with
+    small requests, without errors and at thousands of requests per second;
   - 1 GiB through the echo service with nc (1 GiB each way at once), sha256 equal;
   - 64 MiB each way through echo with the engine's impairment at 1% loss plus reordering,
     sha256 equal (5%: tcp_loss_test.py);
@@ -70,6 +71,25 @@ def http_checks():
     r = h.peer(["curl", "-s", "-m", "10", "-o", "/dev/null", "-w", "%{http_code}", "http://10.0.0.2/nothing"])
     if r.stdout.strip() != "404":
         h.fail("unknown path should be 404, got " + r.stdout)
+    wrk_check()
+
+
+def wrk_check():
+    """wrk keeps 4 connections alive with one small request in flight on each: every answer
+    must come back whole (no socket errors, no non-2xx) and within a round trip or so. An
+    answer whose body waits behind Nagle for a delayed ACK takes 40 ms; 25 requests/s per
+    connection would show it."""
+    r = h.peer(["wrk", "-t1", "-c4", "-d3s", "--latency", "http://10.0.0.2/bytes/100"], timeout=60)
+    out = r.stdout
+    h.log("wrk: " + " | ".join(line.strip() for line in out.splitlines()
+                                if re.search(r"Latency |Requests/sec|requests in|99%|errors|Non-2xx", line)))
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if r.returncode != 0 or m is None:
+        h.fail("wrk did not run: %s %s" % (out, r.stderr))
+    if "Socket errors" in out or "Non-2xx" in out:
+        h.fail("wrk saw errors: " + out)
+    if float(m.group(1)) < 2000:
+        h.fail("wrk: %s requests/s on 4 kept-alive connections (expected thousands)" % m.group(1))
 
 
 def stats_lines(engine):
