@@ -324,7 +324,7 @@ void HttpBytes::pump(TcpHandle h, Instant now) {
 }
 
 // The head goes out with as much of the body as fits beside it, in one send: sent apart,
-// a small answer's body would wait behind Nagle (RFC 9293 §3.8.6.2.1) for the ACK of the
+// a small answer's body would wait behind Nagle (RFC 9293 §3.7.4) for the ACK of the
 // head, which a client in delayed-ACK mode holds back for up to 40 ms; a vectored write
 // or TCP_CORK does the same for a socket server.
 bool HttpBytes::send_head(TcpHandle h, State& s, Instant now) {

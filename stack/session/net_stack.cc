@@ -88,7 +88,7 @@ bool NetStack::accepts_mac(const MacAddr& dst) const {
 void NetStack::rx(std::span<Mbuf*> burst, Instant now) {
     // Frames a peer core has just written miss in cache: ask for the first few frames'
     // lines at once, so their transfers overlap instead of each stalling the checksum or
-    // header read that first touches it; later frames one ahead of use.
+    // header read that first touches it; later frames kAhead ahead of use.
     constexpr size_t kAhead = 8;
     const size_t ahead = std::min(burst.size(), kAhead);
     for (size_t i = 0; i < ahead; ++i) {

@@ -46,8 +46,10 @@ void TcpLayer::process_text(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t
         return;
     }
     const bool filling_hole = !c.ooo.empty();
-    if (filling_hole) {
+    if (filling_hole && c.trimmed_front == 0) {
         // RFC 2883 §4.2: an in-order segment reaching into held data brought that part twice.
+        // One D-SACK block per ACK: a segment that also repeated data below RCV.NXT keeps
+        // that block (reported first, as Linux does).
         const SackBlock twice = c.ooo.held_within(m_ooo_pool, seq, seq + payload_len);
         if (twice.left != twice.right) {
             note_dsack(c, twice.left, twice.right);

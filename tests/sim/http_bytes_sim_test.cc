@@ -156,6 +156,9 @@ BOOST_AUTO_TEST_CASE(head_and_http10) {
         c.send("HEAD /bytes/123456 HTTP/1.1\r\n\r\n");
         BOOST_TEST(c.answer() == ok_head(123456, false));  // the length of what GET would send
         c.rec.received.clear();
+        c.send("HEAD /bytes/1099511627776 HTTP/1.1\r\n\r\n");  // kMaxBody, 2^40: still served
+        BOOST_TEST(c.answer() == ok_head(1099511627776ull, false));
+        c.rec.received.clear();
         // HTTP/1.0 without keep-alive: closed after the answer.
         c.send("GET /bytes/10 HTTP/1.0\r\n\r\n");
         BOOST_TEST(c.answer().size() == ok_head(10, true).size() + 10);
@@ -170,16 +173,20 @@ BOOST_AUTO_TEST_CASE(bad_requests_get_their_status) {
     struct Case {
         const char* request;
         const char* status_line;
+        const char* body;  // the answer ends with it
         bool closes;
     };
     const Case cases[] = {
-        {"POST /bytes/1 HTTP/1.1\r\n\r\n", "HTTP/1.1 405 Method Not Allowed\r\n", false},
-        {"GET /other HTTP/1.1\r\n\r\n", "HTTP/1.1 404 Not Found\r\n", false},
-        {"GET /bytes/ HTTP/1.1\r\n\r\n", "HTTP/1.1 404 Not Found\r\n", false},
-        {"GET /bytes/12x HTTP/1.1\r\n\r\n", "HTTP/1.1 404 Not Found\r\n", false},
-        {"GET /bytes/99999999999999 HTTP/1.1\r\n\r\n", "HTTP/1.1 404 Not Found\r\n", false},  // beyond 2^40
-        {"GET /bytes/1\r\n\r\n", "HTTP/1.1 400 Bad Request\r\n", true},
-        {"nonsense\r\n\r\n", "HTTP/1.1 400 Bad Request\r\n", true},
+        {"POST /bytes/1 HTTP/1.1\r\n\r\n", "HTTP/1.1 405 Method Not Allowed\r\n", "only GET\n", false},
+        {"GET /other HTTP/1.1\r\n\r\n", "HTTP/1.1 404 Not Found\r\n", "try /bytes/N\n", false},
+        {"GET /bytes/ HTTP/1.1\r\n\r\n", "HTTP/1.1 404 Not Found\r\n", "try /bytes/N\n", false},
+        {"GET /bytes/12x HTTP/1.1\r\n\r\n", "HTTP/1.1 404 Not Found\r\n", "try /bytes/N\n", false},
+        {"GET /bytes/-1 HTTP/1.1\r\n\r\n", "HTTP/1.1 404 Not Found\r\n", "try /bytes/N\n", false},
+        {"GET /bytes/99999999999999 HTTP/1.1\r\n\r\n", "HTTP/1.1 404 Not Found\r\n", "try /bytes/N\n", false},
+        // kMaxBody is 2^40: one byte more is refused as too large.
+        {"GET /bytes/1099511627777 HTTP/1.1\r\n\r\n", "HTTP/1.1 404 Not Found\r\n", "too large\n", false},
+        {"GET /bytes/1\r\n\r\n", "HTTP/1.1 400 Bad Request\r\n", "bad request\n", true},
+        {"nonsense\r\n\r\n", "HTTP/1.1 400 Bad Request\r\n", "bad request\n", true},
     };
     for (const Case& k : cases) {
         BOOST_TEST_CONTEXT(k.request) {
@@ -190,6 +197,7 @@ BOOST_AUTO_TEST_CASE(bad_requests_get_their_status) {
                 c.send(k.request);
                 const std::string a = c.answer();
                 BOOST_TEST(a.substr(0, std::strlen(k.status_line)) == k.status_line);
+                BOOST_TEST(a.ends_with(std::string("\r\n\r\n") + k.body));
                 BOOST_TEST(c.closed_by_server() == k.closes);
                 c.finish();
             }

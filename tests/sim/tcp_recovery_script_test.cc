@@ -509,8 +509,14 @@ BOOST_AUTO_TEST_CASE(dsack_of_in_order_segment_reaching_into_held_data) {
     // A plain in-order segment after it: no D-SACK block.
     s.inject(In(P | A, 3501, 1, 500));
     BOOST_TEST(s.expect(Out(A, 1, 4001).no_sack()));
+    // Repeating data below RCV.NXT and reaching into held data (5001:5501): one D-SACK
+    // block per ACK, the part below RCV.NXT (reported first, as Linux does).
+    s.inject(In(P | A, 5001, 1, 500));
+    BOOST_TEST(s.expect(Out(A, 1, 4001).sack(5001, 5501)));
+    s.inject(In(P | A, 3801, 1, 1400));
+    BOOST_TEST(s.expect(Out(A, 1, 5501).sack(3801, 4001)));
     BOOST_TEST(s.expect_nothing());
-    BOOST_TEST((s.app().received == peer_bytes(0, 4000)));
+    BOOST_TEST((s.app().received == peer_bytes(0, 5500)));
     BOOST_TEST(s.clean());
 }
 
