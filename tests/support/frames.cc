@@ -1,5 +1,7 @@
 #include "tests/support/frames.h"
 
+#include <algorithm>
+
 #include "stack/base/byte_order.h"
 #include "stack/net/checksum.h"
 
@@ -159,6 +161,61 @@ Bytes make_udp4_frame(uint16_t sport, uint16_t dport, const Bytes& payload) {
 Bytes make_udp6_frame(uint16_t sport, uint16_t dport, const Bytes& payload) {
     return make_ethernet(kEngineMac, kPeerMac, 0x86dd,
                     make_ipv6(peer_ip6(), engine_ip6(), 17, 64, make_udp6(peer_ip6(), engine_ip6(), sport, dport, payload)));
+}
+
+}  // namespace slip::test
+
+namespace slip::test {
+
+Bytes make_tcp_frame(const TcpFields& f, const Bytes& payload, bool ipv6) {
+    Bytes seg(20, 0);
+    store_be16(&seg[0], f.sport);
+    store_be16(&seg[2], f.dport);
+    store_be32(&seg[4], f.seq);
+    store_be32(&seg[8], f.ack);
+    seg[12] = uint8_t(((20 + f.options.size()) / 4) << 4);
+    seg[13] = f.flags;
+    store_be16(&seg[14], f.window);
+    seg.insert(seg.end(), f.options.begin(), f.options.end());
+    seg.insert(seg.end(), payload.begin(), payload.end());
+    Bytes frame = ipv6 ? make_ethernet(kEngineMac, kPeerMac, 0x86dd, make_ipv6(peer_ip6(), engine_ip6(), 6, 64, seg))
+                       : make_ethernet(kEngineMac, kPeerMac, 0x0800, make_ipv4({.protocol = 6}, seg));
+    fix_tcp_checksum(frame);
+    return frame;
+}
+
+void fix_tcp_checksum(Bytes& frame) {
+    if (frame.size() < 14 + 40) {
+        return;
+    }
+    const uint16_t type = load_be16(&frame[12]);
+    size_t l4 = 0;
+    uint32_t len = 0;
+    uint64_t pseudo = 0;
+    if (type == 0x0800 && (frame[14] >> 4) == 4 && frame[14 + 9] == 6) {
+        const size_t ihl = size_t(frame[14] & 0x0f) * 4;
+        const size_t total = load_be16(&frame[16]);
+        if (ihl < 20 || total < ihl + 20 || 14 + total > frame.size()) {
+            return;
+        }
+        l4 = 14 + ihl;
+        len = uint32_t(total - ihl);
+        pseudo = stack::pseudo_header_v4(stack::Ipv4Addr{load_be32(&frame[26])}, stack::Ipv4Addr{load_be32(&frame[30])}, 6, len);
+    } else if (type == 0x86dd && (frame[14] >> 4) == 6 && frame[14 + 6] == 6) {
+        len = load_be16(&frame[18]);
+        l4 = 14 + 40;
+        if (len < 20 || l4 + len > frame.size()) {
+            return;
+        }
+        stack::Ipv6Addr src, dst;
+        std::copy_n(&frame[22], 16, src.bytes.begin());
+        std::copy_n(&frame[38], 16, dst.bytes.begin());
+        pseudo = stack::pseudo_header_v6(src, dst, 6, len);
+    } else {
+        return;
+    }
+    store_be16(&frame[l4 + 16], 0);
+    store_be16(&frame[l4 + 16], uint16_t(~stack::checksum_fold(stack::checksum_partial(&frame[l4], len, pseudo))));
 }
 
 }  // namespace slip::test

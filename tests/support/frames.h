@@ -62,6 +62,22 @@ Bytes make_link_addr_option(uint8_t type, const stack::MacAddr& mac);
 
 // Whole frames from the peer to the engine.
 Bytes make_udp4_frame(uint16_t sport, uint16_t dport, const Bytes& payload);
+
+// A TCP segment from the peer to the engine, in a whole frame (IPv4 or IPv6), its checksum
+// right. `options` are placed as given (a multiple of 4 bytes for a sane data offset).
+struct TcpFields {
+    uint16_t sport = 40000;
+    uint16_t dport = 7;
+    uint32_t seq = 1000;
+    uint32_t ack = 0;
+    uint8_t flags = 0x02;  // SYN
+    uint16_t window = 65535;
+    Bytes options;
+};
+Bytes make_tcp_frame(const TcpFields& f, const Bytes& payload, bool ipv6 = false);
+// Recomputes the TCP checksum of a frame from make_tcp_frame (possibly mutated since), when
+// its IP header is still intact enough to find the segment; otherwise leaves it alone.
+void fix_tcp_checksum(Bytes& frame);
 Bytes make_udp6_frame(uint16_t sport, uint16_t dport, const Bytes& payload);
 
 }  // namespace slip::test
