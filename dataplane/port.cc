@@ -117,15 +117,18 @@ std::string PortOptions::describe() const {
     return "?";
 }
 
-Port::Port(const PortOptions& opts) {
-    if (rte_eth_dev_count_avail() == 0) {
+Port::Port(const PortOptions& opts, uint16_t nth) {
+    if (rte_eth_dev_count_avail() <= nth) {
         throw SetupError("port: no Ethernet device appeared for " + opts.describe() +
                          " (the driver failed to probe it); rerun with --log-level info to see DPDK's reason");
     }
     uint16_t id = 0;
+    uint16_t seen = 0;
     RTE_ETH_FOREACH_DEV(id) {
-        m_id = id;
-        break;
+        if (seen++ == nth) {
+            m_id = id;
+            break;
+        }
     }
     configure(opts);
 }

@@ -51,9 +51,10 @@ struct LinkState {
 
 class Port {
 public:
-    // Finds the device EAL created, configures queues and mempool, starts it.
-    // Throws SetupError with a one-line explanation.
-    explicit Port(const PortOptions& opts);
+    // Finds the device EAL created (the `nth` one, for tools that create several),
+    // configures queues and mempool, starts it. Throws SetupError with a one-line
+    // explanation.
+    explicit Port(const PortOptions& opts, uint16_t nth = 0);
     ~Port();
     Port(const Port&) = delete;
     Port& operator=(const Port&) = delete;

@@ -14,8 +14,10 @@ inline uint32_t load_be32(const uint8_t* p) {
     return __builtin_bswap32(v);
 }
 inline void store_be16(uint8_t* p, uint16_t v) {
-    p[0] = static_cast<uint8_t>(v >> 8);
-    p[1] = static_cast<uint8_t>(v);
+    // One swapped 16-bit store: written byte by byte, GCC merges neighbouring fields'
+    // bytes with a shift-and-or chain per word instead.
+    v = __builtin_bswap16(v);
+    std::memcpy(p, &v, 2);
 }
 inline void store_be32(uint8_t* p, uint32_t v) {
     v = __builtin_bswap32(v);

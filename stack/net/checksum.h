@@ -1,9 +1,13 @@
 #pragma once
 // The Internet checksum (RFC 1071) and its pseudo-headers (RFC 768, RFC 8200 §8.1),
 // plus incremental update (RFC 1624) for headers rewritten in place.
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#if defined(__AVX512BW__)
+#include <immintrin.h>
+#endif
 
 #include "stack/base/byte_order.h"
 #include "stack/buf/mbuf.h"
@@ -23,43 +27,79 @@ inline uint16_t checksum_fold(uint64_t sum) {
     return s16;
 }
 
-// Unfolded 32-bit-or-wider partial sum of bytes taken as big-endian 16-bit words. Inline:
-// every received frame sums a header or two of a few dozen bytes, where a call and the
-// loop set-up cost as much as the adding.
-inline uint64_t checksum_partial(const uint8_t* data, size_t len, uint64_t sum = 0) {
-    // RFC 1071 §2(B): the ones'-complement sum does not depend on byte order. Sum native
-    // 32-bit words into a 64-bit accumulator (no carry is lost for any packet size), fold,
-    // and swap the 16-bit result once to the big-endian words callers add pseudo-headers
-    // in. One plain loop with no per-word swap: the shape GCC turns into wide vector adds.
-    uint64_t native = 0;
-    const size_t words = len / 4;
-    for (size_t i = 0; i < words; ++i) {
-        uint32_t w;
-        std::memcpy(&w, data + 4 * i, 4);
-        native += w;
+// The native-order sum of a range of 64 bytes or more, unfolded (RFC 1071 §2(B): the
+// ones'-complement sum does not depend on byte order). Out of line: it is the loop GCC
+// turns into wide vector adds, whose set-up alone costs more than a short header's sum.
+uint64_t checksum_native_long(const uint8_t* data, size_t len);
+
+// The same for a short range (headers, small datagrams): under 64 bytes.
+#if defined(__AVX512BW__)
+// One masked load of the whole range (bytes past the end read as zero, and are never
+// touched, so nothing beyond it can fault), its 16-bit words widened to 32-bit lanes and
+// added up: no loop and no branch on the length, which a scalar tail needed several of.
+[[gnu::always_inline]] inline uint64_t checksum_native_short(const uint8_t* data, size_t len) {
+    const __mmask64 present = len >= 64 ? ~0ull : (1ull << len) - 1;
+    const __m512i bytes = _mm512_maskz_loadu_epi8(present, data);
+    const __m512i low_words = _mm512_and_si512(bytes, _mm512_set1_epi32(0xffff));
+    const __m512i high_words = _mm512_srli_epi32(bytes, 16);
+    // At most 32 words of 0xffff: no 32-bit lane or total overflows.
+    return uint32_t(_mm512_reduce_add_epi32(_mm512_add_epi32(low_words, high_words)));
+}
+#else
+// 64-bit words with the carry added back at once (RFC 1071 §2(C)), which keeps the loop
+// scalar and a few instructions per word.
+[[gnu::always_inline]] inline uint64_t checksum_native_short(const uint8_t* data, size_t len) {
+    uint64_t sum = 0;
+    const auto add = [&sum](uint64_t word) {
+        sum += word;
+        sum += sum < word ? 1u : 0u;
+    };
+    for (; len >= 8; data += 8, len -= 8) {
+        uint64_t w;
+        std::memcpy(&w, data, 8);
+        add(w);
     }
-    data += 4 * words;
-    len -= 4 * words;
+    uint64_t tail = 0;
+    if (len >= 4) {
+        uint32_t w;
+        std::memcpy(&w, data, 4);
+        tail = w;
+        data += 4;
+        len -= 4;
+    }
     if (len >= 2) {
         uint16_t w;
         std::memcpy(&w, data, 2);
-        native += w;
+        tail += w;
         data += 2;
         len -= 2;
     }
     if (len == 1) {
         // The odd byte is the high half of a big-endian word: in memory order, the first
         // byte of a native 16-bit word.
-        uint8_t last[2] = {data[0], 0};
+        const uint8_t last[2] = {data[0], 0};
         uint16_t w;
         std::memcpy(&w, last, 2);
-        native += w;
+        tail += w;
     }
-    // The folded native sum, read back as the big-endian word its bytes form.
+    add(tail);
+    return sum;
+}
+#endif
+
+// Partial sum of bytes taken as big-endian 16-bit words, added to `sum` (a partial sum of
+// big-endian words, e.g. a pseudo-header). Inline: every received frame sums a header or
+// two of a few dozen bytes, where a call and a loop's set-up cost as much as the adding.
+[[gnu::always_inline]] inline uint64_t checksum_partial(const uint8_t* data, size_t len, uint64_t sum = 0) {
+    const uint64_t native = len < 64 ? checksum_native_short(data, len) : checksum_native_long(data, len);
+    // The folded native sum as the big-endian word its bytes form: one swap for the
+    // whole range instead of one per word (none on a big-endian host).
     const uint16_t folded = checksum_fold(native);
-    uint8_t bytes[2];
-    std::memcpy(bytes, &folded, 2);
-    return sum + load_be16(bytes);
+    if constexpr (std::endian::native == std::endian::little) {
+        return sum + __builtin_bswap16(folded);
+    } else {
+        return sum + folded;
+    }
 }
 
 // Complemented checksum of a byte range: what goes into a header field.

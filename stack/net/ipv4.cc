@@ -49,23 +49,6 @@ Parsed<Ipv4Header> parse_ipv4(const uint8_t* p, size_t len, Ipv4ParseOptions opt
     return h;
 }
 
-void turn_ipv4_header_around(uint8_t* p, uint8_t ttl, uint16_t total_len) {
-    uint8_t addr[4];
-    std::memcpy(addr, p + 12, 4);
-    std::memmove(p + 12, p + 16, 4);
-    std::memcpy(p + 16, addr, 4);
-    uint16_t sum = load_be16(p + 10);
-    const auto set_word = [&](size_t offset, uint16_t value) {
-        sum = checksum_adjust(sum, load_be16(p + offset), value);
-        store_be16(p + offset, value);
-    };
-    set_word(0, uint16_t(load_be16(p) & ~0x0003u));  // version/IHL and DSCP kept, ECN cleared
-    set_word(2, total_len);
-    set_word(6, kFlagDontFragment);
-    set_word(8, uint16_t(ttl << 8 | p[9]));
-    store_be16(p + 10, sum);
-}
-
 void write_ipv4(uint8_t* p, const Ipv4Header& h) {
     p[0] = 0x45;
     p[1] = 0;

@@ -3,8 +3,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "stack/base/byte_order.h"
 #include "stack/base/parsed.h"
 #include "stack/net/addr.h"
+#include "stack/net/checksum.h"
 
 namespace slip::stack {
 
@@ -52,9 +54,26 @@ void write_ipv4(uint8_t* p, const Ipv4Header& h);
 // Turns a received 20-byte header around in place for a reply from the same buffer:
 // addresses swapped, our TTL, the reply's total length, DF set (the reply is atomic, so
 // the request's identification may stay, RFC 6864 §4) and the ECN bits cleared (a mark
-// the request carried is not ours to echo, RFC 3168 §5); the checksum is patched for
-// the words that changed (RFC 1624), swapping addresses leaves it as it was.
-void turn_ipv4_header_around(uint8_t* p, uint8_t ttl, uint16_t total_len);
+// the request carried is not ours to echo, RFC 3168 §5). Inline, with the checksum summed
+// from the values being written: patching it field by field (RFC 1624) was one serial
+// chain of four folds, about a tenth of an echoed datagram's cost in the stack.
+inline void turn_ipv4_header_around(uint8_t* p, uint8_t ttl, uint16_t total_len) {
+    const uint16_t version_tos = uint16_t(load_be16(p) & ~0x0003u);  // DSCP kept, ECN cleared
+    const uint16_t id = load_be16(p + 4);
+    const uint16_t ttl_protocol = uint16_t(ttl << 8 | p[9]);
+    const uint32_t src = load_be32(p + 12);
+    const uint32_t dst = load_be32(p + 16);
+    // Swapping the addresses leaves their words' sum as it was.
+    const uint64_t sum = uint64_t(version_tos) + total_len + id + kFlagDontFragment + ttl_protocol + (src >> 16) +
+                         (src & 0xffffu) + (dst >> 16) + (dst & 0xffffu);
+    store_be16(p, version_tos);
+    store_be16(p + 2, total_len);
+    store_be16(p + 6, kFlagDontFragment);
+    store_be16(p + 8, ttl_protocol);
+    store_be16(p + 10, uint16_t(~checksum_fold(sum)));
+    store_be32(p + 12, dst);
+    store_be32(p + 16, src);
+}
 // Recomputes the header checksum of a header already in place.
 void refresh_ipv4_checksum(uint8_t* p, size_t header_len);
 

@@ -78,7 +78,8 @@ private:
     void udp_input(Mbuf* m, uint8_t* ip, UdpMeta& meta, uint32_t udp_len, bool destined_to_unicast, Instant now);
     void udp_finish(Mbuf* m, const UdpMeta& meta, UdpAction action, Instant now);
     // The one-pass path for plain IPv4 UDP to a bound port (udp4_fast_path.cc); false,
-    // with nothing touched, for every frame the step chain above must see.
+    // with nothing touched, for every frame the step chain above must see. True frames are
+    // left to the caller to count.
     bool udp4_fast_input(Mbuf* m, Instant now);
     void udp4_fast_reflect(Mbuf* m, const UdpMeta& meta, uint32_t udp_len, Instant now);
     void tcp_input(Mbuf* m, const Ipv6Addr& src, const Ipv6Addr& dst, uint32_t tcp_len, bool unicast,

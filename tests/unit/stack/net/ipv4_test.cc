@@ -113,4 +113,39 @@ BOOST_AUTO_TEST_CASE(written_checksum_matches_the_bytes) {
     BOOST_TEST(slip::stack::checksum(ones, sizeof ones) == 0);
 }
 
+// turn_ipv4_header_around sums the new checksum from the values it writes: for any
+// received header it must give a header whose bytes sum to all ones, with the addresses
+// swapped, our TTL and length, DF, the request's DSCP and identification, no ECN bits.
+BOOST_AUTO_TEST_CASE(turned_around_header_is_right_for_any_request) {
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    for (int i = 0; i < 5000; ++i) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint8_t h[20];
+        const Ipv4Addr src{uint32_t(x >> 13)};
+        const Ipv4Addr dst{uint32_t(x >> 29) ^ 0xffff0000u};
+        write_ipv4(h, Ipv4Header{20, uint16_t(x), uint16_t(x >> 16), uint8_t(x >> 32), uint8_t(x >> 40), src, dst});
+        h[1] = uint8_t(x >> 48);                     // any DSCP and ECN
+        store_be16(h + 6, uint16_t(x >> 52) & 0xbfffu);  // any flags but DF
+        refresh_ipv4_checksum(h, sizeof h);
+        const uint8_t ttl = uint8_t(1 + (x >> 56) % 255);
+        const uint16_t total_len = uint16_t(20 + (x >> 24) % 1480);
+        const uint16_t id = load_be16(h + 4);
+        const uint8_t protocol = h[9];
+        const uint8_t tos = h[1];
+        turn_ipv4_header_around(h, ttl, total_len);
+        BOOST_TEST(slip::stack::checksum(h, sizeof h) == 0, "header " << i << " sums to all ones");
+        BOOST_TEST(h[0] == 0x45);
+        BOOST_TEST(h[1] == (tos & 0xfc));
+        BOOST_TEST(load_be16(h + 2) == total_len);
+        BOOST_TEST(load_be16(h + 4) == id);
+        BOOST_TEST(load_be16(h + 6) == kFlagDontFragment);
+        BOOST_TEST(h[8] == ttl);
+        BOOST_TEST(h[9] == protocol);
+        BOOST_TEST(load_be32(h + 12) == dst.value);
+        BOOST_TEST(load_be32(h + 16) == src.value);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
