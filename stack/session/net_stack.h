@@ -95,7 +95,13 @@ private:
     void send_ipv4(Mbuf* m, Ipv4Addr dst, Instant now);
     void send_ipv6(Mbuf* m, const Ipv6Addr& dst, Instant now);
     void send_resolved(Mbuf* m, const Ipv6Addr& next_hop, bool ipv6, Instant now);
-    void transmit(Mbuf* m);
+    // Into the TX queue (inline: every reply of the one-pass UDP path takes it).
+    void transmit(Mbuf* m) {
+        if (!m_tx.push(m)) {
+            return drop(m, DropReason::tx_queue_full);
+        }
+        m_counters.count(Event::tx_frames);
+    }
     void send_arp_request(Ipv4Addr target, const MacAddr* known_mac);
     void send_neighbor_solicitation(const Ipv6Addr& target, const MacAddr* known_mac);
     void send_icmp_port_unreachable(Mbuf* m, uint8_t* ip, bool ipv6, Instant now);

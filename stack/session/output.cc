@@ -10,13 +10,6 @@
 
 namespace slip::stack {
 
-void NetStack::transmit(Mbuf* m) {
-    if (!m_tx.push(m)) {
-        return drop(m, DropReason::tx_queue_full);
-    }
-    m_counters.count(Event::tx_frames);
-}
-
 // `m` holds a complete IP packet at its data pointer.
 void NetStack::send_ipv4(Mbuf* m, Ipv4Addr dst, Instant now) {
     // On-link destinations are resolved directly; the rest go to the gateway.
