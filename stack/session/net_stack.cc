@@ -50,7 +50,12 @@ NetStack::NetStack(const StackOptions& opts, const MacAddr& mac, MbufPool* pool,
       m_tx(opts.tx_queue_capacity),
       m_icmp_errors(opts.icmp_error_rate, opts.icmp_error_burst),
       m_tcp(std::make_unique<tcp::TcpLayer>(opts.tcp, pool, static_cast<tcp::TcpLink*>(this), &m_counters, tcp_seed(mac),
-                                                 view_pool)) {}
+                                                 view_pool)) {
+    if (opts.ipv4) {
+        m_ipv4_mask = opts.ipv4->mask();
+        m_ipv4_broadcast = opts.ipv4->subnet_broadcast();
+    }
+}
 
 NetStack::~NetStack() = default;
 

@@ -133,6 +133,10 @@ private:
 
     StackOptions m_opts;
     MacAddr m_mac;
+    // The IPv4 prefix's mask and broadcast address, worked out once: the one-pass UDP path
+    // checks a datagram's source against both.
+    uint32_t m_ipv4_mask = 0;
+    Ipv4Addr m_ipv4_broadcast;
     MbufPool* m_pool;
     Ipv6Addr m_link_local;
     Ipv6Addr m_link_local_group;  // solicited-node group of the link-local address

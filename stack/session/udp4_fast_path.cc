@@ -14,6 +14,7 @@
 // about 20 (bench/stack_udp_echo.cc measures both). udp4_fast_reflect repeats the on-link
 // case of send_ipv4's routing on purpose: answering through udp_finish measured 4-10 ns
 // more per datagram, and sharing a routing helper with send_ipv4 2-6 ns more (A/B).
+#include <bit>
 #include <cstring>
 
 #include "stack/base/byte_order.h"
@@ -62,7 +63,7 @@ bool NetStack::udp4_fast_input(Mbuf* m, Instant now) {
     const Ipv4Addr src{load_be32(ip + 12)};
     const Ipv4Addr dst{load_be32(ip + 16)};
     if (dst != net.addr || src == net.addr || src.is_multicast() || src.is_limited_broadcast() ||
-        src == net.subnet_broadcast()) {
+        src == m_ipv4_broadcast) {
         return false;
     }
     // UDP (RFC 768): length within the IP payload, a bound port, checksum right or absent.
@@ -107,9 +108,8 @@ bool NetStack::udp4_fast_input(Mbuf* m, Instant now) {
 // Turns a reflected datagram around in place when its sender is the neighbour we last
 // resolved (an echo peer always is); otherwise the general output path does it.
 void NetStack::udp4_fast_reflect(Mbuf* m, const UdpMeta& meta, uint32_t udp_len, Instant now) {
-    const Ipv4Prefix& net = *m_opts.ipv4;
-    const MacAddr* next_hop_mac =
-        net.contains(meta.src4) ? m_neighbors.last_reachable(Ipv6Addr::v4_mapped(meta.src4)) : nullptr;
+    const bool on_link = ((meta.src4.value ^ m_opts.ipv4->addr.value) & m_ipv4_mask) == 0;
+    const MacAddr* next_hop_mac = on_link ? m_neighbors.last_reachable(Ipv6Addr::v4_mapped(meta.src4)) : nullptr;
     // The buffer still holds the request's headers in front of the payload (nothing
     // shortened them), so the frame is rebuilt around the payload where it lies.
     if (next_hop_mac == nullptr || buf::pkt_len(m) + kUdpHeaderLen != udp_len || buf::headroom(m) < kPayloadOffset) {
@@ -122,10 +122,13 @@ void NetStack::udp4_fast_reflect(Mbuf* m, const UdpMeta& meta, uint32_t udp_len,
     std::memcpy(frame, next_hop_mac->bytes.data(), 6);
     std::memcpy(frame + 6, m_mac.bytes.data(), 6);
     turn_ipv4_header_around(frame + kIpOffset, m_opts.ttl, static_cast<uint16_t>(kIpv4MinHeaderLen + udp_len));
-    // UDP: ports swapped; the checksum stays (the pseudo-header sum is symmetric).
+    // UDP: ports swapped (one word turned by half), the checksum kept (the pseudo-header
+    // sum is symmetric).
     uint8_t* udp = frame + kUdpOffset;
-    store_be16(udp, meta.dst_port);
-    store_be16(udp + 2, meta.src_port);
+    uint32_t ports;
+    std::memcpy(&ports, udp, 4);
+    ports = std::rotl(ports, 16);
+    std::memcpy(udp, &ports, 4);
     m_counters.count(Event::udp_replies);
     transmit(m);
 }
