@@ -107,6 +107,10 @@ bool answer_arp(rte_mbuf* m, const stack::MacAddr& our_mac, stack::Ipv4Addr our_
 
 constexpr uint16_t kBurst = 32;
 
+Clock::duration seconds(double s) {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+}
+
 // One port and what came back through it.
 struct Target {
     dataplane::Port* port = nullptr;
@@ -220,15 +224,12 @@ void print_list(const std::vector<double>& v) {
 
 // One port: warm up, then measure for the whole duration.
 void measure_one(Target& t, const GenOptions& o) {
-    const auto start = Clock::now();
-    if (!drive(t, o, start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.warmup_s)),
-               true)) {
+    if (!drive(t, o, Clock::now() + seconds(o.warmup_s), true)) {
         return;
     }
     const uint64_t sent0 = t.sent;
     const uint64_t received0 = t.received;
-    drive(t, o, Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration_s)),
-          true);
+    drive(t, o, Clock::now() + seconds(o.duration_s), true);
     const double tx_pps = double(t.sent - sent0) / o.duration_s;
     const double rx_pps = double(t.received - received0) / o.duration_s;
     std::printf("{\"frame_size\":%u,\"tx_pps\":%.0f,\"rx_pps\":%.0f,\"seconds\":%.1f}\n", o.size, tx_pps, rx_pps,
@@ -238,20 +239,19 @@ void measure_one(Target& t, const GenOptions& o) {
 // Two ports: slices alternate A B B A A B ..., so neither always goes first after a
 // pause; each pair of neighbouring slices gives one ratio of A to B.
 void measure_interleaved(std::vector<Target>& targets, const GenOptions& o) {
-    const auto seconds = [](double s) {
-        return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
-    };
-    for (size_t i = 1; i < targets.size(); ++i) {
-        pause_process(o.pause_pids[i]);
-    }
+    pause_process(o.pause_pids[1]);
     size_t active = 0;
-    // Each device warms up once, with the other paused.
-    for (size_t i = 0; i < targets.size(); ++i) {
+    // Only the device about to be measured runs.
+    const auto activate = [&](size_t i) {
         if (i != active) {
             pause_process(o.pause_pids[active]);
             resume_process(o.pause_pids[i]);
             active = i;
         }
+    };
+    // Each device warms up once, with the other paused.
+    for (size_t i = 0; i < targets.size(); ++i) {
+        activate(i);
         if (!drive(targets[i], o, Clock::now() + seconds(o.warmup_s / double(targets.size())), true)) {
             break;
         }
@@ -263,11 +263,7 @@ void measure_interleaved(std::vector<Target>& targets, const GenOptions& o) {
         const size_t order[2] = {p % 2 == 0 ? 0u : 1u, p % 2 == 0 ? 1u : 0u};
         for (size_t i : order) {
             Target& t = targets[i];
-            if (i != active) {
-                pause_process(o.pause_pids[active]);
-                resume_process(o.pause_pids[i]);
-                active = i;
-            }
+            activate(i);
             drive(t, o, Clock::now() + seconds(o.settle_s), true);
             const uint64_t received0 = t.received;
             const auto t0 = Clock::now();
@@ -363,7 +359,7 @@ int run(const GenOptions& o) {
 
 int main(int argc, char** argv) {
     GenOptions o;
-    CLI::App app{"UDP load generator for the slipstream benchmarks (one port, one core)", "slipstream-udpgen"};
+    CLI::App app{"UDP load generator for the slipstream benchmarks (one core; one port, or two compared slice by slice)", "slipstream-udpgen"};
     app.add_option("--vdev", o.vdevs, "DPDK vdev to send through; twice to compare two devices under test")
         ->capture_default_str()
         ->expected(1, 2);
