@@ -37,6 +37,18 @@ inline void trim_to(Mbuf* m, uint32_t len) {
 inline uint8_t* append(Mbuf* m, uint16_t n) { return reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, n)); }
 
 inline Mbuf* alloc(MbufPool* pool) { return rte_pktmbuf_alloc(pool); }
+// Buffers taken from (and given back to) the pool as they lie in it, without the header
+// reset rte_pktmbuf_alloc does: lets WarmBuffers prefetch a buffer's header lines before the
+// reset writes them. A raw buffer must go through reset() before use.
+inline bool take_raw_bulk(MbufPool* pool, Mbuf** out, unsigned n) {
+    return rte_mempool_get_bulk(pool, reinterpret_cast<void**>(out), n) == 0;
+}
+inline void give_back_raw(MbufPool* pool, Mbuf* m) { rte_mempool_put(pool, m); }
+// Where a fresh buffer's data will start, worked out from the pool alone (reading the
+// buffer's own fields would be the very cache miss a prefetch of it is meant to hide).
+inline const uint8_t* fresh_data_start(const Mbuf* m, MbufPool* pool) {
+    return reinterpret_cast<const uint8_t*>(m) + sizeof(Mbuf) + rte_pktmbuf_priv_size(pool) + RTE_PKTMBUF_HEADROOM;
+}
 inline void free(Mbuf* m) { rte_pktmbuf_free(m); }
 inline void free_bulk(std::span<Mbuf*> ms) {
     if (!ms.empty()) {

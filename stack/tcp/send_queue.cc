@@ -76,7 +76,7 @@ Mbuf* SendQueue::seek(uint32_t offset, uint32_t& start) {
     return seg;
 }
 
-SendQueue::View SendQueue::reference(uint32_t offset, uint32_t len, MbufPool* pool) {
+SendQueue::View SendQueue::reference(uint32_t offset, uint32_t len, buf::WarmBuffers& views) {
     View v;
     if (len == 0 || uint64_t(offset) + len > m_bytes) {
         return v;
@@ -88,7 +88,7 @@ SendQueue::View SendQueue::reference(uint32_t offset, uint32_t len, MbufPool* po
         const uint32_t within = offset - start;
         const uint32_t seg_len = seg->data_len - skip_in_buffer;
         const uint32_t take = std::min(len, seg_len - within);
-        Mbuf* mi = buf::alloc(pool);
+        Mbuf* mi = views.take();
         if (mi == nullptr) {
             if (v.head != nullptr) {
                 buf::free(v.head);

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "stack/buf/mbuf.h"
+#include "stack/buf/warm_buffers.h"
 
 namespace slip::stack::tcp {
 
@@ -29,13 +30,14 @@ public:
 
     // A chain of indirect views covering [offset, offset + len): its head, last segment and
     // segment count. nullptr when the pool ran dry (nothing is held then) or the range is
-    // not queued.
+    // not queued. The views come from `views` (buffers of a header-only pool, prefetched
+    // ahead of use).
     struct View {
         Mbuf* head = nullptr;
         Mbuf* last = nullptr;
         uint16_t segments = 0;
     };
-    View reference(uint32_t offset, uint32_t len, MbufPool* pool);
+    View reference(uint32_t offset, uint32_t len, buf::WarmBuffers& views);
 
     void clear();
 

@@ -43,8 +43,8 @@ std::string TcpConfig::validate() const {
 TcpLayer::TcpLayer(const TcpConfig& config, MbufPool* pool, TcpLink* link, Counters* counters, uint64_t seed,
                    MbufPool* view_pool)
     : m_config(config),
-      m_view_pool(view_pool != nullptr ? view_pool : pool),
-      m_header_buffers(pool),
+      m_header_buffers(pool, buf::WarmFor::headers),
+      m_view_buffers(view_pool != nullptr ? view_pool : pool, buf::WarmFor::views),
       m_link(link),
       m_counters(counters),
       m_flows(config.max_connections, seed),

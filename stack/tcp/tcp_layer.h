@@ -122,11 +122,14 @@ public:
     const TcpConfig& config() const { return m_config; }
     // Every connection, for shutdown: RST to each peer and free all buffers.
     void abort_all(Instant now);
-    // Header buffers allocated ahead of use (see WarmBuffers); in use as far as the pool
-    // can tell.
-    uint32_t spare_buffers() const { return m_header_buffers.held(); }
-    // Returns them to the pool (when the core stops polling; taken again on demand).
-    void release_spare_buffers() { m_header_buffers.release(); }
+    // Header and view buffers taken ahead of use (see WarmBuffers); in use as far as the
+    // pools can tell.
+    uint32_t spare_buffers() const { return m_header_buffers.held() + m_view_buffers.held(); }
+    // Returns them to their pools (when the core stops polling; taken again on demand).
+    void release_spare_buffers() {
+        m_header_buffers.release();
+        m_view_buffers.release();
+    }
 
 private:
     friend struct TcpInputSteps;
@@ -219,8 +222,9 @@ private:
     void enter_time_wait(Connection& c, Instant now);
 
     TcpConfig m_config;
-    MbufPool* m_view_pool;
     buf::WarmBuffers m_header_buffers;
+    // Indirect buffers for the payload views of outgoing segments.
+    buf::WarmBuffers m_view_buffers;
     TcpLink* m_link;
     Counters* m_counters;
     std::vector<std::unique_ptr<Connection>> m_slots;

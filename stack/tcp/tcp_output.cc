@@ -99,7 +99,7 @@ void TcpLayer::send_segment(Connection& c, Seq seq, uint32_t len, uint8_t flags,
     if (len > 0) {
         const Seq data_seq = (flags & flag::syn) != 0 ? seq + 1 : seq;  // data follows the SYN's number
         const uint32_t offset = uint32_t(data_seq - c.data_start());
-        const auto view = c.sndq.reference(offset, len, m_view_pool);
+        const auto view = c.sndq.reference(offset, len, m_view_buffers);
         if (view.head == nullptr) {
             buf::free(m);
             // Told apart: an empty pool is load, a range not queued is a bug of ours.

@@ -90,6 +90,7 @@ BOOST_FIXTURE_TEST_CASE(plain_buffers_are_not_views, LeakCheck) {
 BOOST_FIXTURE_TEST_CASE(send_queue_over_static_views, LeakCheck) {
     buf::StaticBuffer* s = make_static(range(0, 250));
     {
+        buf::WarmBuffers views(view_pool(), buf::WarmFor::views);
         tcp::SendQueue q;
         for (int i = 0; i < 40; ++i) {
             Mbuf* v = buf::alloc(view_pool());
@@ -99,7 +100,7 @@ BOOST_FIXTURE_TEST_CASE(send_queue_over_static_views, LeakCheck) {
         BOOST_TEST(q.bytes() == 2000u);
         std::vector<Mbuf*> sent;
         for (uint32_t off = 0; off + 120 <= 2000; off += 120) {
-            const auto view = q.reference(off, 120, view_pool());
+            const auto view = q.reference(off, 120, views);
             BOOST_REQUIRE(view.head != nullptr);
             std::vector<uint8_t> expect;
             for (uint32_t k = off; k < off + 120; ++k) {

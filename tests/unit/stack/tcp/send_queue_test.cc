@@ -27,6 +27,7 @@ BOOST_AUTO_TEST_SUITE(send_queue)
 BOOST_AUTO_TEST_CASE(views_match_a_byte_model) {
     const unsigned baseline = mbufs_in_use();
     {
+        buf::WarmBuffers views(view_pool(), buf::WarmFor::views);
         SendQueue q;
         std::deque<uint8_t> model;
         Rng rng(42);
@@ -65,7 +66,7 @@ BOOST_AUTO_TEST_CASE(views_match_a_byte_model) {
                     cursor = uint32_t(rng.below(model.size()));
                 }
                 const uint32_t len = uint32_t(std::min<uint64_t>(1 + rng.below(1448), model.size() - cursor));
-                const auto v = q.reference(cursor, len, view_pool());
+                const auto v = q.reference(cursor, len, views);
                 BOOST_REQUIRE_MESSAGE(v.head != nullptr, "step " << step << ": no view of " << cursor << "+" << len
                                                                   << " in " << model.size());
                 const std::vector<uint8_t> got = view_bytes(v);
@@ -76,7 +77,7 @@ BOOST_AUTO_TEST_CASE(views_match_a_byte_model) {
             }
             BOOST_REQUIRE(q.bytes() == model.size());
         }
-        BOOST_TEST(q.reference(uint32_t(model.size()), 1, pool()).head == nullptr);  // beyond the end
+        BOOST_TEST(q.reference(uint32_t(model.size()), 1, views).head == nullptr);  // beyond the end
         q.clear();
         BOOST_TEST(q.bytes() == 0u);
     }
