@@ -119,3 +119,44 @@ def event(stats, name):
 
 def drop(stats, name):
     return stats["total"]["stack"]["drops"][name]
+
+
+class Capture:
+    """tcpdump on the peer's end of the veth (headers only) while the block runs; check()
+    then has tshark look at every frame the engine sent."""
+
+    def __init__(self, name, snaplen=256):
+        self.dir = tempfile.mkdtemp(prefix="slip-cap-")
+        self.path = os.path.join(self.dir, name + ".pcap")
+        self.snaplen = snaplen
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(["ip", "netns", "exec", NS, "tcpdump", "-q", "-i", "veth1", "-s",
+                                      str(self.snaplen), "-w", self.path, "tcp"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1)
+        return self
+
+    def __exit__(self, *exc):
+        time.sleep(0.5)
+        self.proc.terminate()
+        self.proc.wait(10)
+
+    def check(self, min_frames=1000):
+        """Nothing malformed, no error-level expert info, no bad checksum from the engine."""
+        ours = "(ip.src==10.0.0.2 || ipv6.src==fd00::2)"
+        bad = "(_ws.malformed || _ws.expert.severity >= \"Error\" || tcp.checksum.status == \"Bad\")"
+        r = subprocess.run(["tshark", "-n", "-r", self.path, "-o", "tcp.check_checksum:TRUE", "-o",
+                            "ip.check_checksum:TRUE", "-Y", "%s && %s" % (ours, bad)],
+                           capture_output=True, text=True, timeout=600)
+        total = subprocess.run(["tshark", "-n", "-r", self.path, "-Y", ours], capture_output=True, text=True,
+                               timeout=600)
+        frames = len(total.stdout.splitlines())
+        subprocess.run(["rm", "-rf", self.dir])
+        if r.returncode != 0:
+            fail("tshark failed: " + r.stderr)
+        flagged = r.stdout.strip().splitlines()
+        log("tshark: %d of the engine's frames checked, %d flagged" % (frames, len(flagged)))
+        if frames < min_frames or flagged:
+            fail("tshark flagged the engine's segments (or saw fewer than %d):\n%s" % (min_frames,
+                                                                                     "\n".join(flagged[:20])))
