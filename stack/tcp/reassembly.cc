@@ -31,19 +31,19 @@ void OooPool::give(uint32_t i) {
 Reassembly::Insert Reassembly::insert(OooPool& pool, Seq seq, Mbuf* data, uint32_t len, uint32_t max_segments,
                                       SackBlock& overlap) {
     const Seq end = seq + len;
-    // Nodes are sorted by start and may overlap. Find the first node that starts after
-    // seq (the insertion point) and how far held data reaches contiguously from seq.
+    // Nodes are sorted by start and never overlap. Find the last node that starts at or
+    // before seq (prev) and how far held data reaches contiguously from seq.
     uint32_t prev = OooPool::kNone;
     uint32_t cur = m_head;
-    Seq covered = seq;
     while (cur != OooPool::kNone && pool[cur].seq <= seq) {
-        covered = seq_max(covered, pool[cur].seq + pool[cur].len);
         prev = cur;
         cur = pool[cur].next;
     }
+    const Seq front_held = prev != OooPool::kNone ? seq_max(seq, pool[prev].seq + pool[prev].len) : seq;
     // RFC 2883 §4.2: the duplicate part to report is the held data contiguous with our
     // front, or else with the first held node inside us.
     Seq dup_left = seq;
+    Seq covered = front_held;
     if (covered == seq && cur != OooPool::kNone && pool[cur].seq < end) {
         dup_left = pool[cur].seq;
         covered = pool[cur].seq + pool[cur].len;
@@ -65,6 +65,28 @@ Reassembly::Insert Reassembly::insert(OooPool& pool, Seq seq, Mbuf* data, uint32
     const uint32_t node = pool.take();
     if (node == OooPool::kNone) {
         return Insert::full;
+    }
+    // Keep only bytes not held yet, so that bytes() counts each byte once (the receive
+    // window is worked out from it): the front already held is cut off the new data...
+    if (front_held != seq) {
+        data = buf::trim_front(data, uint32_t(front_held - seq));
+        len -= uint32_t(front_held - seq);
+        seq = front_held;
+    }
+    // ...nodes wholly inside what is left give way to it, and one that reaches past its
+    // end keeps its bytes while the new data stops where that node starts.
+    while (cur != OooPool::kNone && pool[cur].seq < end) {
+        const OooPool::Node inside = pool[cur];
+        if (inside.seq + inside.len > end) {
+            len = uint32_t(inside.seq - seq);
+            buf::truncate(data, len);
+            break;
+        }
+        buf::free(inside.data);
+        pool.give(cur);
+        --m_count;
+        m_bytes -= inside.len;
+        cur = inside.next;
     }
     pool[node] = {data, seq, len, cur};
     if (prev == OooPool::kNone) {
@@ -95,7 +117,7 @@ SackBlock Reassembly::held_within(const OooPool& pool, Seq seq, Seq end) const {
 
 Mbuf* Reassembly::pop_ready(OooPool& pool, Seq rcv_nxt, uint32_t& len) {
     while (m_head != OooPool::kNone && pool[m_head].seq <= rcv_nxt) {
-        OooPool::Node n = pool[m_head];
+        const OooPool::Node n = pool[m_head];
         pool.give(m_head);
         m_head = n.next;
         --m_count;

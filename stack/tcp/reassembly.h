@@ -43,6 +43,8 @@ public:
     // Holds [seq, seq + len) (data owned by the queue from here on, unless `full`).
     // `overlap` gets the first part of it that was held already (empty when none): the
     // whole range for `duplicate`, possibly a part for `held` (RFC 2883 reports either).
+    // Held ranges never overlap: bytes held already are cut from the new data, or the
+    // held segments it covers whole are freed, so bytes() counts every byte once.
     Insert insert(OooPool& pool, Seq seq, Mbuf* data, uint32_t len, uint32_t max_segments, SackBlock& overlap);
 
     // The first run of held data inside [seq, end), for an in-order segment that reaches
