@@ -122,7 +122,8 @@ BOOST_AUTO_TEST_CASE(written_checksum_matches_the_bytes) {
 
 // turn_ipv4_header_around sums the new checksum from the values it writes: for any
 // received header it must give a header whose bytes sum to all ones, with the addresses
-// swapped, our TTL and length, DF, the request's DSCP and identification, no ECN bits.
+// swapped, our TTL and length, DF, the request's DSCP and identification, no ECN bits;
+// also when it only swaps the addresses of a request that has the rest already.
 BOOST_AUTO_TEST_CASE(turned_around_header_is_right_for_any_request) {
     uint64_t x = 0x2545f4914f6cdd1dull;
     for (int i = 0; i < 5000; ++i) {
@@ -133,9 +134,18 @@ BOOST_AUTO_TEST_CASE(turned_around_header_is_right_for_any_request) {
         write_ipv4(h, Ipv4Header{20, uint16_t(x), uint16_t(x >> 16), uint8_t(x >> 32), uint8_t(x >> 40), src, dst});
         h[1] = uint8_t(x >> 48);                     // any DSCP and ECN
         store_be16(h + 6, uint16_t(x >> 52) & 0xbfffu);  // any flags but DF
+        uint8_t ttl = uint8_t(1 + (x >> 56) % 255);
+        uint16_t total_len = uint16_t(20 + (x >> 24) % 1480);
+        if (i % 2 == 1) {
+            // Every other request already carries the reply's TTL, length, DF and no ECN
+            // mark: only the addresses move, the checksum stays.
+            h[1] &= 0xfc;
+            store_be16(h + 6, kFlagDontFragment);
+            ttl = h[8] == 0 ? 1 : h[8];
+            h[8] = ttl;
+            total_len = load_be16(h + 2);
+        }
         refresh_ipv4_checksum(h, sizeof h);
-        const uint8_t ttl = uint8_t(1 + (x >> 56) % 255);
-        const uint16_t total_len = uint16_t(20 + (x >> 24) % 1480);
         const uint16_t id = load_be16(h + 4);
         const uint8_t protocol = h[9];
         const uint8_t tos = h[1];
