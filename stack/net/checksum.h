@@ -72,6 +72,30 @@ uint64_t checksum_native_long(const uint8_t* data, size_t len);
     return sum;
 }
 
+// The native sum of 8 to 63 bytes (a small datagram with its UDP header): whole 64-bit
+// words, each added as its two 32-bit halves so the sum never carries out, then the last
+// 1-7 bytes as one load of the range's final eight, shifted so that only those bytes stay,
+// in the places their offsets give them. Fewer instructions than a 4-2-1 tail of separate
+// loads and branches: the one-pass UDP path pays this on every datagram.
+[[gnu::always_inline]] inline uint64_t checksum_native_8_to_63(const uint8_t* data, size_t len) {
+    const uint8_t* const end = data + len;
+    uint64_t sum = 0;
+    for (; len >= 8; data += 8, len -= 8) {
+        uint64_t w;
+        std::memcpy(&w, data, 8);
+        sum += (w & 0xffff'ffffu) + (w >> 32);
+    }
+    if (len != 0) {
+        uint64_t w;
+        std::memcpy(&w, end - 8, 8);
+        // Drop the 8 - len bytes that were summed already: on a little-endian host they are
+        // the low ones, and the shift puts the first new byte (an even offset) at bit 0.
+        w = std::endian::native == std::endian::little ? w >> (8 * (8 - len)) : w << (8 * (8 - len));
+        sum += (w & 0xffff'ffffu) + (w >> 32);
+    }
+    return sum;
+}
+
 // Partial sum of bytes taken as big-endian 16-bit words, added to `sum` (a partial sum of
 // big-endian words, e.g. a pseudo-header). Inline: every received frame sums a header or
 // two of a few dozen bytes, where a call and a loop's set-up cost as much as the adding.

@@ -31,6 +31,24 @@ constexpr uint32_t kIpOffset = kEthernetHeaderLen;
 constexpr uint32_t kUdpOffset = kEthernetHeaderLen + kIpv4MinHeaderLen;
 constexpr uint32_t kPayloadOffset = kUdpOffset + kUdpHeaderLen;
 
+// RFC 768's checksum over the pseudo-header and the datagram, summed in native byte order
+// (RFC 1071 §2(B)): the addresses as they lie in the IP header, the zero and protocol
+// bytes, the UDP length field's bytes (the pseudo-header's length is the same number);
+// right when the sum is all ones, which reads the same in either order. One fold, no swaps.
+bool udp4_checksum_ok(const uint8_t* ip, const uint8_t* udp, uint32_t udp_len) {
+    constexpr uint8_t zero_and_protocol[2] = {0, uint8_t(IpProtocol::udp)};
+    uint32_t src;
+    uint32_t dst;
+    uint16_t protocol_word;
+    uint16_t length_word;
+    std::memcpy(&src, ip + 12, 4);
+    std::memcpy(&dst, ip + 16, 4);
+    std::memcpy(&protocol_word, zero_and_protocol, 2);
+    std::memcpy(&length_word, udp + 4, 2);
+    const uint64_t datagram = udp_len < 64 ? checksum_native_8_to_63(udp, udp_len) : checksum_native_long(udp, udp_len);
+    return checksum_fold(uint64_t(src) + dst + protocol_word + length_word + datagram) == 0xffff;
+}
+
 }  // namespace
 
 bool NetStack::udp4_fast_input(Mbuf* m, Instant now) {
@@ -76,9 +94,7 @@ bool NetStack::udp4_fast_input(Mbuf* m, Instant now) {
     if (service == nullptr) {
         return false;
     }
-    if (load_be16(udp + 6) != 0 && !buf::l4_checksum_verified(m) &&
-        checksum_fold(checksum_partial(udp, udp_len, pseudo_header_v4(src, dst, uint8_t(IpProtocol::udp), udp_len))) !=
-            0xffff) {
+    if (load_be16(udp + 6) != 0 && !buf::l4_checksum_verified(m) && !udp4_checksum_ok(ip, udp, udp_len)) {
         return false;
     }
     // Accepted: from here on the frame is ours, exactly as the chain would have taken it.

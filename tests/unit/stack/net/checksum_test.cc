@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <utility>
 
 #include "stack/base/byte_order.h"
@@ -92,6 +93,27 @@ BOOST_AUTO_TEST_CASE(odd_lengths_pad_with_a_zero_octet) {
             const uint8_t* p = data.data() + align;
             BOOST_TEST(checksum_fold(checksum_partial(p, len)) == reference_sum(p, len),
                        "align " << align << " length " << len);
+        }
+    }
+}
+
+// The small-datagram sum (whole words, then one shifted load of the last eight bytes):
+// every length it takes at every alignment, random bytes and all ones, against RFC 1071.
+BOOST_AUTO_TEST_CASE(short_datagram_sum_matches_the_reference) {
+    const auto as_big_endian = [](uint64_t native) {
+        const uint16_t folded = checksum_fold(native);
+        return std::endian::native == std::endian::little ? __builtin_bswap16(folded) : folded;
+    };
+    Rng rng(768);
+    const Bytes data = random_bytes(rng, 80);
+    const Bytes ones(80, 0xff);
+    for (size_t align = 0; align < 8; ++align) {
+        for (size_t len = 8; len < 64; ++len) {
+            for (const Bytes* b : {&data, &ones}) {
+                const uint8_t* p = b->data() + align;
+                BOOST_TEST(as_big_endian(checksum_native_8_to_63(p, len)) == reference_sum(p, len),
+                           "align " << align << " length " << len << (b == &ones ? " all ones" : ""));
+            }
         }
     }
 }
