@@ -11,6 +11,23 @@
 using namespace slip::stack;
 using namespace slip::test;
 
+namespace {
+
+// As rte_pktmbuf_alloc hands buffers out: empty, alone, one reference, no flags, the
+// default headroom.
+void check_fresh(const Mbuf* m) {
+    BOOST_TEST(m->data_len == 0u);
+    BOOST_TEST(m->pkt_len == 0u);
+    BOOST_TEST(m->nb_segs == 1u);
+    BOOST_TEST((m->next == nullptr));
+    BOOST_TEST(rte_mbuf_refcnt_read(m) == 1u);
+    BOOST_TEST(m->ol_flags == 0u);
+    BOOST_TEST(m->packet_type == 0u);
+    BOOST_TEST(buf::headroom(m) == RTE_PKTMBUF_HEADROOM);
+}
+
+}  // namespace
+
 BOOST_AUTO_TEST_SUITE(warm_buffers)
 
 BOOST_FIXTURE_TEST_CASE(buffers_come_out_fresh_and_go_back, LeakCheck) {
@@ -20,13 +37,7 @@ BOOST_FIXTURE_TEST_CASE(buffers_come_out_fresh_and_go_back, LeakCheck) {
         for (int i = 0; i < 100; ++i) {
             Mbuf* m = warm.take();
             BOOST_REQUIRE(m != nullptr);
-            // As rte_pktmbuf_alloc hands them out: empty, alone, one reference.
-            BOOST_TEST(m->data_len == 0u);
-            BOOST_TEST(m->pkt_len == 0u);
-            BOOST_TEST(m->nb_segs == 1u);
-            BOOST_TEST((m->next == nullptr));
-            BOOST_TEST(rte_mbuf_refcnt_read(m) == 1u);
-            BOOST_TEST(buf::headroom(m) == RTE_PKTMBUF_HEADROOM);
+            check_fresh(m);
             taken.push_back(m);
         }
         // A reserve, never more than its capacity, always refilled above the low-water mark.
@@ -76,13 +87,7 @@ BOOST_FIXTURE_TEST_CASE(used_buffers_are_reset_when_taken, LeakCheck) {
             for (int i = 0; i < 30; ++i) {
                 Mbuf* m = warm.take();
                 BOOST_REQUIRE(m != nullptr);
-                BOOST_TEST(m->data_len == 0u);
-                BOOST_TEST(m->pkt_len == 0u);
-                BOOST_TEST(m->nb_segs == 1u);
-                BOOST_TEST((m->next == nullptr));
-                BOOST_TEST(m->ol_flags == 0u);
-                BOOST_TEST(m->packet_type == 0u);
-                BOOST_TEST(buf::headroom(m) == RTE_PKTMBUF_HEADROOM);
+                check_fresh(m);
                 BOOST_TEST(buf::data(m) == buf::fresh_data_start(m, small), "the prefetched line is where data starts");
                 BOOST_REQUIRE(buf::append(m, 300) != nullptr);
                 buf::pull(m, 14);
