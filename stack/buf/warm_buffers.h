@@ -59,7 +59,6 @@ public:
         }
     }
     uint32_t held() const { return m_count; }
-    MbufPool* pool() const { return m_pool; }
 
 private:
     void refill() {
