@@ -35,6 +35,12 @@ Reassembly::Insert Reassembly::insert(OooPool& pool, Seq seq, Mbuf* data, uint32
     // before seq (prev) and how far held data reaches contiguously from seq.
     uint32_t prev = OooPool::kNone;
     uint32_t cur = m_head;
+    // Beyond every held node (or none held): the tail is the node before it, no walk.
+    const bool appending = m_tail == OooPool::kNone || pool[m_tail].seq <= seq;
+    if (appending) {
+        prev = m_tail;
+        cur = OooPool::kNone;
+    }
     while (cur != OooPool::kNone && pool[cur].seq <= seq) {
         prev = cur;
         cur = pool[cur].next;
@@ -94,9 +100,32 @@ Reassembly::Insert Reassembly::insert(OooPool& pool, Seq seq, Mbuf* data, uint32
     } else {
         pool[prev].next = node;
     }
+    if (cur == OooPool::kNone) {
+        m_tail = node;
+    }
     ++m_count;
     m_bytes += len;
+    if (appending) {
+        note_appended(seq, seq + len);
+    } else {
+        m_top.fresh = false;
+    }
     return Insert::held;
+}
+
+void Reassembly::note_appended(Seq seq, Seq end) {
+    if (!m_top.fresh) {
+        return;
+    }
+    if (m_top.count > 0 && m_top.ranges[m_top.count - 1].right == seq) {
+        m_top.ranges[m_top.count - 1].right = end;  // the highest run grows
+        return;
+    }
+    if (m_top.count == kTopRanges) {  // a new run above a hole: the lowest kept one goes
+        std::copy(m_top.ranges + 1, m_top.ranges + kTopRanges, m_top.ranges);
+        --m_top.count;
+    }
+    m_top.ranges[m_top.count++] = {seq, end};
 }
 
 SackBlock Reassembly::held_within(const OooPool& pool, Seq seq, Seq end) const {
@@ -122,6 +151,11 @@ Mbuf* Reassembly::pop_ready(OooPool& pool, Seq rcv_nxt, uint32_t& len) {
         m_head = n.next;
         --m_count;
         m_bytes -= n.len;
+        m_top.fresh = false;
+        if (m_head == OooPool::kNone) {
+            m_tail = OooPool::kNone;
+            m_top = TopRanges{};
+        }
         const uint32_t overlap = uint32_t(rcv_nxt - n.seq);
         if (overlap >= n.len) {
             buf::free(n.data);  // already delivered through another segment
@@ -133,8 +167,23 @@ Mbuf* Reassembly::pop_ready(OooPool& pool, Seq rcv_nxt, uint32_t& len) {
     return nullptr;
 }
 
-size_t Reassembly::sack_blocks(const OooPool& pool, Seq recent, std::span<SackBlock> out) const {
-    // Merge the sorted nodes into ranges; keep the last ones (highest) in a small ring.
+size_t Reassembly::blocks_from_top(std::span<SackBlock> out) const {
+    size_t n = 0;
+    for (size_t k = m_top.count; k-- > 0 && n < out.size();) {
+        out[n++] = m_top.ranges[k];  // the highest (holding `recent`) first
+    }
+    return n;
+}
+
+size_t Reassembly::sack_blocks(const OooPool& pool, Seq recent, std::span<SackBlock> out) {
+    if (m_top.fresh && m_top.count > 0) {
+        const SackBlock& top = m_top.ranges[m_top.count - 1];
+        if (top.left <= recent && recent < top.right) {
+            return blocks_from_top(out);
+        }
+    }
+    // Merge the sorted nodes into ranges; keep the last ones (highest) in a small ring,
+    // the recent one apart, and the highest kTopRanges of all for the next calls.
     constexpr size_t kKeep = 8;
     SackBlock ranges[kKeep];
     size_t count = 0;
@@ -142,7 +191,13 @@ size_t Reassembly::sack_blocks(const OooPool& pool, Seq recent, std::span<SackBl
     bool have_recent = false;
     SackBlock cur{};
     bool open = false;
+    TopRanges top;
     const auto close = [&] {
+        if (top.count == kTopRanges) {
+            std::copy(top.ranges + 1, top.ranges + kTopRanges, top.ranges);
+            --top.count;
+        }
+        top.ranges[top.count++] = cur;
         if (cur.left <= recent && recent < cur.right) {
             recent_block = cur;
             have_recent = true;
@@ -167,6 +222,7 @@ size_t Reassembly::sack_blocks(const OooPool& pool, Seq recent, std::span<SackBl
     if (open) {
         close();
     }
+    m_top = top;
     size_t n = 0;
     if (have_recent && n < out.size()) {
         out[n++] = recent_block;
@@ -184,8 +240,10 @@ void Reassembly::clear(OooPool& pool) {
         pool.give(m_head);
         m_head = next;
     }
+    m_tail = OooPool::kNone;
     m_count = 0;
     m_bytes = 0;
+    m_top = TopRanges{};
 }
 
 }  // namespace slip::stack::tcp

@@ -57,7 +57,7 @@ public:
 
     // Merged held ranges: the one containing `recent` first, then the others from the
     // highest down (RFC 2018 §4). Returns how many were written.
-    size_t sack_blocks(const OooPool& pool, Seq recent, std::span<SackBlock> out) const;
+    size_t sack_blocks(const OooPool& pool, Seq recent, std::span<SackBlock> out);
 
     bool empty() const { return m_head == OooPool::kNone; }
     uint32_t segments() const { return m_count; }
@@ -65,9 +65,27 @@ public:
     void clear(OooPool& pool);
 
 private:
+    // After a loss the segments behind the hole arrive in order, each beyond all held data,
+    // and each is answered with SACK blocks at once. Walking a list of up to ooo_segments
+    // nodes for both, per arrival, made a loss episode quadratic in the window; instead an
+    // arrival beyond the last node is linked at the tail directly, and the highest merged
+    // ranges (all a SACK option can carry) are kept up to date by such arrivals. Anything
+    // else (a hole filled, data delivered, an overlap) marks them stale, and the next
+    // sack_blocks call walks the list once and rebuilds them.
+    static constexpr size_t kTopRanges = 4;
+    struct TopRanges {
+        SackBlock ranges[kTopRanges];  // ascending; the last one ends where the held data does
+        uint8_t count = 0;
+        bool fresh = true;  // false: the list changed in a way not followed here
+    };
+    void note_appended(Seq seq, Seq end);
+    size_t blocks_from_top(std::span<SackBlock> out) const;
+
     uint32_t m_head = OooPool::kNone;
+    uint32_t m_tail = OooPool::kNone;
     uint32_t m_count = 0;
     uint32_t m_bytes = 0;
+    TopRanges m_top;
 };
 
 }  // namespace slip::stack::tcp

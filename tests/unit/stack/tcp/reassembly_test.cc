@@ -2,7 +2,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "stack/base/rng.h"
 #include "tests/support/test_env.h"
@@ -47,6 +50,49 @@ struct Queue {
 
 bool same(SackBlock b, uint32_t left, uint32_t right) { return b.left == at(left) && b.right == at(right); }
 bool empty_block(SackBlock b) { return b.left == b.right; }
+
+// What RFC 2018 §4 asks the SACK option to carry, from a model of the held stream offsets:
+// the run holding `recent` first, then the other runs from the highest down, `room` at most.
+std::vector<std::pair<uint32_t, uint32_t>> expected_blocks(const std::set<uint32_t>& held, uint32_t recent,
+                                                           size_t room) {
+    std::vector<std::pair<uint32_t, uint32_t>> runs;
+    for (uint32_t o : held) {
+        if (!runs.empty() && runs.back().second == o) {
+            ++runs.back().second;
+        } else {
+            runs.emplace_back(o, o + 1);
+        }
+    }
+    std::vector<std::pair<uint32_t, uint32_t>> want;
+    for (const auto& r : runs) {
+        if (r.first <= recent && recent < r.second) {
+            want.push_back(r);
+        }
+    }
+    for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
+        if (!(it->first <= recent && recent < it->second)) {
+            want.push_back(*it);
+        }
+    }
+    want.resize(std::min(want.size(), room));
+    return want;
+}
+
+// The queue's SACK blocks for `recent` against the model's, block by block.
+bool sack_blocks_match(Queue& t, const std::set<uint32_t>& held, uint32_t recent) {
+    SackBlock blocks[4];
+    const size_t k = t.q.sack_blocks(t.pool, at(recent), blocks);
+    const auto want = expected_blocks(held, recent, 4);
+    if (k != want.size()) {
+        return false;
+    }
+    for (size_t i = 0; i < k; ++i) {
+        if (!same(blocks[i], want[i].first, want[i].second)) {
+            return false;
+        }
+    }
+    return true;
+}
 
 }  // namespace
 
@@ -115,6 +161,45 @@ BOOST_AUTO_TEST_CASE(overlapping_segments_are_held_once) {
     BOOST_TEST(mbufs_in_use() == baseline);
 }
 
+// A window's worth of segments after a hole, in order, each answered with SACK blocks;
+// then holes above the first (more runs than an option carries), one filled in the middle,
+// and delivery: the blocks follow every step, and the queue holds each byte once.
+BOOST_AUTO_TEST_CASE(in_order_arrivals_after_holes_keep_the_sack_blocks_right) {
+    const unsigned baseline = mbufs_in_use();
+    {
+        Queue t;
+        t.pool = OooPool(2048);
+        std::set<uint32_t> held;
+        const auto arrive = [&](uint32_t off, uint32_t len) {
+            BOOST_REQUIRE((t.insert(off, len, 1024) == Reassembly::Insert::held));
+            for (uint32_t o = off; o < off + len; ++o) {
+                held.insert(o);
+            }
+            BOOST_TEST(sack_blocks_match(t, held, off), "after " << off << "+" << len);
+        };
+        for (uint32_t i = 1; i <= 700; ++i) {  // [0, 1448) lost
+            arrive(i * 1448, 1448);
+        }
+        BOOST_TEST(t.q.segments() == 700u);
+        for (uint32_t i = 0; i < 6; ++i) {  // six more holes above
+            arrive((702 + 2 * i) * 1448, 1448);
+        }
+        arrive(703 * 1448, 1448);  // a hole filled in the middle: two runs become one
+        BOOST_TEST(sack_blocks_match(t, held, 0), "no recent run");
+        arrive(702 * 1448 - 700, 1400);  // overlaps the run below a hole and reaches into it
+        BOOST_TEST(t.q.bytes() == held.size());
+        uint32_t len = 0;
+        Mbuf* m = t.q.pop_ready(t.pool, at(1448), len);  // the lost segment came in order
+        BOOST_REQUIRE(m != nullptr);
+        buf::free(m);
+        held.erase(held.begin(), held.lower_bound(1448 + len));
+        BOOST_TEST(sack_blocks_match(t, held, 0));
+        arrive(720 * 1448, 1448);
+        BOOST_TEST(t.q.bytes() == held.size());
+    }
+    BOOST_TEST(mbufs_in_use() == baseline);
+}
+
 BOOST_AUTO_TEST_CASE(an_exhausted_pool_refuses) {
     const unsigned baseline = mbufs_in_use();
     {
@@ -171,8 +256,8 @@ BOOST_AUTO_TEST_CASE(pop_ready_trims_what_was_delivered) {
 
 // Against a model: random segments of a stream arrive in any order, duplicated and
 // overlapping; in-order ones are delivered as TCP's receive path does (deliver, then pop
-// what became ready). The stream comes out whole and once, the SACK blocks are the model's
-// held ranges, and held_within agrees with the model byte by byte.
+// what became ready). The stream comes out whole and once, the SACK blocks after every
+// arrival are the model's runs in RFC 2018's order, and held_within agrees with the model.
 BOOST_AUTO_TEST_CASE(random_arrivals_match_a_model) {
     const unsigned baseline = mbufs_in_use();
     {
@@ -196,7 +281,10 @@ BOOST_AUTO_TEST_CASE(random_arrivals_match_a_model) {
                         for (uint32_t o = off; o < off + len; ++o) {
                             held.insert(o);
                         }
+                        // The ACK this arrival sends: its run first (RFC 2018 §4).
+                        BOOST_TEST(sack_blocks_match(t, held, off), "round " << round << " step " << step);
                     }
+                    BOOST_TEST(t.q.bytes() == held.size(), "every held byte counted once");
                     continue;
                 }
                 // In order: what of it was held already is the model's first run inside it.
@@ -224,13 +312,7 @@ BOOST_AUTO_TEST_CASE(random_arrivals_match_a_model) {
                 }
                 held.erase(held.begin(), held.lower_bound(rcv_nxt));
                 // SACK blocks: the model's runs (the highest first when no `recent` matches).
-                SackBlock blocks[8];
-                const size_t k = t.q.sack_blocks(t.pool, at(kStream * 2), blocks);
-                size_t runs = 0;
-                for (auto it = held.begin(); it != held.end(); ++it) {
-                    runs += (it == held.begin() || !held.contains(*it - 1)) ? 1 : 0;
-                }
-                BOOST_TEST(k == std::min<size_t>(runs, 8));
+                BOOST_TEST(sack_blocks_match(t, held, kStream * 2), "round " << round << " step " << step);
                 BOOST_TEST(t.q.bytes() == held.size(), "every held byte counted once");
             }
             BOOST_TEST(out.size() == rcv_nxt);
