@@ -72,28 +72,7 @@ Reassembly::Insert Reassembly::insert(OooPool& pool, Seq seq, Mbuf* data, uint32
     if (node == OooPool::kNone) {
         return Insert::full;
     }
-    // Keep only bytes not held yet, so that bytes() counts each byte once (the receive
-    // window is worked out from it): the front already held is cut off the new data...
-    if (front_held != seq) {
-        data = buf::trim_front(data, uint32_t(front_held - seq));
-        len -= uint32_t(front_held - seq);
-        seq = front_held;
-    }
-    // ...nodes wholly inside what is left give way to it, and one that reaches past its
-    // end keeps its bytes while the new data stops where that node starts.
-    while (cur != OooPool::kNone && pool[cur].seq < end) {
-        const OooPool::Node inside = pool[cur];
-        if (inside.seq + inside.len > end) {
-            len = uint32_t(inside.seq - seq);
-            buf::truncate(data, len);
-            break;
-        }
-        buf::free(inside.data);
-        pool.give(cur);
-        --m_count;
-        m_bytes -= inside.len;
-        cur = inside.next;
-    }
+    keep_new_bytes(pool, data, seq, len, front_held, cur);
     pool[node] = {data, seq, len, cur};
     if (prev == OooPool::kNone) {
         m_head = node;
@@ -113,6 +92,42 @@ Reassembly::Insert Reassembly::insert(OooPool& pool, Seq seq, Mbuf* data, uint32
     return Insert::held;
 }
 
+// Keep only bytes not held yet, so that bytes() counts each byte once (the receive window
+// is worked out from it).
+void Reassembly::keep_new_bytes(OooPool& pool, Mbuf*& data, Seq& seq, uint32_t& len, Seq front_held,
+                                uint32_t& cur) {
+    const Seq end = seq + len;
+    // The front already held is cut off the new data...
+    if (front_held != seq) {
+        data = buf::trim_front(data, uint32_t(front_held - seq));
+        len -= uint32_t(front_held - seq);
+        seq = front_held;
+    }
+    // ...nodes wholly inside what is left give way to it, and one that reaches past its
+    // end keeps its bytes while the new data stops where that node starts.
+    while (cur != OooPool::kNone && pool[cur].seq < end) {
+        const OooPool::Node inside = pool[cur];
+        if (inside.seq + inside.len > end) {
+            len = uint32_t(inside.seq - seq);
+            buf::truncate(data, len);
+            return;
+        }
+        buf::free(inside.data);
+        pool.give(cur);
+        --m_count;
+        m_bytes -= inside.len;
+        cur = inside.next;
+    }
+}
+
+void Reassembly::TopRanges::push(SackBlock r) {
+    if (count == kTopRanges) {
+        std::copy(ranges + 1, ranges + kTopRanges, ranges);
+        --count;
+    }
+    ranges[count++] = r;
+}
+
 void Reassembly::note_appended(Seq seq, Seq end) {
     if (!m_top.fresh) {
         return;
@@ -121,11 +136,7 @@ void Reassembly::note_appended(Seq seq, Seq end) {
         m_top.ranges[m_top.count - 1].right = end;  // the highest run grows
         return;
     }
-    if (m_top.count == kTopRanges) {  // a new run above a hole: the lowest kept one goes
-        std::copy(m_top.ranges + 1, m_top.ranges + kTopRanges, m_top.ranges);
-        --m_top.count;
-    }
-    m_top.ranges[m_top.count++] = {seq, end};
+    m_top.push({seq, end});  // a new run above a hole
 }
 
 SackBlock Reassembly::held_within(const OooPool& pool, Seq seq, Seq end) const {
@@ -193,11 +204,7 @@ size_t Reassembly::sack_blocks(const OooPool& pool, Seq recent, std::span<SackBl
     bool open = false;
     TopRanges top;
     const auto close = [&] {
-        if (top.count == kTopRanges) {
-            std::copy(top.ranges + 1, top.ranges + kTopRanges, top.ranges);
-            --top.count;
-        }
-        top.ranges[top.count++] = cur;
+        top.push(cur);
         if (cur.left <= recent && recent < cur.right) {
             recent_block = cur;
             have_recent = true;

@@ -77,8 +77,13 @@ private:
         SackBlock ranges[kTopRanges];  // ascending; the last one ends where the held data does
         uint8_t count = 0;
         bool fresh = true;  // false: the list changed in a way not followed here
+        // A range above all kept ones; the lowest kept one goes when all slots are taken.
+        void push(SackBlock r);
     };
     void note_appended(Seq seq, Seq end);
+    // Cuts from `data` ([seq, seq + len)) what is held already and frees the held nodes
+    // from `cur` on that it covers whole; `cur` ends at the first node after it.
+    void keep_new_bytes(OooPool& pool, Mbuf*& data, Seq& seq, uint32_t& len, Seq front_held, uint32_t& cur);
     size_t blocks_from_top(std::span<SackBlock> out) const;
 
     uint32_t m_head = OooPool::kNone;
