@@ -64,12 +64,12 @@ def http_checks():
         h.log(r.stdout.strip())
         if r.returncode != 0:
             h.fail("HTTP fetch from %s: %s%s" % (host, r.stdout, r.stderr))
-    for url in ("http://10.0.0.2/bytes/100000", "http://[fd00::2]/bytes/100000"):
+    for url in ("http://10.0.0.2:80/bytes/100000", "http://[fd00::2]:80/bytes/100000"):
         r = h.peer(["curl", "-s", "-m", "20", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", url])
         h.log("curl %s -> %s" % (url, r.stdout))
         if r.stdout.strip() != "200 100000":
             h.fail("curl %s: %s %s" % (url, r.stdout, r.stderr))
-    r = h.peer(["curl", "-s", "-m", "10", "-o", "/dev/null", "-w", "%{http_code}", "http://10.0.0.2/nothing"])
+    r = h.peer(["curl", "-s", "-m", "10", "-o", "/dev/null", "-w", "%{http_code}", "http://10.0.0.2:80/nothing"])
     if r.stdout.strip() != "404":
         h.fail("unknown path should be 404, got " + r.stdout)
     wrk_check()
@@ -80,7 +80,7 @@ def wrk_check():
     must come back whole (no socket errors, no non-2xx) and within a round trip or so. An
     answer whose body waits behind Nagle for a delayed ACK takes 40 ms; 25 requests/s per
     connection would show it."""
-    r = h.peer(["wrk", "-t1", "-c4", "-d3s", "--latency", "http://10.0.0.2/bytes/100"], timeout=60)
+    r = h.peer(["wrk", "-t1", "-c4", "-d3s", "--latency", "http://10.0.0.2:80/bytes/100"], timeout=60)
     out = r.stdout
     h.log("wrk: " + " | ".join(line.strip() for line in out.splitlines()
                                 if re.search(r"Latency |Requests/sec|requests in|99%|errors|Non-2xx", line)))
