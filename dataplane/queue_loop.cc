@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "dataplane/port.h"
+#include "dataplane/setup_error.h"
 
 namespace slip::dataplane {
 
@@ -62,6 +63,9 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
           }(),
           port.pool()),
       m_tx(port.id(), queue, opts.tx_stall_timeout_ns, port.tx_burst_limit(), port.tx_needs_kick()) {
+    if (const char* error = m_stack.tcp().setup_error()) {
+        throw SetupError(error);
+    }
     if (opts.services.udp_echo_port != 0) {
         m_stack.udp_bind(opts.services.udp_echo_port, &m_udp_echo);
     }
@@ -131,9 +135,9 @@ void QueueLoop::transmit(stack::Instant now) {
         // The stack writes straight into the TX buffer's free slots.
         if (m_stack.tx_pending() > 0 && m_tx.space() > 0) {
             const auto tail = m_tx.tail();
-            const uint32_t n = m_stack.poll_tx(tail);
+            uint32_t n = m_stack.poll_tx(tail);
             if (m_linearize) {
-                linearize(tail.first(n));
+                n = linearize_frames(tail.first(n), m_pool, m_linearized);
             }
             m_tx.commit(n);
         }
@@ -145,12 +149,12 @@ void QueueLoop::transmit(stack::Instant now) {
     // Take from the stack only what the TX buffer can hold after duplication, so
     // backpressure stays in the stack's queue (where it is counted) and not here.
     while (m_tx.space() >= 3 * m_burst) {
-        const uint32_t n = m_stack.poll_tx({out, m_burst});
+        uint32_t n = m_stack.poll_tx({out, m_burst});
         if (n == 0) {
             break;
         }
         if (m_linearize) {
-            linearize({out, n});
+            n = linearize_frames({out, n}, m_pool, m_linearized);
         }
         const uint32_t k = m_impair_tx.process({out, n}, now, staged);
         m_tx.add({staged, k});
@@ -160,34 +164,6 @@ void QueueLoop::transmit(stack::Instant now) {
         m_tx.add({staged, k});
     }
     m_tx.flush(now.ns);
-}
-
-// One contiguous buffer per frame for drivers without scatter-gather TX: the only copy of
-// TCP payload on the way out, and only for such drivers (af_xdp in DPDK 22.11).
-void QueueLoop::linearize(std::span<stack::Mbuf*> frames) {
-    for (auto& m : frames) {
-        if (m->nb_segs == 1) {
-            continue;
-        }
-        stack::Mbuf* flat = stack::buf::alloc(m_pool);
-        const uint32_t len = stack::buf::pkt_len(m);
-        uint8_t* dst = flat != nullptr && len <= rte_pktmbuf_tailroom(flat)
-                           ? stack::buf::append(flat, static_cast<uint16_t>(len))
-                           : nullptr;
-        if (dst == nullptr) {
-            if (flat != nullptr) {
-                stack::buf::free(flat);
-            }
-            continue;  // sent as it is; the driver decides
-        }
-        for (const stack::Mbuf* seg = m; seg != nullptr; seg = seg->next) {
-            std::memcpy(dst, stack::buf::data(seg), seg->data_len);
-            dst += seg->data_len;
-        }
-        stack::buf::free(m);
-        m = flat;
-        ++m_local.tx_linearized;
-    }
 }
 
 void QueueLoop::publish() {
@@ -204,6 +180,8 @@ void QueueLoop::publish() {
     m_local.impair_rx = m_impair_rx.stats();
     m_local.impair_tx = m_impair_tx.stats();
     m_local.stack = m_stack.counters();
+    m_local.tx_linearized = m_linearized.linearized;
+    m_linearized.add_drops_to(m_local.stack);
     if (m_client) {
         m_local.client = m_client->stats();
     }

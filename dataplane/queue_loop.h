@@ -13,6 +13,7 @@
 #include "dataplane/impairment.h"
 #include "dataplane/seqlock.h"
 #include "dataplane/tx_buffer.h"
+#include "dataplane/tx_linearize.h"
 #include "stack/services/tcp_client.h"
 #include "stack/services/tcp_services.h"
 #include "stack/services/udp_echo.h"
@@ -64,13 +65,12 @@ public:
 private:
     void publish();
     void transmit(stack::Instant now);
-    void linearize(std::span<stack::Mbuf*> frames);
 
     uint16_t m_port_id;
     uint16_t m_queue;
     uint32_t m_burst;
     TscClock m_clock;
-    bool m_linearize;  // the driver cannot send chained buffers
+    bool m_linearize;  // the driver cannot send chained buffers (see tx_linearize.h)
     stack::MbufPool* m_pool;
     stack::NetStack m_stack;
     stack::UdpEcho m_udp_echo;
@@ -83,6 +83,7 @@ private:
     Impairment m_impair_rx;
     Impairment m_impair_tx;
     TxBuffer m_tx;
+    LinearizeStats m_linearized;
     QueueStats m_local;
     SeqLocked<sizeof(QueueStats) / 8> m_published;
 };
