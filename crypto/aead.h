@@ -70,7 +70,8 @@ struct AeadOp {
 
 class AeadEngine {
 public:
-    AeadEngine() = default;
+    AeadEngine() = default;  // the process's SIMD path (simd_path.h)
+    AeadEngine(SimdPath path, bool forced) : m_mgr(path, forced) {}
 
     bool ok() const { return m_mgr.ok(); }
     IMB_ARCH arch() const { return m_mgr.arch(); }

@@ -2,6 +2,9 @@
 
 #include <intel-ipsec-mb.h>
 
+#include "crypto/header_protection.h"
+#include "crypto/imb_manager.h"
+
 namespace slip::crypto {
 namespace {
 
@@ -25,25 +28,32 @@ const char* arch_name(IMB_ARCH arch) {
 }  // namespace
 
 CpuCryptoPath detect_crypto_path() {
+    return detect_crypto_path(process_simd_path().path, process_simd_path().forced);
+}
+
+CpuCryptoPath detect_crypto_path(SimdPath simd, bool forced) {
     CpuCryptoPath path;
+    path.simd = simd;
+    path.forced = forced;
+    path.hp_aes = hp_kernels(simd).aes_name;
+    path.hp_chacha = hp_kernels(simd).chacha_name;
     path.library_version = imb_get_version_str();
-    IMB_MGR* mgr = alloc_mb_mgr(0);
-    if (mgr == nullptr) {
+    const ImbManager mgr(simd, forced);
+    if (!mgr.ok()) {
         path.arch = "none";
         return path;
     }
-    IMB_ARCH arch = IMB_ARCH_NONE;
-    init_mb_mgr_auto(mgr, &arch);
-    path.arch = arch_name(arch);
-    path.vaes = (mgr->features & IMB_FEATURE_VAES) != 0 && arch == IMB_ARCH_AVX512;
-    path.aesni = (mgr->features & IMB_FEATURE_AESNI) != 0;
-    path.avx512 = arch == IMB_ARCH_AVX512;
-    free_mb_mgr(mgr);
+    path.arch = arch_name(mgr.arch());
+    path.vaes = (mgr.get()->features & IMB_FEATURE_VAES) != 0 && mgr.arch() == IMB_ARCH_AVX512;
+    path.aesni = (mgr.get()->features & IMB_FEATURE_AESNI) != 0;
+    path.avx512 = mgr.arch() == IMB_ARCH_AVX512;
     return path;
 }
 
 std::string describe(const CpuCryptoPath& path) {
-    std::string s = "IPSec-MB " + path.library_version + ", " + path.arch + " path";
+    std::string s = std::string("CPU path ") + simd_path_name(path.simd) + (path.forced ? " (forced)" : " (auto)") +
+                    ": header protection " + path.hp_aes + ", " + path.hp_chacha + "; IPSec-MB " +
+                    path.library_version + " " + path.arch + " path";
     if (path.vaes) {
         s += " with VAES/VPCLMULQDQ";
     }

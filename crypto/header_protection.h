@@ -11,7 +11,9 @@
 #include <span>
 
 #include "crypto/aead.h"
+#include "crypto/hp_kernels.h"
 #include "crypto/imb_manager.h"
+#include "crypto/simd_path.h"
 
 namespace slip::crypto {
 
@@ -29,6 +31,8 @@ struct alignas(64) HpKey {
     AeadAlgorithm algorithm = AeadAlgorithm::aes128_gcm;
     uint8_t rounds = 0;  // AES rounds: 10 or 14
     bool valid = false;
+    // The kernels of the manager's SIMD path (simd_path.h), fixed when the key is made.
+    const HpKernels* kernels = nullptr;
 };
 
 // Not on the packet path. False (key.valid false) on a wrong key size or no manager.
@@ -38,7 +42,8 @@ bool init_hp_key(const ImbManager& mgr, HpKey& key, AeadAlgorithm alg, std::span
 // when the key is not valid or masks is shorter than samples.
 size_t compute_masks(const HpKey& key, std::span<const HpSample> samples, std::span<HpMask> masks);
 
-// Which AES path compute_masks uses in this build ("VAES-512x4", "AES-NI").
-const char* hp_aes_path();
+// The kernels each SIMD path uses; hp_kernels(mgr.simd_path()) is what compute_masks runs
+// for keys made with mgr.
+const HpKernels& hp_kernels(SimdPath path);
 
 }  // namespace slip::crypto

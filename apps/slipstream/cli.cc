@@ -85,6 +85,9 @@ void add_run_options(CLI::App& run, RunArgs& a) {
     run.add_option("--impair", a.impair, std::string("Impair both directions: ") + spec)->group("Impairment");
     run.add_option("--impair-rx", a.impair_rx, "Impair frames arriving from the port")->group("Impairment");
     run.add_option("--impair-tx", a.impair_tx, "Impair frames leaving to the port")->group("Impairment");
+    run.add_option("--cpu-path", a.cpu_path,
+                   "SIMD path for packet crypto: auto (the best this CPU has), avx512, avx2-vaes, avx2 or sse; "
+                   "default: SLIP_CPU_PATH, else auto");
 
     run.add_option("--lcores", a.lcores, "CPU cores, first is main (default: last queues+1 cores)")->group("EAL");
     run.add_option("--memory", a.memory_mb, "MiB of memory to reserve")->capture_default_str()->group("EAL");

@@ -59,6 +59,7 @@ struct RunArgs {
     std::string impair;
     std::string impair_rx;
     std::string impair_tx;
+    std::string cpu_path;  // "" (SLIP_CPU_PATH, else auto), auto, avx512, avx2-vaes, avx2, sse
     std::string lcores;
     uint32_t memory_mb = 256;
     std::string hugepages = "auto";

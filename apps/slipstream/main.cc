@@ -28,7 +28,21 @@ std::string addresses(const slip::dataplane::EngineOptions& o) {
     return s;
 }
 
+// The SIMD path is chosen before anything else: a CPU below the build's baseline, or a
+// forced path it lacks, stops here with one line.
+bool choose_cpu_path(const std::string& request) {
+    std::string error;
+    if (!slip::crypto::select_process_simd_path(request, error)) {
+        std::cerr << "slipstream: " << error << "\n";
+        return false;
+    }
+    return true;
+}
+
 int run_engine(const slip::apps::RunArgs& args) {
+    if (!choose_cpu_path(args.cpu_path)) {
+        return kExitSetup;
+    }
     slip::dataplane::EngineOptions opts;
     std::string error;
     if (!slip::apps::to_engine_options(args, opts, error)) {
@@ -53,6 +67,7 @@ int run_engine(const slip::apps::RunArgs& args) {
                       << (link.up ? "up" : "down") << "), " << opts.port.queues << " queue(s)"
                       << (engine.inline_main() ? " polled by the main lcore" : "") << ", hugepages "
                       << (engine.using_hugepages() ? "yes" : "no") << "\n";
+            std::cout << "slipstream: " << slip::crypto::describe(slip::crypto::detect_crypto_path()) << "\n";
             if (opts.services.udp_echo_port != 0) {
                 std::cout << "slipstream: udp echo on port " << opts.services.udp_echo_port << "\n";
             }
@@ -150,6 +165,9 @@ int main(int argc, char** argv) {
         return app.exit(e);
     }
     if (version->parsed()) {
+        if (!choose_cpu_path("")) {
+            return kExitSetup;
+        }
         std::cout << "slipstream 0.1.0\n" << slip::dataplane::dpdk_version() << "\n"
                   << slip::crypto::describe(slip::crypto::detect_crypto_path()) << "\n";
         return 0;

@@ -75,7 +75,8 @@ BOOST_AUTO_TEST_CASE(rfc_appendix_masks) {
         BOOST_REQUIRE(compute_masks(key, std::span(&s, 1), std::span(&m, 1)) == 1u);
         BOOST_TEST(hex(m) == c.mask, c.sample);
     }
-    BOOST_TEST_MESSAGE("header protection AES path: " << hp_aes_path());
+    BOOST_TEST_MESSAGE("header protection: " << hp_kernels(mgr.simd_path()).aes_name << ", "
+                                              << hp_kernels(mgr.simd_path()).chacha_name);
 }
 
 BOOST_AUTO_TEST_CASE(bursts_match_the_aead_reference) {
@@ -106,6 +107,45 @@ BOOST_AUTO_TEST_CASE(bursts_match_the_aead_reference) {
             BOOST_TEST(hex(masks[n]) == "eeeeeeeeee");  // nothing written past the burst
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(every_path_this_cpu_runs_gives_the_same_masks) {
+    // The process path is tested whole by the suites' forced runs (SLIP_CPU_PATH); here every
+    // path the CPU has is checked in one process against the RFC masks and against each other,
+    // at burst sizes that reach each kernel's wide step, its 8-wide step and its tail.
+    const CpuFeatures cpu = read_cpu_features();
+    AeadEngine engine;
+    size_t paths_run = 0;
+    for (SimdPath path : kAllSimdPaths) {
+        if (!cpu_supports(cpu, path)) {
+            BOOST_TEST_MESSAGE("path " << simd_path_name(path) << ": not on this CPU");
+            continue;
+        }
+        ++paths_run;
+        ImbManager mgr(path, true);
+        BOOST_REQUIRE(mgr.ok());
+        for (AeadAlgorithm alg : {AeadAlgorithm::aes128_gcm, AeadAlgorithm::aes256_gcm, AeadAlgorithm::chacha20_poly1305}) {
+            const Bytes raw(aead_key_len(alg), 0x5c);
+            HpKey key;
+            AeadKey aead_key;
+            BOOST_REQUIRE(init_hp_key(mgr, key, alg, raw));
+            BOOST_REQUIRE(engine.init_key(aead_key, alg, raw));
+            BOOST_TEST(key.kernels == &hp_kernels(path));
+            for (size_t n : {1u, 7u, 8u, 15u, 16u, 17u, 31u, 32u, 33u}) {
+                std::vector<HpSample> samples;
+                for (size_t i = 0; i < n; ++i) {
+                    samples.push_back(reference_sample(alg, 3 * i + n));
+                }
+                std::vector<HpMask> masks(n);
+                BOOST_REQUIRE(compute_masks(key, samples, masks) == n);
+                for (size_t i = 0; i < n; ++i) {
+                    BOOST_TEST(hex(masks[i]) == hex(reference_mask(engine, aead_key, samples[i])),
+                               simd_path_name(path) << " " << aead_name(alg) << " burst " << n << " sample " << i);
+                }
+            }
+        }
+    }
+    BOOST_TEST(paths_run >= 1u);  // sse at least: the baseline every supported CPU has
 }
 
 BOOST_AUTO_TEST_CASE(refuses_bad_keys_and_short_outputs) {
