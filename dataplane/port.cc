@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "dataplane/setup_error.h"
+#include "dataplane/xdp_holder.h"
 
 namespace slip::dataplane {
 
@@ -64,6 +65,14 @@ std::string PortOptions::validate() const {
                 return "port: interface '" + iface + "' does not exist (" + port_kind_name(kind) +
                        " attaches to an existing kernel interface); run 'scripts/lab up' or pass --iface";
             }
+            // Before the driver touches the interface: failing to bind a queue another
+            // process holds, it would detach that process's XDP program on its way out.
+            if (kind == PortKind::af_xdp) {
+                if (const auto h = find_xdp_holder(iface); h && !h->processes.empty()) {
+                    return "port: " + iface + " is already taken for AF_XDP: " + describe_xdp_holder(iface, *h) +
+                           "; stop that process (another engine?) or give this one another --iface";
+                }
+            }
             break;
         case PortKind::tap:
             if (iface.empty() || iface.size() >= IF_NAMESIZE) {
@@ -116,6 +125,28 @@ std::string PortOptions::describe() const {
     }
     return "?";
 }
+
+namespace {
+
+// The af_xdp driver reports every failure to bind its socket as EINVAL: name what holds
+// the interface where that can be found.
+std::string queue_setup_failure(const PortOptions& opts, uint16_t q, int rc) {
+    std::string s = "port: queue " + std::to_string(q) + " of " + opts.describe() + " could not be set up (" +
+                    std::string(rte_strerror(-rc)) + ")";
+    if (opts.kind == PortKind::af_xdp) {
+        if (const auto h = find_xdp_holder(opts.iface)) {
+            if (!h->processes.empty()) {
+                return s + ": the queue is taken, " + describe_xdp_holder(opts.iface, *h) +
+                       "; stop that process (another engine?) or give this one another --iface";
+            }
+            return s + "; " + describe_xdp_holder(opts.iface, *h) + ": if it was left by an engine that was killed, " +
+                   "remove it with 'ip link set dev " + opts.iface + " xdp off'; else try fewer --rx-descriptors/--tx-descriptors";
+        }
+    }
+    return s + "; try fewer --rx-descriptors/--tx-descriptors";
+}
+
+}  // namespace
 
 Port::Port(const PortOptions& opts, uint16_t nth) {
     if (rte_eth_dev_count_avail() <= nth) {
@@ -203,8 +234,7 @@ void Port::configure(const PortOptions& opts) {
             rc = rte_eth_tx_queue_setup(m_id, q, tx_desc, static_cast<unsigned>(socket), nullptr);
         }
         if (rc != 0) {
-            throw SetupError("port: queue " + std::to_string(q) + " of " + opts.describe() + " could not be set up (" +
-                             std::string(rte_strerror(-rc)) + "); try fewer --rx-descriptors/--tx-descriptors");
+            throw SetupError(queue_setup_failure(opts, q, rc));
         }
     }
     if (opts.mac) {

@@ -19,7 +19,10 @@ CASES = [
     ("gateway outside the prefix", ["--gateway4", "192.168.1.1"], "gateway4"),
     ("hugepages required but not enough", ["--hugepages", "on", "--memory", "900000"], "hugepages/setup"),
     ("vdev that no driver knows", ["--port", "vdev", "--vdev", "net_bogus0"], "rerun with --log-level info"),
-    ("more queues than lcores", ["--queues", "4", "--lcores", "0"], "queue"),
+    # Several queues are refused until a frame can be handed to the queue that holds its
+    # connection; the one line must say so and name the fix.
+    ("several queues", ["--queues", "2"], "use --queues 1"),
+    ("several queues, few lcores", ["--queues", "4", "--lcores", "0"], "--queues 4"),
     ("option value out of range", ["--queues", "99"], "--queues"),
     ("unknown option", ["--bogus-option"], "--bogus-option"),
 ]
@@ -41,6 +44,23 @@ def check(desc, args, needle):
     if not ok:
         h.fail("%s: expected one 'slipstream: ...%s...' line and a non-zero exit, got exit %d:\n%s%s" % (
             desc, needle, r.returncode, r.stdout, r.stderr))
+    return lines[0]
+
+
+def second_engine_on_a_held_interface():
+    """A second engine on veth0 while one runs there: one line naming the XDP program and the
+    process that hold the interface, given before the second engine's driver touches it (DPDK's
+    af_xdp, failing to bind the taken queue, detaches the holder's program on its way out), so
+    the first engine keeps answering."""
+    with h.Engine() as first:
+        line = check("second engine on the same interface", [], "veth0 is already taken")
+        for needle in ("XDP program", "process %d (" % first.proc.pid):
+            if needle not in line:
+                h.fail("the line should name the holder (%r): %s" % (needle, line))
+        ping = h.peer(["ping", "-c", "5", "-i", "0.1", "-W", "2", "10.0.0.2"])
+        if ping.returncode != 0:
+            h.fail("the first engine stopped answering after the second one was refused:\n" + ping.stdout)
+        first.stop()
 
 
 def main():
@@ -57,6 +77,7 @@ def main():
     check("out-of-range value in a TOML config", ["--config", cfg.name], "--queues")
     os.unlink(cfg.name)
     check("missing config file", ["--config", "/nonexistent/slip.toml"], "slip.toml")
+    second_engine_on_a_held_interface()
     h.log("PASS")
 
 
