@@ -1,5 +1,5 @@
 #pragma once
-// A connection's send buffer without copies (zero copy, the TCP issue's item 7): the
+// A connection's send buffer without copies (zero copy): the
 // application's buffers themselves, linked segment by segment through their `next`
 // pointers, from SND.UNA onwards. A segment on the wire is a header buffer followed by
 // indirect views of the queued bytes (buf::attach_range), so a retransmission builds new
