@@ -3,7 +3,8 @@
 kernels, no instruction beyond x86-64-v2 (+ AES-NI, PCLMULQDQ) appears in the given binaries.
 
 The build targets x86-64-v2; wider code lives only in functions whose names say their ISA
-(the header-protection kernels' namespaces hp_avx2, hp_avx2_vaes, hp_avx512) and is reached
+(the header-protection kernels' namespaces hp_avx2, hp_avx2_vaes, hp_avx512, and the
+checksum's word loop, checksum_avx2) and is reached
 only through the path chosen from CPUID at start. Anything wider elsewhere (an inline
 function compiled for AVX-512 that the linker kept for everyone, a stray -march) would crash
 an older CPU with SIGILL: this script fails on it, naming the function and the instruction.
@@ -14,11 +15,12 @@ import re
 import subprocess
 import sys
 
-# Which wide features each kernel namespace may use.
+# Which wide features each kernel namespace may use (each is reached only where the CPU has them).
 ALLOWED = {
     "hp_avx512": {"avx", "avx2", "avx512"},
     "hp_avx2_vaes": {"avx", "avx2"},
     "hp_avx2": {"avx", "avx2"},
+    "checksum_avx2": {"avx", "avx2"},
 }
 
 BMI_LZCNT_MOVBE = re.compile(r"^(andn|bextr|blsi|blsmsk|blsr|bzhi|mulx|pdep|pext|rorx|sarx|shlx|shrx|lzcnt|movbe)\b")
