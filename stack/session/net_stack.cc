@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "crypto/siphash.h"
 #include "stack/net/ethernet.h"
 #include "stack/tcp/tcp_layer.h"
 
@@ -49,7 +50,7 @@ NetStack::NetStack(const StackOptions& opts, const MacAddr& mac, MbufPool* pool,
       m_neighbors(opts.neighbor),
       m_tx(opts.tx_queue_capacity),
       m_icmp_errors(opts.icmp_error_rate, opts.icmp_error_burst),
-      m_tcp(std::make_unique<tcp::TcpLayer>(opts.tcp, pool, static_cast<tcp::TcpLink*>(this), &m_counters, tcp_seed(mac),
+      m_tcp(std::make_unique<tcp::TcpLayer>(opts.tcp, pool, static_cast<tcp::TcpLink*>(this), &m_counters, tcp_seed(mac, this),
                                                  view_pool)) {
     if (opts.ipv4) {
         m_ipv4_mask = opts.ipv4->mask();
@@ -59,13 +60,23 @@ NetStack::NetStack(const StackOptions& opts, const MacAddr& mac, MbufPool* pool,
 
 NetStack::~NetStack() = default;
 
-uint64_t NetStack::tcp_seed(const MacAddr& mac) {
-    // Per stack: the flow-hash seed and timestamp offset differ between cores and hosts.
-    uint64_t seed = 0x6a09e667f3bcc908ull;
+uint64_t NetStack::tcp_seed(const MacAddr& mac, const void* instance) {
+    // Per stack: the flow-hash seed and the timestamp offset (RFC 7323 §5.4). Random, so a
+    // remote peer cannot aim many tuples at one hash chain, and so they differ between the
+    // stacks of one port's queues (which share its MAC address) and between runs. Should
+    // the generator fail, the TCP layer's keys fail with it and the engine refuses to start
+    // (TcpLayer::setup_error); the instance's address still tells the stacks apart.
+    crypto::SipKey random;
+    (void)random.randomize();
+    uint64_t seed = 0x6a09e667f3bcc908ull ^ random.k0;
     for (uint8_t b : mac.bytes) {
         seed = (seed ^ b) * 0x100000001b3ull;
     }
-    return seed ^ reinterpret_cast<uintptr_t>(&mac);
+    seed ^= reinterpret_cast<uintptr_t>(instance);
+    // A final mix (splitmix64's) so that every input bit reaches every seed bit.
+    seed = (seed ^ (seed >> 30)) * 0xbf58476d1ce4e5b9ull;
+    seed = (seed ^ (seed >> 27)) * 0x94d049bb133111ebull;
+    return seed ^ (seed >> 31);
 }
 
 bool NetStack::udp_bind(uint16_t port, UdpService* service) {

@@ -58,6 +58,8 @@ public:
     // TCP of this core: listen, connect, send, close (stack/tcp/tcp_layer.h).
     tcp::TcpLayer& tcp() { return *m_tcp; }
     const tcp::TcpLayer& tcp() const { return *m_tcp; }
+    // The seed of a stack's TCP flow hash and timestamp offset (see net_stack.cc).
+    static uint64_t tcp_seed(const MacAddr& mac, const void* instance);
 
     const Counters& counters() const { return m_counters; }
     const NeighborTable& neighbors() const { return m_neighbors; }
@@ -84,7 +86,6 @@ private:
     void udp4_fast_reflect(Mbuf* m, const UdpMeta& meta, uint32_t udp_len, Instant now);
     void tcp_input(Mbuf* m, const Ipv6Addr& src, const Ipv6Addr& dst, uint32_t tcp_len, bool unicast,
                    uint64_t pseudo_sum, Instant now);
-    static uint64_t tcp_seed(const MacAddr& mac);
 
     // TcpLink (tcp_input.cc)
     void tcp_transmit(Mbuf* segment, const tcp::FlowKey& key, Instant now) override;

@@ -38,6 +38,7 @@ public:
     bool insert(const FlowKey& k, uint32_t value);
     bool erase(const FlowKey& k);
     uint32_t size() const { return m_size; }
+    uint64_t seed() const { return m_seed; }
 
 private:
     struct Slot {

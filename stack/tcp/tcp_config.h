@@ -24,7 +24,9 @@ struct TcpConfig {
     bool sack = true;            // RFC 2018
     CcAlgorithm congestion = CcAlgorithm::cubic;
     uint32_t initcwnd = 10;  // segments (RFC 6928)
-    bool nagle = true;       // RFC 9293 §3.8.6.2.1; per connection it can be turned off
+    // RFC 9293 §3.7.4 (Nagle): the default of every connection; TcpLayer::set_nodelay
+    // turns it off or on per connection.
+    bool nagle = true;
     // RFC 9293 §3.6.1: TIME-WAIT lasts 2 * MSL.
     Duration msl = Duration::seconds(30);
     // RFC 9293 §3.8.6.3 / RFC 1122 §4.2.3.2: at most every second full segment unacked,
@@ -43,8 +45,6 @@ struct TcpConfig {
     // Half-open connections per listener before SYN cookies engage (RFC 4987 §3.6).
     uint32_t syn_backlog = 1024;
     bool syn_cookies = true;
-    // Established connections waiting for the application's accept, per listener.
-    uint32_t accept_backlog = 4096;
     // TCP Fast Open (RFC 7413). Server: hand out cookies and accept data on a SYN that
     // carries a valid one. Client: connects that ask for it send their data on the SYN.
     bool fast_open = true;

@@ -62,7 +62,9 @@ TcpLayer::TcpLayer(const TcpConfig& config, MbufPool* pool, TcpLink* link, Count
     for (uint32_t i = config.max_connections; i-- > 0;) {
         m_free_slots.push_back(i);
     }
-    m_secrets.randomize();
+    // RFC 6528 §3 and RFC 4987 §3.6: predictable keys would make ISNs and cookies
+    // guessable, so a failure is an error the engine reports (setup_error), never ignored.
+    m_secrets_ok = m_secrets.randomize();
     m_ts_offset = uint32_t(seed * 0x9e3779b9u);  // RFC 7323 §5.4: timestamps need not start at 0
 }
 
@@ -145,6 +147,7 @@ Connection* TcpLayer::allocate(const FlowKey& key) {
     c.generation = generation;
     c.key = key;
     c.in_use = true;
+    c.nodelay = !m_config.nagle;
     c.rtt = RttEstimator(RttOptions{m_config.rto_initial, m_config.rto_min, m_config.rto_max});
     ++m_gauges.connections;
     return &c;
@@ -250,9 +253,29 @@ uint8_t TcpLayer::our_wscale() const {
 }
 
 uint32_t TcpLayer::rcv_window(const Connection& c) const {
-    // Item 8 of the TCP issue: the window is what the application has left room for.
-    const uint32_t held = c.rcv_unconsumed + c.ooo.bytes();
-    return held >= m_config.rcv_buffer ? 0 : m_config.rcv_buffer - held;
+    // The room the application has left: the buffer less what it holds unconsumed. Data held
+    // out of order is not subtracted: it lies inside the window advertised already, whose
+    // right edge must not move left (RFC 9293 §3.8.6, SHLD-14; window_field).
+    return c.rcv_unconsumed >= m_config.rcv_buffer ? 0 : m_config.rcv_buffer - c.rcv_unconsumed;
+}
+
+uint16_t TcpLayer::window_field(const Connection& c, uint8_t shift) const {
+    // RFC 9293 §3.8.6 (SHLD-14): the right edge RCV.NXT + RCV.WND never moves left, neither
+    // when the room shrinks (the application holds data) nor by the truncation of a scaled
+    // field (RFC 7323 §2.4): the field is rounded up to reach the edge advertised last.
+    const uint32_t promised = uint32_t(std::max(0, c.rcv_adv - c.rcv_nxt));
+    const uint32_t window = std::max(rcv_window(c), promised);
+    uint32_t field = window >> shift;
+    if ((field << shift) < promised) {
+        ++field;  // window >= promised, so one step of 2^shift is enough
+    }
+    return uint16_t(std::min<uint32_t>(field, 0xffff));
+}
+
+uint16_t TcpLayer::advertise_window(Connection& c, uint8_t shift) {
+    const uint16_t field = window_field(c, shift);
+    c.rcv_adv = seq_max(c.rcv_adv, c.rcv_nxt + (uint32_t(field) << shift));
+    return field;
 }
 
 void TcpLayer::setup_options(Connection& c, const TcpOptions& peer, bool ours_offered) {

@@ -120,6 +120,10 @@ public:
 
     TcpGauges gauges() const;
     const TcpConfig& config() const { return m_config; }
+    // Why this layer cannot run, or nullptr: checked once after construction (the random
+    // keys for ISNs, SYN cookies and Fast Open cookies could not be drawn).
+    const char* setup_error() const { return m_secrets_ok ? nullptr : kSecretsError; }
+    uint64_t flow_seed() const { return m_flows.seed(); }
     // Every connection, for shutdown: RST to each peer and free all buffers.
     void abort_all(Instant now);
     // Header and view buffers taken ahead of use (see WarmBuffers); in use as far as the
@@ -151,6 +155,13 @@ private:
     uint16_t mss_for(const FlowKey& key) const;
     uint8_t our_wscale() const;
     uint32_t rcv_window(const Connection& c) const;
+    // The window field for a segment acknowledging RCV.NXT, scaled by `shift`;
+    // advertise_window also records the right edge it announces (Connection::rcv_adv).
+    uint16_t window_field(const Connection& c, uint8_t shift) const;
+    uint16_t advertise_window(Connection& c, uint8_t shift);
+    // Received bytes a connection holds at most, consumed or not, in order or not: the
+    // buffer and the slack that rounding the scaled window up may promise beyond it.
+    uint32_t rcv_limit() const { return m_config.rcv_buffer + m_config.rcv_buffer / 8; }
     uint32_t ts_now(Instant now) const { return uint32_t(now.ns / 1'000'000) + m_ts_offset; }
 
     // --- input (tcp_input.cc) ---
@@ -237,6 +248,10 @@ private:
     std::array<uint16_t, 65536> m_fast_open_pending{};  // of those, opened with Fast Open data
     FastOpenCache m_fast_open_cache;
     crypto::TcpSecrets m_secrets;
+    bool m_secrets_ok = false;
+    static constexpr const char* kSecretsError =
+        "tcp: could not draw random keys for ISNs and SYN cookies (GnuTLS's random generator failed); "
+        "check that getrandom() or /dev/urandom works in this environment";
     TokenBucket m_rst_limit;
     TokenBucket m_challenge_limit;
     uint32_t m_ts_offset = 0;

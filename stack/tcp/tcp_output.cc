@@ -91,10 +91,10 @@ void TcpLayer::send_segment(Connection& c, Seq seq, uint32_t len, uint8_t flags,
         return;
     }
     // RFC 7323 §2.2: the window field of a SYN is never scaled.
-    const uint32_t window = rcv_window(c);
     const uint8_t shift = (flags & flag::syn) != 0 ? 0 : c.rcv_wscale;
-    const uint16_t field = uint16_t(std::min<uint32_t>(window >> shift, 0xffff));
     const bool with_ack = (flags & flag::ack) != 0;
+    // Without ACK (our first SYN) the window is relative to nothing yet: nothing recorded.
+    const uint16_t field = with_ack ? advertise_window(c, shift) : window_field(c, shift);
     write_tcp(buf::data(m), c.key.local_port, c.key.remote_port, seq, with_ack ? c.rcv_nxt : Seq(0), flags, field, o);
     if (len > 0) {
         const Seq data_seq = (flags & flag::syn) != 0 ? seq + 1 : seq;  // data follows the SYN's number
@@ -110,8 +110,6 @@ void TcpLayer::send_segment(Connection& c, Seq seq, uint32_t len, uint8_t flags,
         buf::chain(m, m, view.head, len, view.segments);
     }
     if (with_ack) {
-        // RFC 9293 §3.8.6.2.2: never shrink the window we advertised.
-        c.rcv_adv = seq_max(c.rcv_adv, c.rcv_nxt + (uint32_t(field) << shift));
         c.last_ack_sent = c.rcv_nxt;
         c.dsack_pending = false;  // reported once (RFC 2883 §4)
         c.segments_unacked = 0;

@@ -25,6 +25,16 @@ void TcpLayer::process_text(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t
         return buf::free(m);  // RFC 9293: text after the peer's FIN is ignored
     }
     const Seq seq = h.seq + c.trimmed_front;
+    if (uint64_t(c.rcv_unconsumed) + c.ooo.bytes() + payload_len > rcv_limit()) {
+        // In the window but past what a connection may hold: the right edge never moves
+        // left, and rounding a scaled window up (window_field) can promise a little more
+        // than the buffer with every ACK; a peer sending tiny segments would otherwise
+        // keep the window from closing. Dropped as a receiver short of buffers drops (the
+        // sender retransmits); the ACK tells it where we are.
+        m_counters->drop(DropReason::tcp_rcv_buffer_full);
+        c.ack_now = true;
+        return buf::free(m);
+    }
     if (seq != c.rcv_nxt) {
         // Out of order: hold it and answer at once with a duplicate ACK that carries SACK
         // blocks (RFC 5681 §4.2, RFC 2018 §4).

@@ -141,8 +141,7 @@ void TcpLayer::on_persist(Connection& c, Instant now) {
     m_counters->count(Event::tcp_zero_window_probes);
     TcpOptionsToSend o;
     fill_options(c, o, flag::ack, now);
-    send_bare(c.key, c.snd_una - 1, c.rcv_nxt, flag::ack,
-              uint16_t(std::min<uint32_t>(rcv_window(c) >> c.rcv_wscale, 0xffff)), o, now);
+    send_bare(c.key, c.snd_una - 1, c.rcv_nxt, flag::ack, advertise_window(c, c.rcv_wscale), o, now);
     c.rtt.backoff();
     c.persist = true;
     c.rto_at = now + c.rtt.rto();
@@ -161,8 +160,7 @@ void TcpLayer::on_keepalive(Connection& c, Instant now) {
     m_counters->count(Event::tcp_keepalive_probes);
     TcpOptionsToSend o;
     fill_options(c, o, flag::ack, now);
-    send_bare(c.key, c.snd_una - 1, c.rcv_nxt, flag::ack,
-              uint16_t(std::min<uint32_t>(rcv_window(c) >> c.rcv_wscale, 0xffff)), o, now);
+    send_bare(c.key, c.snd_una - 1, c.rcv_nxt, flag::ack, advertise_window(c, c.rcv_wscale), o, now);
     c.keepalive_at = now + m_config.keepalive_interval;
 }
 

@@ -4,6 +4,7 @@
 // departs from an RFC the test asserts what the code does and says so in a message.
 #include <boost/test/unit_test.hpp>
 
+#include <optional>
 #include <ostream>
 
 #include "tests/support/tcp_script.h"
@@ -181,6 +182,50 @@ BOOST_AUTO_TEST_CASE(window_update_once_the_window_reopens) {
     BOOST_TEST(s.clean());
 }
 
+BOOST_AUTO_TEST_CASE(advertised_right_edge_never_moves_left) {
+    // RFC 9293 §3.8.6 (SHLD-14): the right edge of the window on the wire, SEG.ACK +
+    // SEG.WND << scale, never moves left. Neither out-of-order data (it lies inside the
+    // window advertised already) nor held data of an odd length (the scaled field, here
+    // >> 1, would round the edge down) may pull it back. The application holds it all.
+    TcpScript s;
+    s.app().consume = false;
+    BOOST_REQUIRE(s.establish());
+    std::optional<Seq> last;
+    int edges = 0;
+    const auto edge_after = [&](const Out& out, const char* what) {
+        BOOST_TEST_CONTEXT(what) {
+            BOOST_REQUIRE(s.expect(out));
+            const Seq edge = s.last().h.ack + (uint32_t(s.last().h.window) << 1);
+            if (last.has_value()) {
+                BOOST_TEST((edge >= *last), "the right edge moved left by " << (*last - edge) << " bytes");
+            }
+            last = edge;
+            ++edges;
+        }
+    };
+    // Held in-order data of odd lengths: 1001, 2002, 3003 bytes held.
+    for (uint32_t i = 0; i < 3; ++i) {
+        s.inject(In(P | A, 1 + i * 1001, 1, 1001));
+        edge_after(Out(A, 1, 1 + (i + 1) * 1001), "in order, odd length");
+    }
+    // Out of order beyond a hole at 3004: every duplicate ACK keeps the edge.
+    const uint32_t hole = 1 + 3 * 1001;
+    s.inject(In(P | A, hole + 1000, 1, 1000));
+    edge_after(Out(A, 1, hole).sack(hole + 1000, hole + 2000), "out of order");
+    s.inject(In(P | A, hole + 2000, 1, 999));
+    edge_after(Out(A, 1, hole).sack(hole + 1000, hole + 2999), "out of order, adjacent");
+    s.inject(In(P | A, hole + 5000, 1, 1500));
+    edge_after(Out(A, 1, hole).sack(hole + 5000, hole + 6500).sack(hole + 1000, hole + 2999), "a second hole");
+    // The first hole fills: one ACK up to the second hole, its edge not to the left.
+    s.inject(In(P | A, hole, 1, 1000));
+    edge_after(Out(A, 1, hole + 2999).sack(hole + 5000, hole + 6500), "first hole filled");
+    s.inject(In(P | A, hole + 2999, 1, 2001));
+    edge_after(Out(A, 1, hole + 6500), "second hole filled");
+    BOOST_TEST(edges == 8);
+    BOOST_TEST(s.app().unconsumed == hole + 6499u);
+    BOOST_TEST(s.clean());
+}
+
 // ---- 2. Segments outside the receive window ----
 
 BOOST_AUTO_TEST_CASE(out_of_window_duplicate_and_overlap) {
@@ -264,6 +309,20 @@ BOOST_AUTO_TEST_CASE(nagle_holds_short_segments_while_data_is_unacknowledged) {
     BOOST_TEST(s.expect(Out(P | A, 361, 1, 10)));
     BOOST_TEST(s.expect_nothing());
     s.inject(In(A, 1, 371));
+    BOOST_TEST(s.clean());
+}
+
+BOOST_AUTO_TEST_CASE(nagle_off_for_every_connection_by_configuration) {
+    // TcpConfig::nagle = false: every connection starts as with TCP_NODELAY, short writes
+    // going at once while earlier data is unacknowledged.
+    TcpScript s([](TcpConfig& c) { c.nagle = false; });
+    BOOST_REQUIRE(s.establish());
+    BOOST_REQUIRE(s.send(100));
+    BOOST_REQUIRE(s.send(100));
+    BOOST_TEST(s.expect(Out(P | A, 1, 1, 100)));
+    BOOST_TEST(s.expect(Out(P | A, 101, 1, 100)));
+    BOOST_TEST(s.expect_nothing());
+    s.inject(In(A, 1, 201));
     BOOST_TEST(s.clean());
 }
 
