@@ -392,6 +392,9 @@ bool TcpLayer::check_ack(Connection& c, const TcpHeader& h, uint32_t payload_len
         c.scoreboard.update(h.ack, c.snd_max, std::span(h.options.sack.data(), h.options.sack_count));
     }
     c.new_sack_info = c.sack_ok && c.scoreboard.sacked_bytes() > sacked_before;
+    if (c.new_sack_info) {
+        m_counters->count(Event::tcp_sack_updates);
+    }
     const bool marked_lost = detect_loss_by_delivery(c, h.ack, now);
     if (acked > 0) {
         process_ack(c, h, acked, now);
