@@ -355,7 +355,7 @@ BOOST_AUTO_TEST_CASE(mutated_scripts_never_crash_or_leak_and_reach_established_c
     for (const auto& s : seeds) {
         all.push_back(s.bytes);
     }
-    constexpr int kRuns = 20000;
+    constexpr int kRuns = 5000;
     int established = 0, in_order = 0, out_of_order = 0, sack = 0;
     for (int i = 0; i < kRuns; ++i) {
         const Bytes& seed = all[rng.below(all.size())];
