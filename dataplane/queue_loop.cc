@@ -73,7 +73,7 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
     const uint32_t slots = opts.stack.tcp.max_connections;
     stack::tcp::TcpLayer& tcp = m_stack.tcp();
     if (sv.tcp_echo_port != 0) {
-        m_tcp_echo = std::make_unique<stack::TcpEcho>(tcp, slots);
+        m_tcp_echo = std::make_unique<stack::TcpEcho>(tcp, slots, port.pool());
         tcp.listen(sv.tcp_echo_port, m_tcp_echo.get());
     }
     if (sv.tcp_discard_port != 0) {

@@ -60,7 +60,7 @@ TcpClientStats& TcpClientStats::operator+=(const TcpClientStats& o) {
 
 TcpClient::TcpClient(tcp::TcpLayer& tcp, PatternSource& pattern, const TcpClientOptions& options,
                      uint32_t max_connections)
-    : m_tcp(tcp), m_pattern(pattern), m_options(options), m_echo(tcp, max_connections), m_conns(max_connections) {
+    : m_tcp(tcp), m_pattern(pattern), m_options(options), m_echo(tcp, max_connections, pattern.pool()), m_conns(max_connections) {
     m_stats.enabled = 1;
     m_http_request = "GET /bytes/" + std::to_string(options.bytes) +
                      " HTTP/1.1\r\nHost: slipstream\r\nConnection: close\r\n\r\n";

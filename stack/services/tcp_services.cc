@@ -82,41 +82,31 @@ Mbuf* PatternSource::text(std::string_view text) {
 
 // ---- echo ----
 
-TcpEcho::TcpEcho(tcp::TcpLayer& tcp, uint32_t max_connections) : m_tcp(tcp), m_pending(max_connections) {}
+TcpEcho::TcpEcho(tcp::TcpLayer& tcp, uint32_t max_connections, MbufPool* pool)
+    : m_tcp(tcp), m_pool(pool), m_pending(max_connections) {}
 
-TcpEcho::~TcpEcho() {
-    for (auto& p : m_pending) {
-        if (p.head != nullptr) {
-            buf::free(p.head);
-        }
-    }
-}
-
-void TcpEcho::on_data(TcpHandle h, Mbuf* data, uint32_t len, Instant now) {
-    Pending& p = m_pending[h.index];
-    if (p.head == nullptr) {
-        p.head = data;
-    } else {
-        buf::chain(p.head, p.tail, data, len, data->nb_segs);
-    }
-    p.tail = rte_pktmbuf_lastseg(data);
-    p.bytes += len;
+void TcpEcho::on_data(TcpHandle h, Mbuf* data, uint32_t, Instant now) {
+    m_pending[h.index].held.append(data, m_pool);
     flush(h, now);
 }
 
 void TcpEcho::flush(TcpHandle h, Instant now) {
     Pending& p = m_pending[h.index];
-    if (p.head != nullptr) {
-        // The whole pending chain or nothing: the send buffer takes chains whole.
-        const uint32_t bytes = p.bytes;
-        if (!m_tcp.send(h, p.head, now)) {
-            return;  // on_send_space comes back; the window stays closed meanwhile
+    while (!p.held.empty()) {
+        // As much as the send buffer takes now (send_space asks for on_send_space when
+        // that is less than a segment); what goes there is consumed, reopening the window.
+        const uint32_t space = m_tcp.send_space(h);
+        uint32_t taken = 0;
+        Mbuf* part = space > 0 ? p.held.take_front(space, m_pool, taken) : nullptr;
+        if (part == nullptr) {
+            break;  // no room, or no buffer to split one with: the next ACK or data retries
         }
-        p.head = p.tail = nullptr;
-        p.bytes = 0;
-        m_tcp.consume(h, bytes, now);
+        if (!m_tcp.send(h, part, now)) {
+            buf::free(part);  // the connection sends no more: nothing to echo to
+        }
+        m_tcp.consume(h, taken, now);
     }
-    if (p.close_after) {
+    if (p.close_after && p.held.empty()) {
         p.close_after = false;
         m_tcp.close(h, now);
     }
@@ -133,10 +123,8 @@ void TcpEcho::on_peer_closed(TcpHandle h, Instant now) {
 
 void TcpEcho::on_closed(TcpHandle h, tcp::CloseReason, Instant) {
     Pending& p = m_pending[h.index];
-    if (p.head != nullptr) {
-        buf::free(p.head);
-    }
-    p = {};
+    p.held.clear();
+    p.close_after = false;
 }
 
 // ---- discard ----
@@ -194,14 +182,24 @@ void TcpSource::fill(TcpHandle h, Instant now) {
 HttpBytes::HttpBytes(tcp::TcpLayer& tcp, PatternSource& pattern, uint32_t max_connections)
     : m_tcp(tcp), m_pattern(pattern), m_states(max_connections) {}
 
-void HttpBytes::on_data(TcpHandle h, Mbuf* data, uint32_t len, Instant now) {
+void HttpBytes::on_data(TcpHandle h, Mbuf* data, uint32_t, Instant now) {
     State& s = m_states[h.index];
-    for (Mbuf* seg = data; seg != nullptr; seg = seg->next) {
-        s.request.append(reinterpret_cast<const char*>(buf::data(seg)), seg->data_len);
+    if (s.discarding) {
+        buf::free(data);  // never consumed: the window closes on a client we stopped reading
+        return;
     }
-    buf::free(data);
-    m_tcp.consume(h, len, now);
-    // One request at a time: the next is parsed once the current response is queued.
+    s.input.append(data, m_pattern.pool());
+    if (s.busy()) {
+        // The next request waits for the current answer (on_send_space pumps). A head that
+        // has already run past the limit would only get its 431 after this answer: the
+        // connection closes then instead, and nothing more of it is kept.
+        scan(s);
+        if (s.head_end == 0 && s.scanned >= kMaxRequest) {
+            refuse_input(s);
+            s.close_after = true;
+        }
+        return;
+    }
     pump(h, now);
 }
 
@@ -226,14 +224,72 @@ bool contains_any_case(std::string_view text, std::string_view lower_needle) {
 
 }  // namespace
 
-// Parses one request head and sets up its answer. The head is read where it lies in the
-// request buffer and the answer written into the connection's own head string, so a
-// steady stream of requests allocates nothing once each slot's strings have grown.
-void HttpBytes::handle_request(State& s) {
-    const size_t end = s.request.find("\r\n\r\n");
-    answer(s, std::string_view(s.request).substr(0, end));
-    s.request.erase(0, end + 4);
+// Searches the held input for the blank line ending the request head (RFC 9112 §2.1),
+// from where the last search stopped, within the first kMaxRequest bytes.
+void HttpBytes::scan(State& s) const {
+    static constexpr char kEnd[] = "\r\n\r\n";
+    const uint32_t limit = std::min(s.input.bytes(), kMaxRequest);
+    uint32_t start = 0;
+    for (const Mbuf* seg = s.input.front(); seg != nullptr && s.head_end == 0 && s.scanned < limit;
+         start += seg->data_len, seg = seg->next) {
+        if (start + seg->data_len <= s.scanned) {
+            continue;
+        }
+        const auto* p = reinterpret_cast<const char*>(buf::data(seg));
+        const uint32_t end = std::min<uint32_t>(seg->data_len, limit - start);
+        for (uint32_t i = s.scanned - start; i < end; ++i) {
+            // Matching "\r\n\r\n": on a mismatch only a '\r' can start it again.
+            s.crlf_matched = p[i] == kEnd[s.crlf_matched] ? uint8_t(s.crlf_matched + 1) : p[i] == '\r' ? 1 : 0;
+            if (s.crlf_matched == 4) {
+                s.head_end = start + i + 1;
+                break;
+            }
+        }
+        s.scanned = s.head_end != 0 ? s.head_end : start + end;
+    }
+}
+
+// Takes the next request head from the input and sets up its answer: false when none is
+// complete yet. The head is read where it lies when one buffer holds it, else gathered
+// into the scratch area; the answer is written into the connection's head array, so
+// serving requests allocates nothing.
+bool HttpBytes::next_request(TcpHandle h, State& s, Instant now) {
+    scan(s);
+    if (s.head_end == 0) {
+        if (s.scanned < kMaxRequest) {
+            return false;  // more of the head is to come
+        }
+        // RFC 6585 §5: a head that never ends within the limit. Nothing more is read.
+        refuse_input(s);
+        s.close_after = true;
+        respond(s, "431 Request Header Fields Too Large", 0, "request head too large\n");
+        return true;
+    }
+    const uint32_t len = s.head_end;
+    const Mbuf* first = s.input.front();
+    std::string_view head;
+    if (first->data_len >= len) {
+        head = std::string_view(reinterpret_cast<const char*>(buf::data(first)), len);
+    } else {
+        s.input.copy_front(std::span(m_scratch.data(), len));
+        head = std::string_view(reinterpret_cast<const char*>(m_scratch.data()), len);
+    }
+    answer(s, head.substr(0, len - 4));
+    s.input.drop_front(len);
+    s.scanned = s.head_end = 0;
+    s.crlf_matched = 0;
+    m_tcp.consume(h, len, now);
     ++m_requests;
+    return true;
+}
+
+// Input we will not read: freed, and never consumed, so the peer's window stays closed by
+// what it sent (and closes entirely if it keeps sending).
+void HttpBytes::refuse_input(State& s) {
+    s.input.clear();
+    s.scanned = s.head_end = 0;
+    s.crlf_matched = 0;
+    s.discarding = true;
 }
 
 void HttpBytes::answer(State& s, std::string_view head) {
@@ -270,11 +326,20 @@ void HttpBytes::respond(State& s, std::string_view status, uint64_t body, const 
     const std::string_view text_view = text != nullptr ? std::string_view(text) : std::string_view{};
     char length[24];
     const auto digits = std::to_chars(length, length + sizeof length, text != nullptr ? text_view.size() : body);
-    s.head.clear();
-    s.head.append("HTTP/1.1 ").append(status).append("\r\nServer: slipstream\r\nContent-Type: ");
-    s.head.append(text != nullptr ? "text/plain" : "application/octet-stream").append("\r\nContent-Length: ");
-    s.head.append(length, digits.ptr).append("\r\n");
-    s.head.append(s.close_after ? "Connection: close\r\n" : "").append("\r\n").append(text_view);
+    const std::string_view parts[] = {
+        "HTTP/1.1 ", status, "\r\nServer: slipstream\r\nContent-Type: ",
+        text != nullptr ? "text/plain" : "application/octet-stream", "\r\nContent-Length: ",
+        std::string_view(length, size_t(digits.ptr - length)), "\r\n", s.close_after ? "Connection: close\r\n" : "",
+        "\r\n", text_view,
+    };
+    size_t at = 0;
+    for (const std::string_view part : parts) {
+        // Every status and text here is a literal of this file; the longest head fits.
+        const size_t n = std::min(part.size(), s.head.size() - at);
+        std::memcpy(s.head.data() + at, part.data(), n);
+        at += n;
+    }
+    s.head_len = uint16_t(at);
     s.body_left = text != nullptr ? 0 : body;
     s.body_offset = 0;
 }
@@ -282,7 +347,7 @@ void HttpBytes::respond(State& s, std::string_view status, uint64_t body, const 
 void HttpBytes::pump(TcpHandle h, Instant now) {
     State& s = m_states[h.index];
     for (;;) {
-        if (!s.head.empty() && !send_head(h, s, now)) {
+        if (s.head_len > 0 && !send_head(h, s, now)) {
             return;
         }
         while (s.body_left > 0) {
@@ -304,22 +369,17 @@ void HttpBytes::pump(TcpHandle h, Instant now) {
         }
         if (s.close_after) {
             s.close_after = false;
+            refuse_input(s);  // nothing after the answer that closes is read
             m_tcp.close(h, now);
             return;
         }
-        if (s.request.find("\r\n\r\n") == std::string::npos) {
-            if (s.request.size() > kMaxRequest) {  // a head that never ends: refuse it
-                s.request.clear();
-                s.close_after = true;
-                s.head = "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-                continue;
-            }
-            if (s.peer_closed) {
+        if (s.discarding || !next_request(h, s, now)) {
+            if (s.peer_closed && !s.discarding) {
+                refuse_input(s);
                 m_tcp.close(h, now);
             }
             return;
         }
-        handle_request(s);
     }
 }
 
@@ -329,14 +389,14 @@ void HttpBytes::pump(TcpHandle h, Instant now) {
 // or TCP_CORK does the same for a socket server.
 bool HttpBytes::send_head(TcpHandle h, State& s, Instant now) {
     const uint32_t space = m_tcp.send_space(h);
-    if (space < s.head.size()) {
+    if (space < s.head_len) {
         return false;
     }
-    Mbuf* m = m_pattern.text(s.head);
+    Mbuf* m = m_pattern.text(std::string_view(s.head.data(), s.head_len));
     if (m == nullptr) {
         return false;
     }
-    const uint32_t room = std::min<uint32_t>(space - uint32_t(s.head.size()), 64 * 1024);
+    const uint32_t room = std::min<uint32_t>(space - s.head_len, 64 * 1024);
     const uint32_t chunk = uint32_t(std::min<uint64_t>(room, s.body_left));
     uint32_t made = 0;
     if (chunk > 0) {
@@ -348,7 +408,7 @@ bool HttpBytes::send_head(TcpHandle h, State& s, Instant now) {
         buf::free(m);
         return false;
     }
-    s.head.clear();
+    s.head_len = 0;
     s.body_left -= made;
     s.body_offset += made;
     return true;
@@ -361,8 +421,11 @@ void HttpBytes::on_peer_closed(TcpHandle h, Instant now) {
 
 void HttpBytes::on_closed(TcpHandle h, tcp::CloseReason, Instant) {
     State& s = m_states[h.index];
-    s.request.clear();
-    s.head.clear();
+    s.input.clear();
+    s.scanned = s.head_end = 0;
+    s.crlf_matched = 0;
+    s.discarding = false;
+    s.head_len = 0;
     s.body_left = s.body_offset = 0;
     s.close_after = s.peer_closed = false;
 }

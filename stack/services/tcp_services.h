@@ -5,12 +5,13 @@
 //   GET /bytes/N with N bytes.
 // All run inline on the stack's core. Bulk bytes come from one pattern buffer referenced
 // by indirect views (zero copy); per-connection state lives in arrays sized at start.
+#include <array>
 #include <cstdint>
-#include <string>
 #include <string_view>
 #include <vector>
 
 #include "stack/buf/static_buffer.h"
+#include "stack/services/held_chain.h"
 #include "stack/tcp/tcp_layer.h"
 
 namespace slip::stack {
@@ -32,6 +33,8 @@ public:
     // A fresh buffer holding `text` (at most one buffer's room); nullptr otherwise.
     Mbuf* text(std::string_view text);
     bool ok() const { return m_pattern != nullptr; }
+    // Where text() buffers come from (ordinary packet buffers).
+    MbufPool* pool() const { return m_pool; }
 
 private:
     MbufPool* m_pool;
@@ -40,26 +43,29 @@ private:
     uint32_t m_len = 0;
 };
 
-// RFC 862: everything received goes back. What the send buffer cannot take yet waits (and
-// holds the receive window closed: backpressure instead of loss).
+// RFC 862: everything received goes back. What the send buffer cannot take yet waits,
+// unconsumed (it holds the receive window closed: backpressure instead of loss), and goes
+// as the send buffer makes room, as much as fits each time: a receive buffer larger than
+// the send buffer never waits for room that cannot come. `pool` gives the buffers that
+// split a held buffer at the send buffer's limit and gather short segments (HeldChain).
 class TcpEcho final : public tcp::TcpService {
 public:
-    TcpEcho(tcp::TcpLayer& tcp, uint32_t max_connections);
-    ~TcpEcho() override;
+    TcpEcho(tcp::TcpLayer& tcp, uint32_t max_connections, MbufPool* pool);
     void on_data(tcp::TcpHandle h, Mbuf* data, uint32_t len, Instant now) override;
     void on_send_space(tcp::TcpHandle h, Instant now) override;
     void on_peer_closed(tcp::TcpHandle h, Instant now) override;
     void on_closed(tcp::TcpHandle h, tcp::CloseReason, Instant now) override;
+    // Received bytes of `h` waiting for send space.
+    const HeldChain& held(tcp::TcpHandle h) const { return m_pending[h.index].held; }
 
 private:
     void flush(tcp::TcpHandle h, Instant now);
     struct Pending {
-        Mbuf* head = nullptr;
-        Mbuf* tail = nullptr;
-        uint32_t bytes = 0;
+        HeldChain held;
         bool close_after = false;
     };
     tcp::TcpLayer& m_tcp;
+    MbufPool* m_pool;
     std::vector<Pending> m_pending;
 };
 
@@ -98,27 +104,42 @@ private:
 // HTTP/1.1 (RFC 9112) just enough for curl, wrk and h2load's HTTP/1 mode: GET /bytes/N
 // answers 200 with N pattern bytes, anything else 404 (unknown path), 405 (not GET) or
 // 400 (unparsable). Keep-alive by default; "Connection: close" or HTTP/1.0 close after.
+// One request at a time, answers in order (RFC 9112 §9.3.2): what arrives while an answer
+// is going out stays unconsumed in the connection's HeldChain, so a client that sends and
+// does not read meets a closed receive window, not a growing buffer. A request head must
+// end within kMaxRequest bytes: otherwise 431 and close when no answer is going out, or
+// close after the current answer (RFC 6585 §5).
 class HttpBytes final : public tcp::TcpService {
 public:
     static constexpr uint64_t kMaxBody = 1ull << 40;
+    static constexpr uint32_t kMaxRequest = 8192;
     HttpBytes(tcp::TcpLayer& tcp, PatternSource& pattern, uint32_t max_connections);
     void on_data(tcp::TcpHandle h, Mbuf* data, uint32_t len, Instant now) override;
     void on_send_space(tcp::TcpHandle h, Instant now) override { pump(h, now); }
     void on_peer_closed(tcp::TcpHandle h, Instant now) override;
     void on_closed(tcp::TcpHandle h, tcp::CloseReason, Instant now) override;
     uint64_t requests() const { return m_requests; }
+    // Received bytes of `h` not parsed yet.
+    const HeldChain& held(tcp::TcpHandle h) const { return m_states[h.index].input; }
 
 private:
-    static constexpr size_t kMaxRequest = 8192;
     struct State {
-        std::string request;      // bytes of the request head received so far
-        std::string head;         // response head not yet queued
-        uint64_t body_left = 0;   // response body bytes still to queue
+        HeldChain input;            // received, not parsed yet (unconsumed)
+        uint32_t scanned = 0;       // bytes of `input` searched for the head's end
+        uint32_t head_end = 0;      // just past the head's blank line; 0: not found yet
+        uint8_t crlf_matched = 0;   // bytes of "\r\n\r\n" ending what was scanned
+        bool discarding = false;    // refused or closed: input is dropped (and never consumed)
+        std::array<char, 256> head; // the answer's head not yet queued
+        uint16_t head_len = 0;
+        uint64_t body_left = 0;     // response body bytes still to queue
         uint64_t body_offset = 0;
         bool close_after = false;
         bool peer_closed = false;
+        bool busy() const { return head_len > 0 || body_left > 0; }
     };
-    void handle_request(State& s);
+    void scan(State& s) const;
+    bool next_request(tcp::TcpHandle h, State& s, Instant now);
+    void refuse_input(State& s);
     void answer(State& s, std::string_view head);
     void respond(State& s, std::string_view status, uint64_t body, const char* text);
     void pump(tcp::TcpHandle h, Instant now);
@@ -126,6 +147,8 @@ private:
     tcp::TcpLayer& m_tcp;
     PatternSource& m_pattern;
     std::vector<State> m_states;
+    // A head split across buffers is parsed from here (one per core, used synchronously).
+    std::array<uint8_t, kMaxRequest> m_scratch;
     uint64_t m_requests = 0;
 };
 

@@ -31,7 +31,7 @@ struct Target {
                   return o;
               }(),
               kEngineMac, pool()),
-          tcp_echo(net.tcp(), net.tcp().config().max_connections) {
+          tcp_echo(net.tcp(), net.tcp().config().max_connections, pool()) {
         net.udp_bind(7, &echo);
         net.tcp().listen(7, &tcp_echo);  // SYNs reach LISTEN, options and cookies get parsed
     }

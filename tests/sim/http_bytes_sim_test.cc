@@ -4,6 +4,8 @@
 // answer; bad requests get 400, 404, 405 or 431 and never crash or leak.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -19,10 +21,20 @@ namespace {
 
 constexpr uint16_t kHttpPort = 80;
 
-struct Server {
+// The responder behind a pass-through that remembers the connection's handle on B.
+struct Server final : TcpService {
     PatternSource pattern{pool(), view_pool()};
     HttpBytes http;
-    explicit Server(TcpLayer& tcp) : http(tcp, pattern, 64) { BOOST_REQUIRE(tcp.listen(kHttpPort, &http)); }
+    TcpHandle handle;
+    explicit Server(TcpLayer& tcp) : http(tcp, pattern, 64) { BOOST_REQUIRE(tcp.listen(kHttpPort, this)); }
+    bool on_accept(TcpHandle h, const FlowKey& k, Instant now) override {
+        handle = h;
+        return http.on_accept(h, k, now);
+    }
+    void on_data(TcpHandle h, Mbuf* data, uint32_t len, Instant now) override { http.on_data(h, data, len, now); }
+    void on_send_space(TcpHandle h, Instant now) override { http.on_send_space(h, now); }
+    void on_peer_closed(TcpHandle h, Instant now) override { http.on_peer_closed(h, now); }
+    void on_closed(TcpHandle h, CloseReason r, Instant now) override { http.on_closed(h, r, now); }
 };
 
 std::string text_of(const Bytes& b) { return std::string(b.begin(), b.end()); }
@@ -216,6 +228,155 @@ BOOST_AUTO_TEST_CASE(a_head_that_never_ends_is_refused) {
         BOOST_TEST(c.closed_by_server());
         c.finish();
     }
+    p.check_clean();
+}
+
+// Keeps A's send buffer full of junk (bytes that never end a request head).
+void push_junk(Client& c, uint64_t& pushed, uint64_t total) {
+    TcpLayer& tcp = c.p.a.tcp();
+    while (pushed < total) {
+        const uint32_t n = uint32_t(std::min<uint64_t>({total - pushed, 1400, tcp.send_space(c.h)}));
+        if (n == 0 || !tcp.send(c.h, make_mbuf(Bytes(n, 'x')), c.p.link.now())) {
+            return;
+        }
+        pushed += n;
+    }
+}
+
+// Runs `p` for `ms` milliseconds while A keeps queueing `chunk` (until `total` bytes), and
+// checks at every millisecond that B holds no more than `held_limit` bytes for the
+// connection, never more than its receive buffer (and rounding's slack) unconsumed, in buffers that are not
+// mostly empty, and, from the second second on, that the buffers in use stay flat.
+void run_unread(Pair& p, Client& c, const Server& server, const Bytes& chunk, uint64_t total, uint64_t& pushed,
+                uint32_t held_limit, int ms) {
+    TcpLayer& a = p.a.tcp();
+    // The buffer, and the little that rounding the scaled window up may add to it
+    // (TcpLayer::rcv_limit).
+    const uint32_t rcv_buffer = p.b.tcp().config().rcv_buffer;
+    const uint32_t rcv_limit = rcv_buffer + rcv_buffer / 8;
+    unsigned buffers_at_1s = 0;
+    for (int i = 0; i < ms; ++i) {
+        while (pushed < total && a.send_space(c.h) >= chunk.size() && a.send(c.h, make_mbuf(chunk), p.link.now())) {
+            pushed += chunk.size();
+        }
+        p.link.run_for(Duration::milliseconds(1));
+        const HeldChain& held = server.http.held(server.handle);
+        const Connection* b_conn = p.b.tcp().connection(server.handle);
+        BOOST_REQUIRE(b_conn != nullptr);
+        BOOST_REQUIRE_LE(held.bytes(), held_limit);
+        BOOST_REQUIRE_LE(b_conn->rcv_unconsumed, rcv_limit);
+        BOOST_REQUIRE_LE(held.buffers(), held.bytes() / 1000 + 2);
+        if (i == 1000) {
+            buffers_at_1s = mbufs_in_use();
+        }
+        if (i > 1000) {
+            // Flat: the same buffers held; a zero-window probe in flight at most.
+            BOOST_REQUIRE_LE(std::abs(int(mbufs_in_use()) - int(buffers_at_1s)), 4);
+        }
+    }
+}
+
+// Both ends' view of B's receive window: closed.
+void check_window_closed(Pair& p, const Client& c, const Server& server) {
+    const Connection* a_conn = p.a.tcp().connection(c.h);
+    const Connection* b_conn = p.b.tcp().connection(server.handle);
+    BOOST_REQUIRE(a_conn != nullptr);
+    BOOST_REQUIRE(b_conn != nullptr);
+    BOOST_TEST(a_conn->snd_wnd == 0u);                 // as A last heard it
+    BOOST_TEST((b_conn->rcv_adv == b_conn->rcv_nxt));  // as B advertised it
+}
+
+// A huge request, then megabytes of junk from a client that reads nothing. The junk is a
+// head that never ends while the answer goes out: B keeps none of it past the head limit
+// and consumes none of it, so its window closes; nothing grows while the client goes on.
+BOOST_AUTO_TEST_CASE(a_client_that_sends_junk_and_never_reads_meets_a_closed_window) {
+    Pair p;
+    Server server(p.b.tcp());
+    Client c(p);
+    c.rec.consume = false;  // A reads nothing either: B's answer stalls at A's window
+    c.send("GET /bytes/100000000000 HTTP/1.1\r\nHost: b\r\n\r\n");
+    uint64_t pushed = 0;
+    const uint64_t junk = 16u << 20;
+    run_unread(p, c, server, Bytes(1400, 'x'), junk, pushed, HttpBytes::kMaxRequest + 1400, 3000);
+    check_window_closed(p, c, server);
+    const uint32_t rcv_buffer = p.b.tcp().config().rcv_buffer;
+    BOOST_TEST(p.b.tcp().connection(server.handle)->rcv_unconsumed + 1500 >= rcv_buffer);  // the window's worth
+    BOOST_TEST(server.http.held(server.handle).bytes() == 0u);  // none of it kept
+    BOOST_TEST(pushed < junk / 4, "A queued " << pushed << " bytes of junk");  // the rest never left A
+    BOOST_TEST(server.http.requests() == 1u);
+    p.a.tcp().abort(c.h, p.link.now());
+    p.check_clean();
+}
+
+// The same with requests instead of junk, pipelined behind the huge one: they wait, whole,
+// unconsumed, in at most the receive buffer, and the window closes on the rest.
+BOOST_AUTO_TEST_CASE(pipelined_requests_behind_a_huge_answer_wait_in_the_window) {
+    Pair p;
+    Server server(p.b.tcp());
+    Client c(p);
+    c.rec.consume = false;
+    c.send("GET /bytes/100000000000 HTTP/1.1\r\n\r\n");
+    const std::string one = "GET /bytes/1 HTTP/1.1\r\n\r\n";
+    Bytes requests;
+    for (int i = 0; i < 50; ++i) {
+        requests.insert(requests.end(), one.begin(), one.end());
+    }
+    uint64_t pushed = 0;
+    const uint32_t rcv_buffer = p.b.tcp().config().rcv_buffer;
+    run_unread(p, c, server, requests, 16u << 20, pushed, rcv_buffer + rcv_buffer / 8, 3000);
+    check_window_closed(p, c, server);
+    BOOST_TEST(server.http.held(server.handle).bytes() + 1500 >= rcv_buffer);  // held, not dropped
+    BOOST_TEST(pushed < (4u << 20), "A queued " << pushed << " bytes of requests");
+    BOOST_TEST(server.http.requests() == 1u);  // the rest wait for the first answer
+    p.a.tcp().abort(c.h, p.link.now());
+    p.link.run_for(Duration::milliseconds(10));
+    BOOST_TEST(server.http.held(server.handle).bytes() == 0u);  // freed with the connection
+    p.check_clean();
+}
+
+// A head that runs past the limit while nothing is being answered: 431, then the
+// connection closes, and what the client keeps sending is not kept.
+BOOST_AUTO_TEST_CASE(a_head_over_the_limit_gets_431_and_nothing_more_is_kept) {
+    Pair p;
+    Server server(p.b.tcp());
+    Client c(p);
+    c.send("GET /bytes/1 HTTP/1.1\r\nX-Long: " + std::string(HttpBytes::kMaxRequest, 'a'), 1400);
+    BOOST_TEST(c.answer().starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+    BOOST_TEST(c.answer().find("Connection: close\r\n") != std::string::npos);
+    BOOST_TEST(c.closed_by_server());
+    uint64_t pushed = 0;
+    for (int ms = 0; ms < 500; ++ms) {
+        push_junk(c, pushed, 4u << 20);
+        p.link.run_for(Duration::milliseconds(1));
+        BOOST_REQUIRE(server.http.held(server.handle).bytes() == 0u);
+    }
+    BOOST_TEST(pushed < (1u << 20));  // the window closed on the rest
+    BOOST_TEST(server.http.requests() == 0u);
+    c.finish();
+    p.check_clean();
+}
+
+// A head that runs past the limit while an answer is going out: that answer completes,
+// whole and in order, then the connection closes (a 431 behind it is not sent).
+BOOST_AUTO_TEST_CASE(a_head_over_the_limit_during_an_answer_closes_after_it) {
+    Pair p;
+    Server server(p.b.tcp());
+    Client c(p);
+    const std::string request = "GET /bytes/300000 HTTP/1.1\r\n\r\n";
+    const std::string junk = "GET /bytes/1 HTTP/1.1\r\nX-Long: " + std::string(HttpBytes::kMaxRequest, 'a');
+    BOOST_REQUIRE(p.a.tcp().send(c.h, make_mbuf(Bytes(request.begin(), request.end())), p.link.now()));
+    for (size_t at = 0; at < junk.size(); at += 1400) {  // at once, in buffers of 1,400 bytes
+        const std::string part = junk.substr(at, 1400);
+        BOOST_REQUIRE(p.a.tcp().send(c.h, make_mbuf(Bytes(part.begin(), part.end())), p.link.now()));
+    }
+    p.link.run_for(Duration::milliseconds(500));
+    const std::string head = ok_head(300000, false);
+    BOOST_TEST(c.answer().size() == head.size() + 300000);
+    BOOST_TEST(c.answer().substr(0, head.size()) == head);
+    BOOST_TEST(c.answer().find("431") == std::string::npos);
+    BOOST_TEST(c.closed_by_server());
+    BOOST_TEST(server.http.requests() == 1u);
+    c.finish();
     p.check_clean();
 }
 

@@ -29,7 +29,7 @@ struct Servers {
     TcpSource source;
     HttpBytes http;
     explicit Servers(TcpLayer& tcp)
-        : echo(tcp, 64), discard(tcp), source(tcp, pattern, 64, 100'000), http(tcp, pattern, 64) {
+        : echo(tcp, 64, pool()), discard(tcp), source(tcp, pattern, 64, 100'000), http(tcp, pattern, 64) {
         BOOST_REQUIRE(tcp.listen(7, &echo));
         BOOST_REQUIRE(tcp.listen(9, &discard));
         BOOST_REQUIRE(tcp.listen(19, &source));
