@@ -63,6 +63,9 @@ void add_run_options(CLI::App& run, RunArgs& a) {
         ->group("TCP");
     run.add_flag("--tcp-no-fast-open", a.tcp_no_fast_open, "Refuse TCP Fast Open (RFC 7413): no cookies, no SYN data")
         ->group("TCP");
+    run.add_flag("--tcp-no-nagle", a.tcp_no_nagle,
+                 "Nagle off for every connection (as TCP_NODELAY): short segments go at once")
+        ->group("TCP");
 
     run.add_option("--tcp-client", a.tcp_client,
                    "Also connect out: MODE@HOST:PORT, MODE echo, send, rr or http (e.g. http@10.0.0.1:80); "
@@ -254,6 +257,7 @@ bool to_engine_options(const RunArgs& a, dataplane::EngineOptions& o, std::strin
     t.syn_backlog = a.tcp_syn_backlog;
     t.syn_cookies = !a.tcp_no_syn_cookies;
     t.fast_open = !a.tcp_no_fast_open;
+    t.nagle = !a.tcp_no_nagle;
     if (!a.tcp_client.empty() && !client_target(a, o.services.tcp_client, error)) {
         return false;
     }

@@ -50,6 +50,7 @@ struct RunArgs {
     bool tcp_no_syn_cookies = false;
     uint32_t tcp_syn_backlog = 1024;
     bool tcp_no_fast_open = false;
+    bool tcp_no_nagle = false;
     std::string tcp_client;  // MODE@HOST:PORT
     uint32_t tcp_client_connections = 1;
     uint64_t tcp_client_count = 1;
