@@ -226,6 +226,43 @@ BOOST_AUTO_TEST_CASE(advertised_right_edge_never_moves_left) {
     BOOST_TEST(s.clean());
 }
 
+BOOST_AUTO_TEST_CASE(tiny_segments_cannot_hold_a_rounded_window_open) {
+    // Window scale 2 (a 192 KiB buffer): held data makes the room shrink, but an ACK after
+    // two 1-byte segments rounds its field up to the edge advertised last (previous test),
+    // so the window on the wire stays where it was. Held bytes would then grow without end;
+    // a connection holds at most the buffer and an eighth more, and drops data past that
+    // (tcp_rcv_buffer_full, resent by the peer once there is room).
+    constexpr uint32_t kBuffer = 196608;
+    TcpScript s([](TcpConfig& c) { c.rcv_buffer = kBuffer; });
+    s.app().consume = false;
+    BOOST_REQUIRE(s.tcp().listen(TcpScript::kEnginePort, &s.app()));
+    s.inject(In(S, 0).mss(1460).ts(5000, 0).ws(7));
+    BOOST_REQUIRE(s.expect(Out(S | A, 0, 1).ws(2)));
+    s.inject(In(A, 1, 1));
+    BOOST_REQUIRE(s.app().accepted == 1);
+    const auto promised = [&s] { return uint32_t(s.conn()->rcv_adv - s.conn()->rcv_nxt); };
+    uint32_t seq = 1;
+    while (promised() > 4000) {  // nearly full, in 1000-byte segments
+        s.inject(In(P | A, seq, 1, 1000));
+        seq += 1000;
+        s.drain();
+    }
+    for (int i = 0; i < 100000 && s.counters()[DropReason::tcp_rcv_buffer_full] == 0; ++i) {
+        BOOST_REQUIRE(promised() > 0);  // never closes: the rounding holds it open
+        const Seq before = s.conn()->rcv_nxt;
+        s.inject(In(P | A, seq, 1, 1));
+        if (s.conn()->rcv_nxt != before) {
+            ++seq;
+        }
+        s.drain();
+    }
+    BOOST_TEST(s.counters()[DropReason::tcp_rcv_buffer_full] > 0u);
+    BOOST_TEST(s.app().unconsumed <= kBuffer + kBuffer / 8);
+    BOOST_TEST(s.app().unconsumed > kBuffer, "the rounded window stayed open past the buffer");
+    BOOST_TEST(s.counters()[DropReason::tcp_out_of_window] == 0u);
+    BOOST_TEST(s.clean());
+}
+
 // ---- 2. Segments outside the receive window ----
 
 BOOST_AUTO_TEST_CASE(out_of_window_duplicate_and_overlap) {
