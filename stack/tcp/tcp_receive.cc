@@ -1,6 +1,8 @@
 // TCP receive side: "seventh, process the segment text" and "eighth, check the FIN bit"
 // (RFC 9293 §3.10.7.4), reassembly of out-of-order data and the ACK policy (RFC 9293
 // §3.8.6.3, RFC 5681 §4.2).
+#include <algorithm>
+
 #include "stack/tcp/tcp_layer.h"
 
 namespace slip::stack::tcp {
@@ -25,15 +27,23 @@ void TcpLayer::process_text(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t
         return buf::free(m);  // RFC 9293: text after the peer's FIN is ignored
     }
     const Seq seq = h.seq + c.trimmed_front;
-    if (uint64_t(c.rcv_unconsumed) + c.ooo.bytes() + payload_len > rcv_limit()) {
-        // In the window but past what a connection may hold: the right edge never moves
-        // left, and rounding a scaled window up (window_field) can promise a little more
-        // than the buffer with every ACK; a peer sending tiny segments would otherwise
-        // keep the window from closing. Dropped as a receiver short of buffers drops (the
-        // sender retransmits); the ACK tells it where we are.
+    // In the window but past what a connection may hold: the right edge never moves left,
+    // and rounding a scaled window up (window_field) can promise a little more than the
+    // buffer with every ACK; a peer sending tiny segments would otherwise keep the window
+    // from closing. What lies beyond RCV.NXT + the room left under rcv_limit is cut off, as
+    // a receiver short of buffers drops it (the sender retransmits); the ACK says where we
+    // are. Counted against RCV.NXT, not as bytes, so data held out of order is never counted
+    // twice when a retransmission covers it again.
+    const uint32_t room = rcv_limit() - std::min(c.rcv_unconsumed, rcv_limit());
+    const Seq hard_edge = c.rcv_nxt + room;
+    if (seq + payload_len > hard_edge) {
         m_counters->drop(DropReason::tcp_rcv_buffer_full);
         c.ack_now = true;
-        return buf::free(m);
+        if (!(seq < hard_edge)) {
+            return buf::free(m);
+        }
+        payload_len = uint32_t(hard_edge - seq);
+        buf::truncate(m, payload_len);
     }
     if (seq != c.rcv_nxt) {
         // Out of order: hold it and answer at once with a duplicate ACK that carries SACK
