@@ -108,10 +108,9 @@ void vaes256_x16(const RoundKeys& rk, const uint8_t* in, uint8_t* out) {
     }
     const __m256i last = _mm256_broadcastsi128_si256(rk.k[rk.rounds]);
     for (size_t j = 0; j < kRegs; ++j) {
-        alignas(32) uint8_t blocks[32];
-        _mm256_store_si256(reinterpret_cast<__m256i*>(blocks), _mm256_aesenclast_epi128(b[j], last));
-        std::memcpy(out + kMaskStride * (2 * j), blocks, kMaskStride);
-        std::memcpy(out + kMaskStride * (2 * j + 1), blocks + 16, kMaskStride);
+        const __m256i blocks = _mm256_aesenclast_epi128(b[j], last);
+        store_mask(out + kMaskStride * (2 * j), _mm256_castsi256_si128(blocks));
+        store_mask(out + kMaskStride * (2 * j + 1), _mm256_extracti128_si256(blocks, 1));
     }
 }
 
@@ -146,11 +145,13 @@ void vaes512_x16(const RoundKeys& rk, const uint8_t* in, uint8_t* out) {
     }
     const __m512i last = broadcast_round_key(rk.k[rk.rounds]);
     for (size_t j = 0; j < 4; ++j) {
-        alignas(64) uint8_t blocks[64];
-        _mm512_store_si512(blocks, _mm512_aesenclast_epi128(b[j], last));
-        for (size_t q = 0; q < 4; ++q) {
-            std::memcpy(out + kMaskStride * (4 * j + q), blocks + 16 * q, kMaskStride);
-        }
+        const __m512i blocks = _mm512_aesenclast_epi128(b[j], last);
+        // Zero-masked extracts (GCC 12's _mm512_castsi512_si128 is an extract with an undefined
+        // pass-through operand, flagged like the broadcast in broadcast_round_key).
+        store_mask(out + kMaskStride * (4 * j), _mm512_maskz_extracti32x4_epi32(__mmask8(0xf), blocks, 0));
+        store_mask(out + kMaskStride * (4 * j + 1), _mm512_maskz_extracti32x4_epi32(__mmask8(0xf), blocks, 1));
+        store_mask(out + kMaskStride * (4 * j + 2), _mm512_maskz_extracti32x4_epi32(__mmask8(0xf), blocks, 2));
+        store_mask(out + kMaskStride * (4 * j + 3), _mm512_maskz_extracti32x4_epi32(__mmask8(0xf), blocks, 3));
     }
 }
 
@@ -172,9 +173,6 @@ void vaes512_x16(const RoundKeys& rk, const uint8_t* in, uint8_t* out) {
 typedef uint32_t Words4 __attribute__((vector_size(16)));
 typedef uint32_t Words8 __attribute__((vector_size(32)));
 typedef uint32_t Words16 __attribute__((vector_size(64)));
-typedef uint8_t Bytes16 __attribute__((vector_size(16)));
-typedef uint8_t Bytes32 __attribute__((vector_size(32)));
-typedef uint8_t Bytes64 __attribute__((vector_size(64)));
 
 // GCC applies vector_size to a typedef that depends on a template parameter only in some
 // contexts: the types are spelled out per lane count instead.
@@ -183,40 +181,47 @@ struct LaneTypes;
 template <>
 struct LaneTypes<4> {
     using Vec = Words4;
-    using Bytes = Bytes16;
 };
 template <>
 struct LaneTypes<8> {
     using Vec = Words8;
-    using Bytes = Bytes32;
 };
 template <>
 struct LaneTypes<16> {
     using Vec = Words16;
-    using Bytes = Bytes64;
 };
 
 template <size_t Lanes>
 struct ChaCha {
     using Vec = typename LaneTypes<Lanes>::Vec;
-    using Bytes = typename LaneTypes<Lanes>::Bytes;
 
     static Vec rotl(Vec x, int n) { return (x << n) | (x >> (32 - n)); }
 
+    // Byte i of each word takes byte (i - N/8) mod 4 of the same word: a rotation left by N.
+    template <int N>
+    struct RotateIndex {
+        alignas(32) uint8_t bytes[32];
+        constexpr RotateIndex() : bytes{} {
+            for (int i = 0; i < 32; ++i) {
+                bytes[i] = uint8_t((i & 0xc) + (((i & 3) - N / 8) & 3));  // VPSHUFB: per 128-bit half
+            }
+        }
+    };
+
     // Rotations by 16 and 8 move whole bytes: one byte shuffle (PSHUFB) instead of two
-    // shifts and an or, where the ISA has no rotate instruction.
+    // shifts and an or, where the ISA has no rotate instruction (AVX-512 has VPROLD).
     template <int N>
     static Vec rotl_bytes(Vec x) {
-#if defined(__AVX512F__)
-        return rotl(x, N);  // VPROLD
-#else
-        Bytes idx;
-        for (size_t i = 0; i < sizeof(Vec); ++i) {
-            const size_t word = i & ~size_t(3), byte = i & 3;
-            idx[i] = uint8_t(word + ((byte + 4 - N / 8) & 3));
+        static constexpr RotateIndex<N> kIndex;
+        if constexpr (Lanes == 4) {
+            const __m128i idx = _mm_load_si128(reinterpret_cast<const __m128i*>(kIndex.bytes));
+            return reinterpret_cast<Vec>(_mm_shuffle_epi8(reinterpret_cast<__m128i>(x), idx));
+        } else if constexpr (Lanes == 8) {
+            const __m256i idx = _mm256_load_si256(reinterpret_cast<const __m256i*>(kIndex.bytes));
+            return reinterpret_cast<Vec>(_mm256_shuffle_epi8(reinterpret_cast<__m256i>(x), idx));
+        } else {
+            return rotl(x, N);
         }
-        return reinterpret_cast<Vec>(__builtin_shuffle(reinterpret_cast<Bytes>(x), idx));
-#endif
     }
 
     static void quarter_round(Vec& a, Vec& b, Vec& c, Vec& d) {
