@@ -336,8 +336,10 @@ void HttpBytes::respond(State& s, std::string_view status, uint64_t body, const 
     for (const std::string_view part : parts) {
         // Every status and text here is a literal of this file; the longest head fits.
         const size_t n = std::min(part.size(), s.head.size() - at);
-        std::memcpy(s.head.data() + at, part.data(), n);
-        at += n;
+        if (n > 0) {  // an empty part may have no data pointer at all
+            std::memcpy(s.head.data() + at, part.data(), n);
+            at += n;
+        }
     }
     s.head_len = uint16_t(at);
     s.body_left = text != nullptr ? 0 : body;
