@@ -133,8 +133,9 @@ size_t AeadEngine::open(std::span<AeadOp> ops) {
 }
 
 size_t AeadEngine::run(std::span<AeadOp> ops, bool seal) {
-    // GCM goes through the direct API op by op (the fastest path measured on this CPU, see
-    // LAB.md); ChaCha20-Poly1305 ops are left pending here and batched through the job API.
+    // GCM goes through the direct API op by op (measured faster than the job API: see
+    // docs/architecture.md, "Crypto choices"); ChaCha20-Poly1305 ops are left pending here and
+    // batched through the job API.
     bool any_chacha = false;
     for (AeadOp& op : ops) {
         op.status = ok() ? validate(op, seal) : AeadStatus::engine_error;
