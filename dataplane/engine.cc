@@ -53,7 +53,7 @@ struct Supervisor {
 
 }  // namespace
 
-Engine::Engine(const EngineOptions& opts) : m_opts(opts) {
+Engine::Engine(const EngineOptions& opts, const AppSet& apps) : m_opts(opts) {
     const std::string invalid = opts.validate();
     if (!invalid.empty()) {
         throw SetupError(invalid);
@@ -98,7 +98,7 @@ Engine::Engine(const EngineOptions& opts) : m_opts(opts) {
                          "; list more cores or lower --queues");
     }
     for (uint16_t q = 0; q < queues; ++q) {
-        m_loops.push_back(std::make_unique<QueueLoop>(m_opts, *m_port, q));
+        m_loops.push_back(std::make_unique<QueueLoop>(m_opts, *m_port, q, apps));
     }
 }
 

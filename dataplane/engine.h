@@ -51,7 +51,8 @@ struct RunHooks {
 class Engine {
 public:
     // Brings up EAL and the port; throws SetupError (one line: what, why, fix).
-    explicit Engine(const EngineOptions& opts);
+    // `apps` are served on every queue (inline on its polling core).
+    Engine(const EngineOptions& opts, const AppSet& apps);
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;

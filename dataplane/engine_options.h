@@ -13,13 +13,8 @@
 namespace slip::dataplane {
 
 struct ServiceOptions {
-    // UDP echo (RFC 862) port; 0 turns it off.
+    // UDP echo (RFC 862) port; 0 turns it off. (TCP applications come as an AppSet.)
     uint16_t udp_echo_port = 7;
-    // TCP services (stack/services/tcp_services.h); 0 turns one off.
-    uint16_t tcp_echo_port = 7;
-    uint16_t tcp_discard_port = 9;
-    uint16_t tcp_source_port = 19;
-    uint16_t http_port = 80;
     // The engine as a TCP client (queue 0 only).
     stack::TcpClientOptions tcp_client;
 };

@@ -38,6 +38,9 @@ QueueStats& QueueStats::operator+=(const QueueStats& o) {
     tcp_close_wait += o.tcp_close_wait;
     tcp_time_wait += o.tcp_time_wait;
     tx_linearized += o.tx_linearized;
+    app_connections += o.app_connections;
+    app_received_bytes += o.app_received_bytes;
+    app_received_buffers += o.app_received_buffers;
     add_impairment(impair_rx, o.impair_rx);
     add_impairment(impair_tx, o.impair_tx);
     stack += o.stack;
@@ -45,7 +48,7 @@ QueueStats& QueueStats::operator+=(const QueueStats& o) {
     return *this;
 }
 
-QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue)
+QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue, const AppSet& apps)
     : m_port_id(port.id()),
       m_queue(queue),
       m_burst(opts.burst),
@@ -53,6 +56,7 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
       m_pool(port.pool()),
       m_stack(opts.stack, port.mac(), port.pool(), port.view_pool()),
       m_pattern(port.pool(), port.view_pool(), port.pattern_pool()),
+      m_binding(m_stack.tcp(), port.pool(), port.view_pool(), &m_pattern, queue),
       m_impair_rx(opts.impair_rx, port.pool()),
       // Each direction and queue gets its own stream of random numbers.
       m_impair_tx(
@@ -72,21 +76,13 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
     const ServiceOptions& sv = opts.services;
     const uint32_t slots = opts.stack.tcp.max_connections;
     stack::tcp::TcpLayer& tcp = m_stack.tcp();
-    if (sv.tcp_echo_port != 0) {
-        m_tcp_echo = std::make_unique<stack::TcpEcho>(tcp, slots, port.pool());
-        tcp.listen(sv.tcp_echo_port, m_tcp_echo.get());
-    }
-    if (sv.tcp_discard_port != 0) {
-        m_tcp_discard = std::make_unique<stack::TcpDiscard>(tcp);
-        tcp.listen(sv.tcp_discard_port, m_tcp_discard.get());
-    }
-    if (sv.tcp_source_port != 0) {
-        m_tcp_source = std::make_unique<stack::TcpSource>(tcp, m_pattern, slots);
-        tcp.listen(sv.tcp_source_port, m_tcp_source.get());
-    }
-    if (sv.http_port != 0) {
-        m_http = std::make_unique<stack::HttpBytes>(tcp, m_pattern, slots);
-        tcp.listen(sv.http_port, m_http.get());
+    for (const ListenerSpec& spec : apps) {
+        std::unique_ptr<app::Application> a = spec.make(AppContext{.queue = queue, .slots = m_binding.slot_count()});
+        if (a == nullptr || !m_binding.listen(spec.port, a.get())) {
+            throw SetupError("applications: port " + std::to_string(spec.port) +
+                             " is served twice (or its application could not be made); give each its own port");
+        }
+        m_apps.push_back(std::move(a));
     }
     if (sv.tcp_client.enabled() && queue == 0) {
         m_client = std::make_unique<stack::TcpClient>(tcp, m_pattern, sv.tcp_client, slots);
@@ -121,6 +117,7 @@ void QueueLoop::poll_once(stack::Instant now) {
     if (ready > 0) {
         m_stack.rx({staged, ready}, now);
     }
+    m_binding.set_now(now);
     if (now >= m_stack.next_deadline()) {
         m_stack.on_timer(now);
     }
@@ -181,6 +178,10 @@ void QueueLoop::publish() {
     m_local.impair_tx = m_impair_tx.stats();
     m_local.stack = m_stack.counters();
     m_local.tx_linearized = m_linearized.linearized;
+    const app::BindingGauges ag = m_binding.gauges();
+    m_local.app_connections = ag.connections;
+    m_local.app_received_bytes = ag.received_unconsumed;
+    m_local.app_received_buffers = ag.received_buffers;
     m_linearized.add_drops_to(m_local.stack);
     if (m_client) {
         m_local.client = m_client->stats();

@@ -8,14 +8,16 @@
 #include <cstdint>
 #include <memory>
 
+#include "dataplane/app_set.h"
 #include "dataplane/clock.h"
 #include "dataplane/engine_options.h"
 #include "dataplane/impairment.h"
 #include "dataplane/seqlock.h"
 #include "dataplane/tx_buffer.h"
 #include "dataplane/tx_linearize.h"
+#include "stack/app/tcp_binding.h"
+#include "stack/buf/pattern_source.h"
 #include "stack/services/tcp_client.h"
-#include "stack/services/tcp_services.h"
 #include "stack/services/udp_echo.h"
 #include "stack/session/net_stack.h"
 
@@ -37,6 +39,9 @@ struct QueueStats {
     uint64_t tcp_close_wait = 0;
     uint64_t tcp_time_wait = 0;
     uint64_t tx_linearized = 0;
+    uint64_t app_connections = 0;       // connections applications own
+    uint64_t app_received_bytes = 0;    // received for applications, not consumed yet
+    uint64_t app_received_buffers = 0;  // packet buffers those bytes pin
     ImpairmentStats impair_rx;
     ImpairmentStats impair_tx;
     stack::Counters stack;
@@ -49,7 +54,8 @@ class QueueLoop {
 public:
     static constexpr uint32_t kMaxBurst = 64;
 
-    QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue);
+    // Serves every application of `apps` (an instance of each, made for this core).
+    QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue, const AppSet& apps);
     ~QueueLoop();
 
     // Polls until `stop` is set. `tick`, when given, runs every `tick_ns` on this core
@@ -75,10 +81,8 @@ private:
     stack::NetStack m_stack;
     stack::UdpEcho m_udp_echo;
     stack::PatternSource m_pattern;
-    std::unique_ptr<stack::TcpEcho> m_tcp_echo;
-    std::unique_ptr<stack::TcpDiscard> m_tcp_discard;
-    std::unique_ptr<stack::TcpSource> m_tcp_source;
-    std::unique_ptr<stack::HttpBytes> m_http;
+    app::TcpBinding m_binding;
+    std::vector<std::unique_ptr<app::Application>> m_apps;
     std::unique_ptr<stack::TcpClient> m_client;
     Impairment m_impair_rx;
     Impairment m_impair_tx;

@@ -230,10 +230,6 @@ bool to_engine_options(const RunArgs& a, dataplane::EngineOptions& o, std::strin
     o.stack.neighbor.reachable_time = stack::Duration::nanoseconds(static_cast<int64_t>(a.neighbor_reachable_s * 1e9));
     o.stack.neighbor.capacity = a.neighbor_capacity;
     o.services.udp_echo_port = a.udp_echo_port;
-    o.services.tcp_echo_port = a.tcp_echo_port;
-    o.services.tcp_discard_port = a.tcp_discard_port;
-    o.services.tcp_source_port = a.tcp_source_port;
-    o.services.http_port = a.http_port;
     stack::tcp::TcpConfig& t = o.stack.tcp;
     t.max_connections = a.tcp_max_connections;
     t.rcv_buffer = t.snd_buffer = a.tcp_buffer_kb * 1024;

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "dataplane/app_set.h"
 #include "dataplane/engine_options.h"
 
 namespace slip::apps {
@@ -74,6 +75,10 @@ struct RunArgs {
 
 void add_run_options(CLI::App& run, RunArgs& args);
 // Converts and validates; on error returns false and sets `error` to one line.
+// The TCP applications `slipstream run` serves by default (echo, discard, source, HTTP),
+// those whose port is not 0.
+dataplane::AppSet service_apps(const RunArgs& args);
+
 bool to_engine_options(const RunArgs& args, dataplane::EngineOptions& out, std::string& error);
 
 }  // namespace slip::apps

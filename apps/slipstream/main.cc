@@ -50,7 +50,7 @@ int run_engine(const slip::apps::RunArgs& args) {
         return kExitSetup;
     }
     try {
-        slip::dataplane::Engine engine(opts);
+        slip::dataplane::Engine engine(opts, slip::apps::service_apps(args));
         for (const auto& w : engine.warnings()) {
             std::cerr << "slipstream: " << w << "\n";
         }
@@ -72,8 +72,8 @@ int run_engine(const slip::apps::RunArgs& args) {
                 std::cout << "slipstream: udp echo on port " << opts.services.udp_echo_port << "\n";
             }
             const auto& sv = opts.services;
-            std::cout << "slipstream: tcp echo " << sv.tcp_echo_port << ", discard " << sv.tcp_discard_port
-                      << ", source " << sv.tcp_source_port << ", http " << sv.http_port << " (0: off); "
+            std::cout << "slipstream: tcp echo " << args.tcp_echo_port << ", discard " << args.tcp_discard_port
+                      << ", source " << args.tcp_source_port << ", http " << args.http_port << " (0: off), inline; "
                       << slip::stack::tcp::to_string(opts.stack.tcp.congestion) << ", "
                       << opts.stack.tcp.max_connections << " connections per core\n";
             const auto& cl = sv.tcp_client;

@@ -130,6 +130,7 @@ struct Connection {
     Instant delack_at = Instant::never();
     Instant keepalive_at = Instant::never();
     Instant timewait_at = Instant::never();
+    Instant app_timer_at = Instant::never();  // the application's own timer (TcpService::on_app_timer)
     uint8_t retransmits = 0;    // consecutive timeouts (RTO or probes)
     bool persist = false;       // rto_at is the zero-window probe timer
     bool tail_probe = false;    // rto_at is a tail loss probe (RFC 8985 §7), not the RTO

@@ -115,7 +115,7 @@ void Connection::reset_for_reuse() {
     ack_now = ack_at_burst_end = nodelay = keepalive = want_send_space = false;
     keepalive_probes_sent = 0;
     trimmed_front = 0;
-    rto_at = delack_at = keepalive_at = timewait_at = Instant::never();
+    rto_at = delack_at = keepalive_at = timewait_at = app_timer_at = Instant::never();
     retransmits = 0;
     persist = false;
     tail_probe = false;
@@ -228,7 +228,8 @@ void TcpLayer::set_state(Connection& c, TcpState s) {
 }
 
 void TcpLayer::rearm(Connection& c) {
-    Instant next = earliest(earliest(c.rto_at, c.delack_at), earliest(c.keepalive_at, c.timewait_at));
+    Instant next = earliest(earliest(earliest(c.rto_at, c.delack_at), earliest(c.keepalive_at, c.timewait_at)),
+                            c.app_timer_at);
     if (m_timers.deadline_of(c.slot_index) != next) {
         m_timers.schedule(c.slot_index, next);
     }
@@ -459,6 +460,19 @@ void TcpLayer::abort_all(Instant now) {
     }
 }
 
+void TcpLayer::abort_service(const TcpService* service, Instant now) {
+    for (uint32_t port = 0; port < m_listeners.size(); ++port) {
+        if (m_listeners[port] == service) {
+            m_listeners[port] = nullptr;
+        }
+    }
+    for (auto& c : m_slots) {
+        if (c->in_use && c->service == service) {
+            abort(handle_of(*c), now);
+        }
+    }
+}
+
 void TcpLayer::set_nodelay(TcpHandle h, bool on) {
     if (Connection* c = get(h)) {
         c->nodelay = on;
@@ -472,6 +486,17 @@ void TcpLayer::set_keepalive(TcpHandle h, bool on, Instant now) {
         c->keepalive_at = on ? now + m_config.keepalive_idle : Instant::never();
         rearm(*c);
     }
+}
+
+bool TcpLayer::set_app_timer(TcpHandle h, Instant at, Instant now) {
+    m_timers.observe(now);
+    Connection* c = get(h);
+    if (c == nullptr) {
+        return false;
+    }
+    c->app_timer_at = at;
+    rearm(*c);
+    return true;
 }
 
 void TcpLayer::set_user(TcpHandle h, void* user) {

@@ -113,6 +113,9 @@ public:
     void abort(TcpHandle h, Instant now);
     void set_nodelay(TcpHandle h, bool on);
     void set_keepalive(TcpHandle h, bool on, Instant now);
+    // One application timer per connection (on_app_timer at `at`); never() disarms it.
+    // False for a stale handle.
+    bool set_app_timer(TcpHandle h, Instant at, Instant now);
     void set_user(TcpHandle h, void* user);
     void* user(TcpHandle h) const;
     const Connection* connection(TcpHandle h) const;
@@ -126,6 +129,9 @@ public:
     uint64_t flow_seed() const { return m_flows.seed(); }
     // Every connection, for shutdown: RST to each peer and free all buffers.
     void abort_all(Instant now);
+    // Every connection `service` serves (also those not accepted yet), when the service
+    // goes away before the layer: nothing calls it afterwards.
+    void abort_service(const TcpService* service, Instant now);
     // Header and view buffers taken ahead of use (see WarmBuffers); in use as far as the
     // pools can tell.
     uint32_t spare_buffers() const { return m_header_buffers.held() + m_view_buffers.held(); }

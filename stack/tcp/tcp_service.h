@@ -28,6 +28,8 @@ public:
     virtual void on_peer_closed(TcpHandle, Instant) {}
     // The connection is gone; the handle is stale from here on.
     virtual void on_closed(TcpHandle, CloseReason, Instant) {}
+    // The timer armed with TcpLayer::set_app_timer fired.
+    virtual void on_app_timer(TcpHandle, Instant) {}
 };
 
 }  // namespace slip::stack::tcp

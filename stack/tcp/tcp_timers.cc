@@ -51,6 +51,16 @@ void TcpLayer::on_connection_timer(Connection& c, Instant now) {
             return;
         }
     }
+    if (c.app_timer_at <= now) {
+        c.app_timer_at = Instant::never();
+        if (c.service != nullptr && c.accepted) {
+            const TcpHandle h = handle_of(c);
+            c.service->on_app_timer(h, now);
+            if (!alive(c, h)) {
+                return;  // the application closed or aborted it
+            }
+        }
+    }
     rearm(c);
 }
 

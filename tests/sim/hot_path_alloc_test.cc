@@ -7,7 +7,8 @@
 #include <cstring>
 #include <new>
 
-#include "stack/services/tcp_services.h"
+#include "apps/services/http_bytes.h"
+#include "tests/sim/app_server.h"
 #include "stack/services/udp_echo.h"
 #include "tests/sim/sim_link.h"
 #include "tests/sim/tcp_pair.h"
@@ -124,9 +125,9 @@ BOOST_AUTO_TEST_CASE(steady_state_echo_allocates_nothing) {
 BOOST_AUTO_TEST_CASE(steady_state_http_allocates_nothing) {
     tcp_sim::Pair p;
     {
-        PatternSource pattern(pool(), view_pool());
-        HttpBytes http(p.b.tcp(), pattern, 64);
-        BOOST_REQUIRE(p.b.tcp().listen(80, &http));
+        AppHost host(p.b.tcp());
+        slip::apps::HttpBytes http(64);
+        host.serve(80, http);
         const std::string head =
             "HTTP/1.1 200 OK\r\nServer: slipstream\r\nContent-Type: application/octet-stream\r\n"
             "Content-Length: 100\r\n\r\n";

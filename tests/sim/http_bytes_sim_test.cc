@@ -9,7 +9,8 @@
 #include <cstring>
 #include <string>
 
-#include "stack/services/tcp_services.h"
+#include "apps/services/http_bytes.h"
+#include "tests/sim/app_server.h"
 #include "tests/sim/tcp_pair.h"
 
 using namespace slip::stack;
@@ -21,20 +22,15 @@ namespace {
 
 constexpr uint16_t kHttpPort = 80;
 
-// The responder behind a pass-through that remembers the connection's handle on B.
-struct Server final : TcpService {
-    PatternSource pattern{pool(), view_pool()};
-    HttpBytes http;
-    TcpHandle handle;
-    explicit Server(TcpLayer& tcp) : http(tcp, pattern, 64) { BOOST_REQUIRE(tcp.listen(kHttpPort, this)); }
-    bool on_accept(TcpHandle h, const FlowKey& k, Instant now) override {
-        handle = h;
-        return http.on_accept(h, k, now);
-    }
-    void on_data(TcpHandle h, Mbuf* data, uint32_t len, Instant now) override { http.on_data(h, data, len, now); }
-    void on_send_space(TcpHandle h, Instant now) override { http.on_send_space(h, now); }
-    void on_peer_closed(TcpHandle h, Instant now) override { http.on_peer_closed(h, now); }
-    void on_closed(TcpHandle h, CloseReason r, Instant now) override { http.on_closed(h, r, now); }
+// The responder (apps/services/http_bytes.h) on B through the application interface.
+struct Server {
+    AppHost host;
+    slip::apps::HttpBytes http{64};
+    Tap tap{http};
+    explicit Server(TcpLayer& tcp) : host(tcp) { host.serve(kHttpPort, tap); }
+    TcpHandle handle() const { return {tap.last.index, tap.last.generation}; }
+    uint32_t held_bytes() const { return host.held_bytes(tap.last); }
+    uint32_t held_buffers() const { return host.held_buffers(tap.last); }
 };
 
 std::string text_of(const Bytes& b) { return std::string(b.begin(), b.end()); }
@@ -260,12 +256,11 @@ void run_unread(Pair& p, Client& c, const Server& server, const Bytes& chunk, ui
             pushed += chunk.size();
         }
         p.link.run_for(Duration::milliseconds(1));
-        const HeldChain& held = server.http.held(server.handle);
-        const Connection* b_conn = p.b.tcp().connection(server.handle);
+        const Connection* b_conn = p.b.tcp().connection(server.handle());
         BOOST_REQUIRE(b_conn != nullptr);
-        BOOST_REQUIRE_LE(held.bytes(), held_limit);
+        BOOST_REQUIRE_LE(server.held_bytes(), held_limit);
         BOOST_REQUIRE_LE(b_conn->rcv_unconsumed, rcv_limit);
-        BOOST_REQUIRE_LE(held.buffers(), held.bytes() / 1000 + 2);
+        BOOST_REQUIRE_LE(server.held_buffers(), server.held_bytes() / 1000 + 2);
         if (i == 1000) {
             buffers_at_1s = mbufs_in_use();
         }
@@ -279,7 +274,7 @@ void run_unread(Pair& p, Client& c, const Server& server, const Bytes& chunk, ui
 // Both ends' view of B's receive window: closed.
 void check_window_closed(Pair& p, const Client& c, const Server& server) {
     const Connection* a_conn = p.a.tcp().connection(c.h);
-    const Connection* b_conn = p.b.tcp().connection(server.handle);
+    const Connection* b_conn = p.b.tcp().connection(server.handle());
     BOOST_REQUIRE(a_conn != nullptr);
     BOOST_REQUIRE(b_conn != nullptr);
     BOOST_TEST(a_conn->snd_wnd == 0u);                 // as A last heard it
@@ -297,11 +292,11 @@ BOOST_AUTO_TEST_CASE(a_client_that_sends_junk_and_never_reads_meets_a_closed_win
     c.send("GET /bytes/100000000000 HTTP/1.1\r\nHost: b\r\n\r\n");
     uint64_t pushed = 0;
     const uint64_t junk = 16u << 20;
-    run_unread(p, c, server, Bytes(1400, 'x'), junk, pushed, HttpBytes::kMaxRequest + 1400, 3000);
+    run_unread(p, c, server, Bytes(1400, 'x'), junk, pushed, slip::apps::HttpBytes::kMaxRequest + 1400, 3000);
     check_window_closed(p, c, server);
     const uint32_t rcv_buffer = p.b.tcp().config().rcv_buffer;
-    BOOST_TEST(p.b.tcp().connection(server.handle)->rcv_unconsumed + 1500 >= rcv_buffer);  // the window's worth
-    BOOST_TEST(server.http.held(server.handle).bytes() == 0u);  // none of it kept
+    BOOST_TEST(p.b.tcp().connection(server.handle())->rcv_unconsumed + 1500 >= rcv_buffer);  // the window's worth
+    BOOST_TEST(server.held_bytes() == 0u);  // none of it kept
     BOOST_TEST(pushed < junk / 4, "A queued " << pushed << " bytes of junk");  // the rest never left A
     BOOST_TEST(server.http.requests() == 1u);
     p.a.tcp().abort(c.h, p.link.now());
@@ -325,12 +320,12 @@ BOOST_AUTO_TEST_CASE(pipelined_requests_behind_a_huge_answer_wait_in_the_window)
     const uint32_t rcv_buffer = p.b.tcp().config().rcv_buffer;
     run_unread(p, c, server, requests, 16u << 20, pushed, rcv_buffer + rcv_buffer / 8, 3000);
     check_window_closed(p, c, server);
-    BOOST_TEST(server.http.held(server.handle).bytes() + 1500 >= rcv_buffer);  // held, not dropped
+    BOOST_TEST(server.held_bytes() + 1500 >= rcv_buffer);  // held, not dropped
     BOOST_TEST(pushed < (4u << 20), "A queued " << pushed << " bytes of requests");
     BOOST_TEST(server.http.requests() == 1u);  // the rest wait for the first answer
     p.a.tcp().abort(c.h, p.link.now());
     p.link.run_for(Duration::milliseconds(10));
-    BOOST_TEST(server.http.held(server.handle).bytes() == 0u);  // freed with the connection
+    BOOST_TEST(server.held_bytes() == 0u);  // freed with the connection
     p.check_clean();
 }
 
@@ -340,7 +335,7 @@ BOOST_AUTO_TEST_CASE(a_head_over_the_limit_gets_431_and_nothing_more_is_kept) {
     Pair p;
     Server server(p.b.tcp());
     Client c(p);
-    c.send("GET /bytes/1 HTTP/1.1\r\nX-Long: " + std::string(HttpBytes::kMaxRequest, 'a'), 1400);
+    c.send("GET /bytes/1 HTTP/1.1\r\nX-Long: " + std::string(slip::apps::HttpBytes::kMaxRequest, 'a'), 1400);
     BOOST_TEST(c.answer().starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
     BOOST_TEST(c.answer().find("Connection: close\r\n") != std::string::npos);
     BOOST_TEST(c.closed_by_server());
@@ -348,7 +343,7 @@ BOOST_AUTO_TEST_CASE(a_head_over_the_limit_gets_431_and_nothing_more_is_kept) {
     for (int ms = 0; ms < 500; ++ms) {
         push_junk(c, pushed, 4u << 20);
         p.link.run_for(Duration::milliseconds(1));
-        BOOST_REQUIRE(server.http.held(server.handle).bytes() == 0u);
+        BOOST_REQUIRE(server.held_bytes() == 0u);
     }
     BOOST_TEST(pushed < (1u << 20));  // the window closed on the rest
     BOOST_TEST(server.http.requests() == 0u);
@@ -363,7 +358,7 @@ BOOST_AUTO_TEST_CASE(a_head_over_the_limit_during_an_answer_closes_after_it) {
     Server server(p.b.tcp());
     Client c(p);
     const std::string request = "GET /bytes/300000 HTTP/1.1\r\n\r\n";
-    const std::string junk = "GET /bytes/1 HTTP/1.1\r\nX-Long: " + std::string(HttpBytes::kMaxRequest, 'a');
+    const std::string junk = "GET /bytes/1 HTTP/1.1\r\nX-Long: " + std::string(slip::apps::HttpBytes::kMaxRequest, 'a');
     BOOST_REQUIRE(p.a.tcp().send(c.h, make_mbuf(Bytes(request.begin(), request.end())), p.link.now()));
     for (size_t at = 0; at < junk.size(); at += 1400) {  // at once, in buffers of 1,400 bytes
         const std::string part = junk.substr(at, 1400);

@@ -3,8 +3,10 @@
 // what it did, times round trips, and with Fast Open puts requests on the SYN.
 #include <boost/test/unit_test.hpp>
 
+#include "apps/services/http_bytes.h"
+#include "apps/services/services.h"
 #include "stack/services/tcp_client.h"
-#include "stack/services/tcp_services.h"
+#include "tests/sim/app_server.h"
 #include "tests/sim/tcp_pair.h"
 
 using namespace slip::stack;
@@ -21,19 +23,19 @@ ImpairmentOptions one_ms() {
     return o;
 }
 
-// B serves echo (7), discard (9), a 100 kB source (19) and HTTP (80).
+// B serves echo (7), discard (9), a 100 kB source (19) and HTTP (80), the applications
+// of apps/services through the application interface.
 struct Servers {
-    PatternSource pattern{pool(), view_pool()};
-    TcpEcho echo;
-    TcpDiscard discard;
-    TcpSource source;
-    HttpBytes http;
-    explicit Servers(TcpLayer& tcp)
-        : echo(tcp, 64, pool()), discard(tcp), source(tcp, pattern, 64, 100'000), http(tcp, pattern, 64) {
-        BOOST_REQUIRE(tcp.listen(7, &echo));
-        BOOST_REQUIRE(tcp.listen(9, &discard));
-        BOOST_REQUIRE(tcp.listen(19, &source));
-        BOOST_REQUIRE(tcp.listen(80, &http));
+    AppHost host;
+    slip::apps::Echo echo{64};
+    slip::apps::Discard discard;
+    slip::apps::Source source{64, 100'000};
+    slip::apps::HttpBytes http{64};
+    explicit Servers(TcpLayer& tcp) : host(tcp) {
+        host.serve(7, echo);
+        host.serve(9, discard);
+        host.serve(19, source);
+        host.serve(80, http);
     }
 };
 

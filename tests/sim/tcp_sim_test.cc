@@ -7,7 +7,6 @@
 #include <functional>
 #include <ostream>
 
-#include "stack/services/tcp_services.h"
 #include "tests/sim/tcp_pair.h"
 
 using namespace slip::stack;

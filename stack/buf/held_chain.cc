@@ -1,4 +1,4 @@
-#include "stack/services/held_chain.h"
+#include "stack/buf/held_chain.h"
 
 #include <algorithm>
 #include <cstring>

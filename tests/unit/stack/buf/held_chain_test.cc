@@ -1,11 +1,11 @@
-// HeldChain (stack/services/held_chain.h): received bytes a service keeps unconsumed.
+// HeldChain (stack/buf/held_chain.h): received bytes a service keeps unconsumed.
 // Bytes come out as they went in; short segments behind held data are gathered into few
 // buffers; the front is handed over exactly up to a limit, splitting a buffer by copy.
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
 
-#include "stack/services/held_chain.h"
+#include "stack/buf/held_chain.h"
 #include "tests/support/frames.h"
 #include "tests/support/test_env.h"
 
