@@ -26,6 +26,17 @@ int loop_entry(void* arg) {
     return 0;
 }
 
+struct WorkerLaunch {
+    AppWorker* worker;
+    const std::atomic<bool>* stop;
+};
+
+int worker_entry(void* arg) {
+    auto* a = static_cast<WorkerLaunch*>(arg);
+    a->worker->run(*a->stop);
+    return 0;
+}
+
 using Clock = std::chrono::steady_clock;
 
 // Supervision: stop requests, run time, periodic statistics.
@@ -61,7 +72,7 @@ Engine::Engine(const EngineOptions& opts, const AppSet& apps) : m_opts(opts) {
     EalOptions eal = opts.eal;
     if (eal.lcores.empty()) {
         // One lcore per queue plus a supervising main lcore, when the machine has them.
-        eal.lcores = default_lcores(opts.port.queues + 1u);
+        eal.lcores = default_lcores(opts.port.queues + opts.workers + 1u);
     }
     const unsigned lcores = count_lcores(eal.lcores);
     if (lcores < opts.port.queues) {
@@ -84,26 +95,91 @@ Engine::Engine(const EngineOptions& opts, const AppSet& apps) : m_opts(opts) {
         }
         throw SetupError(said.empty() ? std::string(e.what()) : std::string(e.what()) + " [DPDK: " + said + "]");
     }
-    std::vector<unsigned> workers = m_eal->worker_lcores();
-    const size_t queues = opts.port.queues;
-    if (workers.size() >= queues) {
-        m_loop_lcores.assign(workers.begin(), workers.begin() + static_cast<long>(queues));
-    } else if (workers.size() + 1 == queues) {
+    place_lcores();
+    make_workers(apps);
+    const size_t w = opts.workers;
+    for (uint16_t q = 0; q < opts.port.queues; ++q) {
+        std::vector<WorkerChannel*> mine;
+        for (size_t i = 0; i < w; ++i) {
+            mine.push_back(m_channels[q * w + i].get());
+        }
+        m_loops.push_back(std::make_unique<QueueLoop>(m_opts, *m_port, q, apps, mine));
+    }
+}
+
+// Polling loops first (one lcore each), then application workers; the main lcore polls
+// queue 0 itself when one lcore short.
+void Engine::place_lcores() {
+    std::vector<unsigned> lcores = m_eal->worker_lcores();
+    const size_t queues = m_opts.port.queues;
+    const size_t workers = m_opts.workers;
+    size_t next = 0;
+    if (lcores.size() >= queues + workers) {
+        m_loop_lcores.assign(lcores.begin(), lcores.begin() + long(queues));
+        next = queues;
+    } else if (lcores.size() + 1 == queues + workers) {
         m_inline_main = true;
         m_loop_lcores.push_back(m_eal->main_lcore());
-        m_loop_lcores.insert(m_loop_lcores.end(), workers.begin(), workers.end());
+        m_loop_lcores.insert(m_loop_lcores.end(), lcores.begin(), lcores.begin() + long(queues - 1));
+        next = queues - 1;
     } else {
-        throw SetupError("lcores: " + std::to_string(queues) + " queues need at least " + std::to_string(queues) +
-                         " lcores but --lcores gives " + std::to_string(workers.size() + 1) +
-                         "; list more cores or lower --queues");
+        throw SetupError("lcores: " + std::to_string(queues) + " queue(s) and " + std::to_string(workers) +
+                         " application worker(s) need at least " + std::to_string(queues + workers) +
+                         " lcores but --lcores gives " + std::to_string(lcores.size() + 1) +
+                         "; list more cores with --lcores (several lcores may share a CPU: 0@0,1@1,2@1) or lower "
+                         "--queues/--workers");
     }
-    for (uint16_t q = 0; q < queues; ++q) {
-        m_loops.push_back(std::make_unique<QueueLoop>(m_opts, *m_port, q, apps));
+    m_worker_lcores.assign(lcores.begin() + long(next), lcores.begin() + long(next + workers));
+}
+
+void Engine::make_workers(const AppSet& apps) {
+    const size_t queues = m_opts.port.queues;
+    const size_t workers = m_opts.workers;
+    for (size_t i = 0; i < workers; ++i) {
+        m_wakeups.push_back(std::make_unique<WorkerWakeup>());
+        if (!m_wakeups.back()->ok()) {
+            throw SetupError("workers: cannot create an eventfd for worker wakeups; check the process's file limit");
+        }
+    }
+    for (size_t q = 0; q < queues; ++q) {
+        for (size_t i = 0; i < workers; ++i) {
+            m_channels.push_back(std::make_unique<WorkerChannel>(m_opts.worker_ring, m_wakeups[i].get()));
+        }
+    }
+    for (size_t i = 0; i < workers; ++i) {
+        std::vector<WorkerChannel*> mine;
+        for (size_t q = 0; q < queues; ++q) {
+            mine.push_back(m_channels[q * workers + i].get());
+        }
+        m_workers.push_back(std::make_unique<AppWorker>(uint16_t(i), mine, m_wakeups[i].get(), apps,
+                                                        m_opts.stack.tcp.max_connections, m_port->pool(),
+                                                        m_port->view_pool(), m_port->pattern_pool()));
+    }
+}
+
+// After every loop stopped: what the rings still carry is freed (data and sends).
+void Engine::drain_channels() {
+    for (auto& ch : m_channels) {
+        WorkerEvent ev[32];
+        while (uint32_t n = ch->events.dequeue_burst(ev)) {
+            for (uint32_t i = 0; i < n; ++i) {
+                app::BufferChain::adopt(ev[i].chain).reset();
+            }
+        }
+        WorkerCommand cmd[32];
+        while (uint32_t n = ch->commands.dequeue_burst(cmd)) {
+            for (uint32_t i = 0; i < n; ++i) {
+                app::BufferChain::adopt(cmd[i].chain).reset();
+            }
+        }
     }
 }
 
 Engine::~Engine() {
+    drain_channels();
+    m_workers.clear();
     m_loops.clear();
+    drain_channels();  // what the loops' destruction handed on
     m_port.reset();
     m_eal.reset();
 }
@@ -124,6 +200,16 @@ void Engine::run(const RunHooks& hooks) {
             m_stop.store(true);
             rte_eal_mp_wait_lcore();
             throw SetupError("lcores: cannot start the polling loop on lcore " + std::to_string(m_loop_lcores[i]));
+        }
+    }
+    std::vector<WorkerLaunch> worker_args(m_workers.size());
+    for (size_t i = 0; i < m_workers.size(); ++i) {
+        worker_args[i] = WorkerLaunch{m_workers[i].get(), &m_stop};
+        if (rte_eal_remote_launch(worker_entry, &worker_args[i], m_worker_lcores[i]) != 0) {
+            m_stop.store(true);
+            rte_eal_mp_wait_lcore();
+            throw SetupError("lcores: cannot start application worker " + std::to_string(i) + " on lcore " +
+                             std::to_string(m_worker_lcores[i]));
         }
     }
     if (hooks.ready) {
@@ -161,6 +247,10 @@ EngineSnapshot Engine::snapshot() const {
     for (const auto& loop : m_loops) {
         s.queues.push_back(loop->stats());
         s.total += s.queues.back();
+    }
+    for (size_t i = 0; i < m_workers.size(); ++i) {
+        s.workers.push_back(m_workers[i]->stats());
+        s.worker_wakeups.push_back(m_wakeups[i]->wakeups());
     }
     return s;
 }

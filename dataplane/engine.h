@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dataplane/engine_options.h"
+#include "dataplane/app_worker.h"
 #include "dataplane/queue_loop.h"
 #include "stack/base/instant.h"
 
@@ -34,6 +35,8 @@ struct EngineSnapshot {
     uint64_t views_in_use = 0;
     QueueStats total;
     std::vector<QueueStats> queues;
+    std::vector<WorkerStats> workers;
+    std::vector<uint64_t> worker_wakeups;
 };
 
 struct RunHooks {
@@ -76,6 +79,15 @@ private:
     std::unique_ptr<Port> m_port;
     std::vector<std::unique_ptr<QueueLoop>> m_loops;
     std::vector<unsigned> m_loop_lcores;
+    // Application workers (--workers): their wakeups, the channels (queue-major: queue q,
+    // worker w at q * workers + w) and the workers with their lcores.
+    std::vector<std::unique_ptr<WorkerWakeup>> m_wakeups;
+    std::vector<std::unique_ptr<WorkerChannel>> m_channels;
+    std::vector<std::unique_ptr<AppWorker>> m_workers;
+    std::vector<unsigned> m_worker_lcores;
+    void place_lcores();
+    void make_workers(const AppSet& apps);
+    void drain_channels();
     bool m_inline_main = false;
     std::atomic<bool> m_stop{false};
     std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();

@@ -32,6 +32,12 @@ std::string EngineOptions::validate() const {
     if (e.empty() && (burst == 0 || burst > QueueLoop::kMaxBurst)) {
         e = "burst must be between 1 and " + std::to_string(QueueLoop::kMaxBurst);
     }
+    if (e.empty() && workers > 64) {
+        e = "--workers " + std::to_string(workers) + ": at most 64 application workers";
+    }
+    if (e.empty() && workers > 0 && (worker_ring < 64 || worker_ring > (1u << 20))) {
+        e = "worker ring size must be between 64 and 1048576";
+    }
     if (e.empty() && tx_stall_timeout_ns == 0) {
         e = "tx_stall_timeout_ns must be above zero";
     }

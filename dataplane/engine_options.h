@@ -36,6 +36,10 @@ struct EngineOptions {
     // link must not pin buffers forever). Long enough to ride out a peer that stops reading
     // for a few tens of milliseconds (a descheduled VM), short of TCP's minimum RTO.
     uint64_t tx_stall_timeout_ns = 200'000'000;
+    // Application placement: 0 runs the applications inline on the polling cores; N > 0
+    // runs them on N worker lcores, reached over rings of `worker_ring` events/commands.
+    uint16_t workers = 0;
+    uint32_t worker_ring = 4096;
 
     // Empty when valid; else one line naming the option, the problem and the fix.
     std::string validate() const;

@@ -41,6 +41,9 @@ QueueStats& QueueStats::operator+=(const QueueStats& o) {
     app_connections += o.app_connections;
     app_received_bytes += o.app_received_bytes;
     app_received_buffers += o.app_received_buffers;
+    worker_events_out += o.worker_events_out;
+    worker_commands_in += o.worker_commands_in;
+    worker_ring_full_stalls += o.worker_ring_full_stalls;
     add_impairment(impair_rx, o.impair_rx);
     add_impairment(impair_tx, o.impair_tx);
     stack += o.stack;
@@ -48,7 +51,8 @@ QueueStats& QueueStats::operator+=(const QueueStats& o) {
     return *this;
 }
 
-QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue, const AppSet& apps)
+QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue, const AppSet& apps,
+                     std::span<WorkerChannel* const> workers)
     : m_port_id(port.id()),
       m_queue(queue),
       m_burst(opts.burst),
@@ -76,13 +80,22 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
     const ServiceOptions& sv = opts.services;
     const uint32_t slots = opts.stack.tcp.max_connections;
     stack::tcp::TcpLayer& tcp = m_stack.tcp();
-    for (const ListenerSpec& spec : apps) {
-        std::unique_ptr<app::Application> a = spec.make(AppContext{.queue = queue, .slots = m_binding.slot_count()});
-        if (a == nullptr || !m_binding.listen(spec.port, a.get())) {
+    if (!workers.empty()) {
+        m_bridge = std::make_unique<WorkerBridge>(m_binding, workers);
+    }
+    for (uint16_t i = 0; i < apps.size(); ++i) {
+        const ListenerSpec& spec = apps[i];
+        bool ok = false;
+        if (m_bridge) {
+            ok = m_bridge->listen(spec.port, i);
+        } else if (auto a = spec.make(AppContext{.queue = queue, .slots = m_binding.slot_count()})) {
+            ok = m_binding.listen(spec.port, a.get());
+            m_apps.push_back(std::move(a));
+        }
+        if (!ok) {
             throw SetupError("applications: port " + std::to_string(spec.port) +
                              " is served twice (or its application could not be made); give each its own port");
         }
-        m_apps.push_back(std::move(a));
     }
     if (sv.tcp_client.enabled() && queue == 0) {
         m_client = std::make_unique<stack::TcpClient>(tcp, m_pattern, sv.tcp_client, slots);
@@ -100,6 +113,10 @@ void QueueLoop::poll_once(stack::Instant now) {
     // Room for every received frame twice (duplication) plus released held ones.
     stack::Mbuf* staged[3 * kMaxBurst];
     ++m_local.polls;
+    m_binding.set_now(now);
+    if (m_bridge) {
+        m_bridge->run_commands();  // the workers' commands before new packets
+    }
     const uint16_t n = rte_eth_rx_burst(m_port_id, m_queue, rx, static_cast<uint16_t>(m_burst));
     uint32_t ready = 0;
     if (n > 0 && !m_impair_rx.enabled()) {
@@ -117,12 +134,14 @@ void QueueLoop::poll_once(stack::Instant now) {
     if (ready > 0) {
         m_stack.rx({staged, ready}, now);
     }
-    m_binding.set_now(now);
     if (now >= m_stack.next_deadline()) {
         m_stack.on_timer(now);
     }
     if (m_client) {
         m_client->poll(now);
+    }
+    if (m_bridge) {
+        m_bridge->flush_events();
     }
     transmit(now);
 }
@@ -182,6 +201,11 @@ void QueueLoop::publish() {
     m_local.app_connections = ag.connections;
     m_local.app_received_bytes = ag.received_unconsumed;
     m_local.app_received_buffers = ag.received_buffers;
+    if (m_bridge) {
+        m_local.worker_events_out = m_bridge->stats().events_out;
+        m_local.worker_commands_in = m_bridge->stats().commands_in;
+        m_local.worker_ring_full_stalls = m_bridge->stats().ring_full_stalls;
+    }
     m_linearized.add_drops_to(m_local.stack);
     if (m_client) {
         m_local.client = m_client->stats();

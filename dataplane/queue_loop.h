@@ -15,6 +15,7 @@
 #include "dataplane/seqlock.h"
 #include "dataplane/tx_buffer.h"
 #include "dataplane/tx_linearize.h"
+#include "dataplane/worker_bridge.h"
 #include "stack/app/tcp_binding.h"
 #include "stack/buf/pattern_source.h"
 #include "stack/services/tcp_client.h"
@@ -42,6 +43,9 @@ struct QueueStats {
     uint64_t app_connections = 0;       // connections applications own
     uint64_t app_received_bytes = 0;    // received for applications, not consumed yet
     uint64_t app_received_buffers = 0;  // packet buffers those bytes pin
+    uint64_t worker_events_out = 0;
+    uint64_t worker_commands_in = 0;
+    uint64_t worker_ring_full_stalls = 0;
     ImpairmentStats impair_rx;
     ImpairmentStats impair_tx;
     stack::Counters stack;
@@ -54,8 +58,10 @@ class QueueLoop {
 public:
     static constexpr uint32_t kMaxBurst = 64;
 
-    // Serves every application of `apps` (an instance of each, made for this core).
-    QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue, const AppSet& apps);
+    // Serves every application of `apps`: inline (an instance of each, made for this
+    // core) without `workers`, else on the workers, one channel each.
+    QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue, const AppSet& apps,
+              std::span<WorkerChannel* const> workers = {});
     ~QueueLoop();
 
     // Polls until `stop` is set. `tick`, when given, runs every `tick_ns` on this core
@@ -83,6 +89,7 @@ private:
     stack::PatternSource m_pattern;
     app::TcpBinding m_binding;
     std::vector<std::unique_ptr<app::Application>> m_apps;
+    std::unique_ptr<WorkerBridge> m_bridge;
     std::unique_ptr<stack::TcpClient> m_client;
     Impairment m_impair_rx;
     Impairment m_impair_tx;

@@ -30,7 +30,10 @@ void json_queue(std::ostringstream& o, const QueueStats& q) {
       << ",\"neighbors\":" << q.neighbors << ",\"neighbor_pending\":" << q.neighbor_pending
       << ",\"tx_linearized\":" << q.tx_linearized << ",\"tcp\":{\"connections\":" << q.tcp_connections
       << ",\"established\":" << q.tcp_established << ",\"close_wait\":" << q.tcp_close_wait
-      << ",\"time_wait\":" << q.tcp_time_wait << "},\"impair_rx\":";
+      << ",\"time_wait\":" << q.tcp_time_wait << "},\"apps\":{\"connections\":" << q.app_connections
+      << ",\"received_bytes\":" << q.app_received_bytes << ",\"received_buffers\":" << q.app_received_buffers
+      << ",\"worker_events_out\":" << q.worker_events_out << ",\"worker_commands_in\":" << q.worker_commands_in
+      << ",\"worker_ring_full_stalls\":" << q.worker_ring_full_stalls << "},\"impair_rx\":";
     json_impairment(o, q.impair_rx);
     o << ",\"impair_tx\":";
     json_impairment(o, q.impair_tx);
@@ -95,6 +98,14 @@ std::string format_json(const EngineSnapshot& s) {
         }
         json_queue(o, s.queues[i]);
     }
+    o << "],\"workers\":[";
+    for (size_t i = 0; i < s.workers.size(); ++i) {
+        const WorkerStats& w = s.workers[i];
+        o << (i ? "," : "") << "{\"connections\":" << w.connections << ",\"events_in\":" << w.events_in
+          << ",\"commands_out\":" << w.commands_out << ",\"command_ring_full\":" << w.command_ring_full
+          << ",\"held_bytes\":" << w.held_bytes << ",\"held_buffers\":" << w.held_buffers
+          << ",\"sleeps\":" << w.sleeps << ",\"wakeups\":" << s.worker_wakeups[i] << "}";
+    }
     o << "],\"total\":";
     json_queue(o, s.total);
     if (s.total.client.enabled != 0) {
@@ -118,7 +129,17 @@ std::string format_line(const EngineSnapshot& s) {
                   static_cast<unsigned long long>(s.views_in_use), static_cast<unsigned long long>(s.total.tcp_connections),
                   static_cast<unsigned long long>(s.total.tcp_close_wait),
                   static_cast<unsigned long long>(s.total.tcp_time_wait));
-    return line;
+    std::string out = line;
+    // Applications: what they hold unconsumed (on the polling cores, and per worker).
+    out += " | apps held " + std::to_string(s.total.app_received_bytes) + " B/" +
+           std::to_string(s.total.app_received_buffers) + " bufs";
+    for (size_t i = 0; i < s.workers.size(); ++i) {
+        const WorkerStats& w = s.workers[i];
+        out += " | worker " + std::to_string(i) + ": " + std::to_string(w.connections) + " conns, held " +
+               std::to_string(w.held_bytes) + " B/" + std::to_string(w.held_buffers) + " bufs, ring-full " +
+               std::to_string(w.command_ring_full);
+    }
+    return out;
 }
 
 std::string format_text(const EngineSnapshot& s) {
@@ -132,6 +153,19 @@ std::string format_text(const EngineSnapshot& s) {
         const QueueStats& q = s.queues[i];
         o << "queue " << i << ": rx " << q.rx_packets << " pkts in " << q.rx_bursts << " bursts, tx " << q.tx_packets
           << ", tx dropped " << q.tx_dropped << ", neighbors " << q.neighbors << "\n";
+    }
+    o << "applications: " << t.app_connections << " connections, " << t.app_received_bytes
+      << " bytes received and not consumed in " << t.app_received_buffers << " buffers\n";
+    for (size_t i = 0; i < s.workers.size(); ++i) {
+        const WorkerStats& w = s.workers[i];
+        o << "worker " << i << ": " << w.connections << " connections, events in " << w.events_in
+          << ", commands out " << w.commands_out << ", command ring full " << w.command_ring_full << ", held "
+          << w.held_bytes << " bytes in " << w.held_buffers << " buffers, sleeps " << w.sleeps << ", wakeups "
+          << s.worker_wakeups[i] << "\n";
+    }
+    if (!s.workers.empty()) {
+        o << "polling cores to workers: events out " << t.worker_events_out << ", commands in "
+          << t.worker_commands_in << ", polls stalled on a full event ring " << t.worker_ring_full_stalls << "\n";
     }
     text_impairment(o, "rx", t.impair_rx);
     text_impairment(o, "tx", t.impair_tx);

@@ -15,6 +15,9 @@ void add_run_options(CLI::App& run, RunArgs& a) {
     run.add_option("--vdev", a.vdev, "DPDK vdev string for --port vdev (e.g. net_memif0,role=server)")->group("Port");
     run.add_option("--queues", a.queues, "RX/TX queue pairs, one polling core each")
         ->capture_default_str()->check(CLI::Range(1, 64))->group("Port");
+    run.add_option("--workers", a.workers,
+                   "Application worker cores (0: the applications run inline on the polling cores)")
+        ->capture_default_str()->check(CLI::Range(0, 64))->group("Applications");
     run.add_option("--rx-descriptors", a.rx_descriptors, "RX ring size per queue")->capture_default_str()->group("Port");
     run.add_option("--tx-descriptors", a.tx_descriptors, "TX ring size per queue")->capture_default_str()->group("Port");
     run.add_option("--mbufs", a.mbufs, "Packet buffers in the pool (0: sized from the rings)")
@@ -189,6 +192,7 @@ bool to_engine_options(const RunArgs& a, dataplane::EngineOptions& o, std::strin
     o.port.pci = a.pci;
     o.port.vdev = a.vdev;
     o.port.queues = a.queues;
+    o.workers = a.workers;
     o.port.rx_descriptors = a.rx_descriptors;
     o.port.tx_descriptors = a.tx_descriptors;
     o.port.mbufs = a.mbufs;

@@ -25,6 +25,7 @@ struct RunArgs {
     std::string pci;
     std::string vdev;
     uint16_t queues = 1;
+    uint16_t workers = 0;
     uint16_t rx_descriptors = 1024;
     uint16_t tx_descriptors = 1024;
     uint32_t mbufs = 0;

@@ -73,7 +73,9 @@ int run_engine(const slip::apps::RunArgs& args) {
             }
             const auto& sv = opts.services;
             std::cout << "slipstream: tcp echo " << args.tcp_echo_port << ", discard " << args.tcp_discard_port
-                      << ", source " << args.tcp_source_port << ", http " << args.http_port << " (0: off), inline; "
+                      << ", source " << args.tcp_source_port << ", http " << args.http_port << " (0: off), "
+                      << (opts.workers == 0 ? std::string("inline") : "on " + std::to_string(opts.workers) + " worker(s)")
+                      << "; "
                       << slip::stack::tcp::to_string(opts.stack.tcp.congestion) << ", "
                       << opts.stack.tcp.max_connections << " connections per core\n";
             const auto& cl = sv.tcp_client;

@@ -106,6 +106,21 @@ stack::Mbuf* pop_segment(stack::Mbuf*& head) {
 
 }  // namespace
 
+BufferChain copy_into_buffers(std::span<const uint8_t> bytes, stack::MbufPool* pool) {
+    BufferChain out;
+    while (!bytes.empty()) {
+        stack::Mbuf* m = buf::alloc(pool);
+        if (m == nullptr) {
+            return {};
+        }
+        const uint32_t n = std::min<uint32_t>(uint32_t(bytes.size()), rte_pktmbuf_tailroom(m));
+        std::memcpy(buf::append(m, uint16_t(n)), bytes.data(), n);
+        out.append(adopt_mbufs(m));
+        bytes = bytes.subspan(n);
+    }
+    return out;
+}
+
 BufferChain split_front(BufferChain& c, uint32_t n, stack::MbufPool* view_pool) {
     stack::Mbuf* rest = as_mbuf(c.release());
     stack::Mbuf* out = nullptr;

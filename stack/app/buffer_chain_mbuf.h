@@ -25,4 +25,8 @@ namespace slip::app {
 // when a view is needed and `view_pool` is empty.
 BufferChain split_front(BufferChain& c, uint32_t n, stack::MbufPool* view_pool);
 
+// A copy of `bytes` in fresh buffers of `pool`; empty when the pool runs dry (all or
+// nothing: a partial copy would be a silent truncation).
+BufferChain copy_into_buffers(std::span<const uint8_t> bytes, stack::MbufPool* pool);
+
 }  // namespace slip::app

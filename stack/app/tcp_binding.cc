@@ -182,6 +182,43 @@ BufferChain TcpBinding::take(ConnId c, uint32_t bytes) {
     return adopt_mbufs(m);
 }
 
+BufferChain TcpBinding::hand_off(ConnId c) {
+    const TcpHandle h = handle(c);
+    if (!h.valid()) {
+        return {};
+    }
+    Slot& s = m_slots[c.index];
+    uint32_t taken = 0;
+    Mbuf* m = nullptr;
+    change_held(s, [&](stack::HeldChain& rx) { m = rx.take_front(rx.bytes(), nullptr, taken); });
+    s.handed_off += taken;
+    return adopt_mbufs(m);
+}
+
+Status TcpBinding::open_window(ConnId c, uint32_t bytes) {
+    const TcpHandle h = handle(c);
+    if (!h.valid()) {
+        return Status::stale;
+    }
+    Slot& s = m_slots[c.index];
+    if (bytes == 0 || bytes > s.handed_off) {
+        return Status::invalid;
+    }
+    s.handed_off -= bytes;
+    m_tcp.consume(h, bytes, m_now);
+    return Status::ok;
+}
+
+Status TcpBinding::notify_writable(ConnId c) {
+    const TcpHandle h = handle(c);
+    if (!h.valid()) {
+        return Status::stale;
+    }
+    m_slots[c.index].owes_writable = true;
+    m_tcp.request_send_space(h);
+    return Status::ok;
+}
+
 Status TcpBinding::stop_reading(ConnId c) {
     const TcpHandle h = handle(c);
     if (!h.valid()) {
@@ -212,7 +249,9 @@ Status TcpBinding::close(ConnId c) {
     s.owes_writable = false;
     // What the application has not consumed is consumed for it: it wants no more data,
     // and a window held shut would stall the peer's FIN.
-    if (const uint32_t held = s.rx.bytes(); held > 0) {
+    const uint32_t held = s.rx.bytes() + (s.deaf ? 0 : s.handed_off);
+    s.handed_off = 0;
+    if (held > 0) {
         change_held(s, [](stack::HeldChain& rx) { rx.clear(); });
         m_tcp.consume(h, held, m_now);
     }
@@ -285,20 +324,7 @@ BufferChain TcpBinding::pattern(uint64_t offset, uint32_t len) {
     return adopt_mbufs(m_pattern != nullptr && len > 0 ? m_pattern->make(offset, len, made) : nullptr);
 }
 
-BufferChain TcpBinding::copy_in(std::span<const uint8_t> bytes) {
-    BufferChain out;
-    while (!bytes.empty()) {
-        Mbuf* m = stack::buf::alloc(m_pool);
-        if (m == nullptr) {
-            return {};  // all or nothing: a partial copy would be a silent truncation
-        }
-        const uint32_t n = std::min<uint32_t>(uint32_t(bytes.size()), rte_pktmbuf_tailroom(m));
-        std::memcpy(stack::buf::append(m, uint16_t(n)), bytes.data(), n);
-        out.append(adopt_mbufs(m));
-        bytes = bytes.subspan(n);
-    }
-    return out;
-}
+BufferChain TcpBinding::copy_in(std::span<const uint8_t> bytes) { return copy_into_buffers(bytes, m_pool); }
 
 // ---- TCP's callbacks ----
 

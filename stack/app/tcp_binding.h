@@ -46,6 +46,15 @@ public:
     // nullptr for a stale handle.
     const stack::HeldChain* held(ConnId c) const;
 
+    // --- for the worker placement (dataplane/worker_bridge.h) ---
+    // Moves everything received out to the caller without opening the window: the bytes
+    // stay counted as unconsumed until open_window() (the worker consumed them).
+    BufferChain hand_off(ConnId c);
+    // Opens the window by `bytes` that hand_off gave out.
+    Status open_window(ConnId c, uint32_t bytes);
+    // on_writable when an ACK next leaves room (whatever send_room said last).
+    Status notify_writable(ConnId c);
+
     // --- Connections ---
     SendResult send(ConnId c, BufferChain& data) override;
     uint32_t send_room(ConnId c) override;
@@ -85,10 +94,12 @@ private:
         bool closing = false;        // close(): received data is dropped and consumed
         bool deaf = false;           // stop_reading(): received data is dropped, not consumed
         bool owes_writable = false;  // a send accepted less than offered
+        uint32_t handed_off = 0;     // given out by hand_off, not consumed yet
         void clear() {
             app = nullptr;
             rx.clear();
             closing = deaf = owes_writable = false;
+            handed_off = 0;
         }
     };
     // Ends the binding's part of a connection: frees what it held, counts it out.

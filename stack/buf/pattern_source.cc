@@ -5,7 +5,7 @@
 
 namespace slip::stack {
 
-PatternSource::PatternSource(MbufPool* pool, MbufPool* view_pool, MbufPool* pattern_pool)
+PatternSource::PatternSource(MbufPool* pool, MbufPool* view_pool, MbufPool* pattern_pool, bool across_cores)
     : m_pool(pool), m_view_pool(view_pool != nullptr ? view_pool : pool) {
     Mbuf* pattern = pattern_pool != nullptr ? buf::alloc(pattern_pool) : nullptr;
     if (pattern == nullptr && pool != nullptr) {
@@ -27,6 +27,10 @@ PatternSource::PatternSource(MbufPool* pool, MbufPool* view_pool, MbufPool* patt
         p[i] = col == 72 ? '\r' : col == 73 ? '\n' : uint8_t(' ' + 1 + (line + col) % 94);
     }
     m_len -= m_len % 74;  // whole lines only, so the stream repeats seamlessly
+    if (across_cores) {
+        m_shared = pattern;  // views hold references; freed when ours and theirs are gone
+        return;
+    }
     // Views of it cost no atomics (see StaticBuffer); it lives until the last one is freed.
     m_pattern = buf::StaticBuffer::adopt(pattern);
 }
@@ -34,6 +38,9 @@ PatternSource::PatternSource(MbufPool* pool, MbufPool* view_pool, MbufPool* patt
 PatternSource::~PatternSource() {
     if (m_pattern != nullptr) {
         m_pattern->retire();
+    }
+    if (m_shared != nullptr) {
+        buf::free(m_shared);
     }
 }
 
@@ -48,7 +55,11 @@ Mbuf* PatternSource::make(uint64_t offset, uint32_t len, uint32_t& made) {
         if (mi == nullptr) {
             break;
         }
-        m_pattern->attach(mi, at, uint16_t(take));
+        if (m_pattern != nullptr) {
+            m_pattern->attach(mi, at, uint16_t(take));
+        } else {
+            buf::attach_range(mi, m_shared, uint16_t(at), uint16_t(take));
+        }
         if (head == nullptr) {
             head = mi;
         } else {

@@ -16,7 +16,11 @@ public:
     // text() buffers come from `pool`; make()'s references from `view_pool` when given
     // (small indirect buffers, see Port::view_pool); the pattern itself from `pattern_pool`
     // when given (see Port::pattern_pool), else from `pool`.
-    explicit PatternSource(MbufPool* pool, MbufPool* view_pool = nullptr, MbufPool* pattern_pool = nullptr);
+    // `across_cores`: views may be freed on another core than the one that made them (an
+    // application worker's sends go out on a polling core): they then reference the
+    // pattern through the buffer's atomic reference count instead of a StaticBuffer.
+    explicit PatternSource(MbufPool* pool, MbufPool* view_pool = nullptr, MbufPool* pattern_pool = nullptr,
+                           bool across_cores = false);
     ~PatternSource();
     PatternSource(const PatternSource&) = delete;
     PatternSource& operator=(const PatternSource&) = delete;
@@ -25,7 +29,7 @@ public:
     Mbuf* make(uint64_t offset, uint32_t len, uint32_t& made);
     // A fresh buffer holding `text` (at most one buffer's room); nullptr otherwise.
     Mbuf* text(std::string_view text);
-    bool ok() const { return m_pattern != nullptr; }
+    bool ok() const { return m_pattern != nullptr || m_shared != nullptr; }
     // Where text() buffers come from (ordinary packet buffers).
     MbufPool* pool() const { return m_pool; }
 
@@ -33,6 +37,7 @@ private:
     MbufPool* m_pool;
     MbufPool* m_view_pool;
     buf::StaticBuffer* m_pattern = nullptr;
+    Mbuf* m_shared = nullptr;  // across_cores: the pattern's own (direct) buffer
     uint32_t m_len = 0;
 };
 

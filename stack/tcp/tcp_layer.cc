@@ -394,6 +394,12 @@ uint32_t TcpLayer::send_space(TcpHandle h) const {
     return space;
 }
 
+void TcpLayer::request_send_space(TcpHandle h) const {
+    if (const Connection* c = get(h)) {
+        c->want_send_space = true;
+    }
+}
+
 void TcpLayer::consume(TcpHandle h, uint32_t bytes, Instant now) {
     m_timers.observe(now);
     Connection* c = get(h);

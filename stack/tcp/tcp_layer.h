@@ -105,6 +105,8 @@ public:
     // buffer has not room for all of it or the connection cannot send any more.
     bool send(TcpHandle h, Mbuf* data, Instant now);
     uint32_t send_space(TcpHandle h) const;
+    // Asks for on_send_space when an ACK next leaves a segment's room or more.
+    void request_send_space(TcpHandle h) const;
     // The service is done with `bytes` of received data: the window may open again.
     void consume(TcpHandle h, uint32_t bytes, Instant now);
     // Orderly close: FIN after the queued data (RFC 9293 §3.10.4).

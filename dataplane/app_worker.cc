@@ -1,0 +1,375 @@
+#include "dataplane/app_worker.h"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include <rte_pause.h>
+
+#include "stack/app/buffer_chain_mbuf.h"
+
+namespace slip::dataplane {
+
+using app::BufferChain;
+using app::ConnId;
+using app::Status;
+using stack::Mbuf;
+
+AppWorker::AppWorker(uint16_t index, std::span<WorkerChannel* const> channels, WorkerWakeup* wakeup,
+                     const AppSet& apps, uint32_t slots_per_queue, stack::MbufPool* pool, stack::MbufPool* view_pool,
+                     stack::MbufPool* pattern_pool)
+    : m_index(index),
+      m_channels(channels.begin(), channels.end()),
+      m_wakeup(wakeup),
+      m_slots_per_queue(slots_per_queue),
+      m_pool(pool),
+      m_view_pool(view_pool != nullptr ? view_pool : pool),
+      m_pattern(pool, view_pool, pattern_pool, /*across_cores=*/true),
+      m_conns(size_t(slots_per_queue) * channels.size()),
+      m_stages(channels.size()) {
+    for (const ListenerSpec& spec : apps) {
+        m_apps.push_back(spec.make(AppContext{.queue = index, .slots = slot_count()}));
+    }
+}
+
+AppWorker::~AppWorker() {
+    // Buffers go back to the pool before it does (the engine stops workers before the port).
+    for (Conn& c : m_conns) {
+        c.rx.clear();
+    }
+}
+
+AppWorker::Conn* AppWorker::conn(ConnId c) {
+    if (c.queue >= m_channels.size() || c.index >= m_slots_per_queue) {
+        return nullptr;
+    }
+    Conn& k = m_conns[slot(c)];
+    return k.live && k.id == c ? &k : nullptr;
+}
+
+const AppWorker::Conn* AppWorker::conn(ConnId c) const { return const_cast<AppWorker*>(this)->conn(c); }
+
+void AppWorker::change_held(Conn& c, uint32_t bytes_before, uint32_t buffers_before) {
+    m_local.held_bytes += c.rx.bytes() - uint64_t(bytes_before);
+    m_local.held_buffers += c.rx.buffers() - uint64_t(buffers_before);
+}
+
+void AppWorker::forget(Conn& c) {
+    const uint32_t bytes = c.rx.bytes();
+    const uint32_t buffers = c.rx.buffers();
+    c.reset();
+    change_held(c, bytes, buffers);
+    --m_local.connections;
+}
+
+// ---- the loop ----
+
+bool AppWorker::poll_once() {
+    m_now = m_clock.now().ns;
+    WorkerEvent burst[32];
+    bool worked = false;
+    for (uint16_t q = 0; q < m_channels.size(); ++q) {
+        // Events only while their commands have room to go: a worker never drops a command,
+        // so it stops taking events when its core does not keep up (and the core, its ring
+        // full, stops reading from the worker's connections).
+        while (m_stages[q].count < kStage / 2) {
+            const uint32_t n = m_channels[q]->events.dequeue_burst(burst);
+            for (uint32_t i = 0; i < n; ++i) {
+                dispatch(burst[i]);
+            }
+            m_local.events_in += n;
+            worked |= n > 0;
+            if (n < std::size(burst)) {
+                break;
+            }
+        }
+        worked |= m_stages[q].count > 0;
+        flush_commands(q);
+    }
+    const uint64_t values[] = {m_local.connections, m_local.events_in,    m_local.commands_out, m_local.command_ring_full,
+                               m_local.held_bytes,  m_local.held_buffers, m_local.sleeps};
+    for (size_t i = 0; i < std::size(values); ++i) {
+        m_pub[i].store(values[i], std::memory_order_relaxed);
+    }
+    return worked;
+}
+
+void AppWorker::run(const std::atomic<bool>& stop) {
+    uint32_t idle = 0;
+    // Relaxed: the flag only asks the loop to end (see QueueLoop::run).
+    while (!stop.load(std::memory_order_relaxed)) {
+        if (poll_once()) {
+            idle = 0;
+        } else if (++idle < kSpinPolls) {
+            rte_pause();
+        } else {
+            sleep();
+            idle = 0;
+        }
+    }
+}
+
+void AppWorker::sleep() {
+    m_wakeup->announce_sleep(true);
+    bool empty = true;
+    for (WorkerChannel* ch : m_channels) {
+        empty &= ch->events.empty();
+    }
+    if (empty) {
+        ++m_local.sleeps;
+        // Wakes for events, or after 10 ms to look at the stop flag.
+        pollfd p{m_wakeup->fd(), POLLIN, 0};
+        ::poll(&p, 1, 10);
+        m_wakeup->drain();
+    }
+    m_wakeup->announce_sleep(false);
+}
+
+WorkerStats AppWorker::stats() const {
+    WorkerStats s;
+    uint64_t* fields[] = {&s.connections, &s.events_in,    &s.commands_out, &s.command_ring_full,
+                          &s.held_bytes,  &s.held_buffers, &s.sleeps};
+    for (size_t i = 0; i < std::size(fields); ++i) {
+        *fields[i] = m_pub[i].load(std::memory_order_relaxed);
+    }
+    return s;
+}
+
+void AppWorker::dispatch(const WorkerEvent& ev) {
+    Conn* c = ev.kind == EventKind::accepted ? nullptr : conn(ev.id);
+    if (ev.kind == EventKind::accepted) {
+        Conn& k = m_conns[slot(ev.id)];
+        k.reset();
+        k.id = ev.id;
+        k.live = true;
+        k.app = ev.app;
+        k.credit = ev.credit;
+        ++m_local.connections;
+        if (!m_apps[k.app]->on_accepted(*this, ev.id, ev.peer)) {
+            abort(ev.id);
+        }
+        return;
+    }
+    if (c == nullptr) {
+        // For a connection this worker has let go (aborted): its data is freed unread.
+        BufferChain::adopt(ev.chain).reset();
+        return;
+    }
+    app::Application& a = *m_apps[c->app];
+    switch (ev.kind) {
+    case EventKind::data: {
+        const uint32_t bytes = c->rx.bytes();
+        const uint32_t buffers = c->rx.buffers();
+        if (c->deaf) {
+            BufferChain::adopt(ev.chain).reset();  // never consumed: the window stays closed
+            return;
+        }
+        c->rx.append(app::as_mbuf(ev.chain), m_pool);
+        change_held(*c, bytes, buffers);
+        a.on_data(*this, ev.id);
+        return;
+    }
+    case EventKind::writable:
+        c->credit += ev.credit;
+        if (c->wants_writable) {
+            c->wants_writable = false;
+            a.on_writable(*this, ev.id);
+        }
+        return;
+    case EventKind::peer_closed: a.on_peer_closed(*this, ev.id); return;
+    case EventKind::timer: a.on_timer(*this, ev.id); return;
+    case EventKind::closed:
+        forget(*c);
+        a.on_closed(*this, ev.id, app::CloseReason(ev.reason));
+        return;
+    case EventKind::accepted: return;
+    }
+}
+
+// ---- commands ----
+
+void AppWorker::push(const WorkerCommand& cmd) {
+    CommandStage& st = m_stages[cmd.id.queue];
+    while (st.count == kStage && !flush_commands(cmd.id.queue)) {
+        // The core drains its command rings before anything else in every poll, so this
+        // wait ends within a poll; it is never a deadlock (the core never waits for us).
+        ++m_local.command_ring_full;
+        rte_pause();
+    }
+    st.items[st.count++] = cmd;
+}
+
+bool AppWorker::flush_commands(uint16_t queue) {
+    CommandStage& st = m_stages[queue];
+    if (st.count == 0) {
+        return true;
+    }
+    const uint32_t n = m_channels[queue]->commands.enqueue_burst(std::span<const WorkerCommand>(st.items, st.count));
+    m_local.commands_out += n;
+    std::copy(st.items + n, st.items + st.count, st.items);
+    st.count -= n;
+    return st.count == 0;
+}
+
+app::SendResult AppWorker::send(ConnId id, BufferChain& data) {
+    Conn* c = conn(id);
+    if (c == nullptr) {
+        return {Status::stale, 0};
+    }
+    if (c->closing) {
+        return {Status::closed, 0};
+    }
+    const uint32_t offered = data.bytes();
+    if (offered == 0) {
+        return {Status::invalid, 0};
+    }
+    BufferChain front = offered <= c->credit ? std::move(data) : app::split_front(data, c->credit, m_view_pool);
+    const uint32_t taken = front.bytes();
+    if (taken > 0) {
+        c->credit -= taken;
+        push({.kind = CommandKind::send, .id = id, .bytes = taken, .chain = front.release()});
+    }
+    if (taken < offered) {
+        c->wants_writable = true;
+    }
+    return {Status::ok, taken};
+}
+
+uint32_t AppWorker::send_room(ConnId id) {
+    Conn* c = conn(id);
+    if (c == nullptr || c->closing) {
+        return 0;
+    }
+    if (c->credit == 0) {
+        c->wants_writable = true;
+    }
+    return c->credit;
+}
+
+app::BufferView AppWorker::received(ConnId id) {
+    Conn* c = conn(id);
+    return c == nullptr ? app::BufferView{} : app::BufferView(app::as_segment(const_cast<Mbuf*>(c->rx.front())), c->rx.bytes());
+}
+
+Status AppWorker::consume(ConnId id, uint32_t bytes) {
+    Conn* c = conn(id);
+    if (c == nullptr) {
+        return Status::stale;
+    }
+    if (bytes == 0 || bytes > c->rx.bytes()) {
+        return Status::invalid;
+    }
+    const uint32_t buffers = c->rx.buffers();
+    const uint32_t before = c->rx.bytes();
+    c->rx.drop_front(bytes);
+    change_held(*c, before, buffers);
+    push({.kind = CommandKind::open_window, .id = id, .bytes = bytes});
+    return Status::ok;
+}
+
+BufferChain AppWorker::take(ConnId id, uint32_t bytes) {
+    Conn* c = conn(id);
+    if (c == nullptr || bytes == 0 || bytes > c->rx.bytes()) {
+        return {};
+    }
+    const uint32_t buffers = c->rx.buffers();
+    const uint32_t before = c->rx.bytes();
+    uint32_t taken = 0;
+    Mbuf* m = c->rx.take_front(bytes, m_pool, taken);
+    change_held(*c, before, buffers);
+    if (taken > 0) {
+        push({.kind = CommandKind::open_window, .id = id, .bytes = taken});
+    }
+    return app::adopt_mbufs(m);
+}
+
+Status AppWorker::stop_reading(ConnId id) {
+    Conn* c = conn(id);
+    if (c == nullptr) {
+        return Status::stale;
+    }
+    const uint32_t buffers = c->rx.buffers();
+    const uint32_t before = c->rx.bytes();
+    c->rx.clear();
+    change_held(*c, before, buffers);
+    c->deaf = true;
+    push({.kind = CommandKind::stop_reading, .id = id});
+    return Status::ok;
+}
+
+Status AppWorker::shutdown(ConnId id) {
+    Conn* c = conn(id);
+    if (c == nullptr) {
+        return Status::stale;
+    }
+    c->closing = true;
+    push({.kind = CommandKind::shutdown, .id = id});
+    return Status::ok;
+}
+
+Status AppWorker::close(ConnId id) {
+    Conn* c = conn(id);
+    if (c == nullptr) {
+        return Status::stale;
+    }
+    // The core consumes for us what we were handed and did not consume (TcpBinding::close).
+    const uint32_t buffers = c->rx.buffers();
+    const uint32_t before = c->rx.bytes();
+    c->rx.clear();
+    change_held(*c, before, buffers);
+    c->closing = c->deaf = true;
+    push({.kind = CommandKind::close, .id = id});
+    return Status::ok;
+}
+
+Status AppWorker::abort(ConnId id) {
+    Conn* c = conn(id);
+    if (c == nullptr) {
+        return Status::stale;
+    }
+    forget(*c);
+    push({.kind = CommandKind::abort, .id = id});
+    return Status::ok;
+}
+
+ConnId AppWorker::connect(const app::Endpoint&, app::Application*, void*) { return {}; }
+
+Status AppWorker::set_user(ConnId id, void* user) {
+    Conn* c = conn(id);
+    if (c == nullptr) {
+        return Status::stale;
+    }
+    c->user = user;
+    return Status::ok;
+}
+
+void* AppWorker::user(ConnId id) const {
+    const Conn* c = conn(id);
+    return c != nullptr ? c->user : nullptr;
+}
+
+Status AppWorker::set_timer(ConnId id, uint64_t after_ns) {
+    if (conn(id) == nullptr) {
+        return Status::stale;
+    }
+    push({.kind = CommandKind::set_timer, .id = id, .ns = after_ns});
+    return Status::ok;
+}
+
+Status AppWorker::cancel_timer(ConnId id) {
+    if (conn(id) == nullptr) {
+        return Status::stale;
+    }
+    push({.kind = CommandKind::cancel_timer, .id = id});
+    return Status::ok;
+}
+
+BufferChain AppWorker::copy_in(std::span<const uint8_t> bytes) { return app::copy_into_buffers(bytes, m_pool); }
+
+BufferChain AppWorker::pattern(uint64_t offset, uint32_t len) {
+    uint32_t made = 0;
+    return app::adopt_mbufs(len > 0 ? m_pattern.make(offset, len, made) : nullptr);
+}
+
+}  // namespace slip::dataplane
