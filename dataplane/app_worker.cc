@@ -87,8 +87,9 @@ bool AppWorker::poll_once() {
         worked |= m_stages[q].count > 0;
         flush_commands(q);
     }
-    const uint64_t values[] = {m_local.connections, m_local.events_in,    m_local.commands_out, m_local.command_ring_full,
-                               m_local.held_bytes,  m_local.held_buffers, m_local.sleeps};
+    const uint64_t values[] = {m_local.connections,  m_local.events_in, m_local.commands_out,
+                               m_local.command_ring_full, m_local.held_bytes, m_local.held_buffers,
+                               m_local.sleeps,       m_local.busy_ns};
     for (size_t i = 0; i < std::size(values); ++i) {
         m_pub[i].store(values[i], std::memory_order_relaxed);
     }
@@ -99,7 +100,9 @@ void AppWorker::run(const std::atomic<bool>& stop) {
     uint32_t idle = 0;
     // Relaxed: the flag only asks the loop to end (see QueueLoop::run).
     while (!stop.load(std::memory_order_relaxed)) {
+        const uint64_t start = m_clock.now().ns;
         if (poll_once()) {
+            m_local.busy_ns += m_clock.now().ns - start;
             idle = 0;
         } else if (++idle < kSpinPolls) {
             rte_pause();
@@ -129,7 +132,7 @@ void AppWorker::sleep() {
 WorkerStats AppWorker::stats() const {
     WorkerStats s;
     uint64_t* fields[] = {&s.connections, &s.events_in,    &s.commands_out, &s.command_ring_full,
-                          &s.held_bytes,  &s.held_buffers, &s.sleeps};
+                          &s.held_bytes,  &s.held_buffers, &s.sleeps,       &s.busy_ns};
     for (size_t i = 0; i < std::size(fields); ++i) {
         *fields[i] = m_pub[i].load(std::memory_order_relaxed);
     }

@@ -37,6 +37,7 @@ struct WorkerStats {
     uint64_t held_bytes = 0;      // received, not consumed by the applications
     uint64_t held_buffers = 0;
     uint64_t sleeps = 0;
+    uint64_t busy_ns = 0;         // time in polls that did work
 };
 
 class AppWorker final : public app::Connections {
@@ -129,7 +130,7 @@ private:
     uint64_t m_now = 0;
     WorkerStats m_local;
     // Published for other cores' stats readers (relaxed: counters, no ordering needed).
-    std::atomic<uint64_t> m_pub[7]{};
+    std::atomic<uint64_t> m_pub[8]{};
 };
 
 }  // namespace slip::dataplane

@@ -126,7 +126,7 @@ void Engine::place_lcores() {
         throw SetupError("lcores: " + std::to_string(queues) + " queue(s) and " + std::to_string(workers) +
                          " application worker(s) need at least " + std::to_string(queues + workers) +
                          " lcores but --lcores gives " + std::to_string(lcores.size() + 1) +
-                         "; list more cores with --lcores (several lcores may share a CPU: 0@0,1@1,2@1) or lower "
+                         " (the main lcore polls a queue when one short); list more cores with --lcores or lower "
                          "--queues/--workers");
     }
     m_worker_lcores.assign(lcores.begin() + long(next), lcores.begin() + long(next + workers));

@@ -31,6 +31,7 @@ QueueStats& QueueStats::operator+=(const QueueStats& o) {
     tx_dropped += o.tx_dropped;
     tx_partial += o.tx_partial;
     polls += o.polls;
+    busy_ns += o.busy_ns;
     neighbors += o.neighbors;
     neighbor_pending += o.neighbor_pending;
     tcp_connections += o.tcp_connections;
@@ -108,7 +109,7 @@ QueueLoop::~QueueLoop() {
     m_stack.tcp().abort_all(m_clock.now());
 }
 
-void QueueLoop::poll_once(stack::Instant now) {
+bool QueueLoop::poll_once(stack::Instant now) {
     stack::Mbuf* rx[kMaxBurst];
     // Room for every received frame twice (duplication) plus released held ones.
     stack::Mbuf* staged[3 * kMaxBurst];
@@ -134,7 +135,8 @@ void QueueLoop::poll_once(stack::Instant now) {
     if (ready > 0) {
         m_stack.rx({staged, ready}, now);
     }
-    if (now >= m_stack.next_deadline()) {
+    const bool timers = now >= m_stack.next_deadline();
+    if (timers) {
         m_stack.on_timer(now);
     }
     if (m_client) {
@@ -143,7 +145,10 @@ void QueueLoop::poll_once(stack::Instant now) {
     if (m_bridge) {
         m_bridge->flush_events();
     }
+    const uint64_t sent_before = m_tx.sent();
+    const bool pending = m_stack.tx_pending() > 0;
     transmit(now);
+    return n > 0 || ready > 0 || timers || pending || m_tx.sent() != sent_before;
 }
 
 void QueueLoop::transmit(stack::Instant now) {
@@ -233,7 +238,11 @@ void QueueLoop::run(const std::atomic<bool>& stop, void (*tick)(void*), void* ti
     // orders everything the loop did before the main core reads its state.
     while (!stop.load(std::memory_order_relaxed)) {
         const stack::Instant now = m_clock.now();
-        poll_once(now);
+        if (poll_once(now)) {
+            // Busy time, for CPU per request: only polls that did work count (an idle poll
+            // costs the same few cycles however long the core spins).
+            m_local.busy_ns += m_clock.now().ns - now.ns;
+        }
         if (now.ns >= next_publish) {
             publish();
             next_publish = now.ns + kPublishNs;

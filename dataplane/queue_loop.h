@@ -33,6 +33,7 @@ struct QueueStats {
     uint64_t tx_dropped = 0;
     uint64_t tx_partial = 0;
     uint64_t polls = 0;
+    uint64_t busy_ns = 0;  // time in polls that did work (received, sent, ran timers or commands)
     uint64_t neighbors = 0;
     uint64_t neighbor_pending = 0;
     uint64_t tcp_connections = 0;
@@ -68,7 +69,8 @@ public:
     // (used when the main core also polls and supervises).
     void run(const std::atomic<bool>& stop, void (*tick)(void*) = nullptr, void* tick_arg = nullptr,
              uint64_t tick_ns = 0);
-    void poll_once(stack::Instant now);
+    // One poll; true when it did work.
+    bool poll_once(stack::Instant now);
 
     // Consistent counters of this queue, readable from any core while it runs.
     QueueStats stats() const;

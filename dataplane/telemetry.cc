@@ -30,7 +30,7 @@ void json_queue(std::ostringstream& o, const QueueStats& q) {
       << ",\"neighbors\":" << q.neighbors << ",\"neighbor_pending\":" << q.neighbor_pending
       << ",\"tx_linearized\":" << q.tx_linearized << ",\"tcp\":{\"connections\":" << q.tcp_connections
       << ",\"established\":" << q.tcp_established << ",\"close_wait\":" << q.tcp_close_wait
-      << ",\"time_wait\":" << q.tcp_time_wait << "},\"apps\":{\"connections\":" << q.app_connections
+      << ",\"time_wait\":" << q.tcp_time_wait << "},\"busy_ns\":" << q.busy_ns << ",\"apps\":{\"connections\":" << q.app_connections
       << ",\"received_bytes\":" << q.app_received_bytes << ",\"received_buffers\":" << q.app_received_buffers
       << ",\"worker_events_out\":" << q.worker_events_out << ",\"worker_commands_in\":" << q.worker_commands_in
       << ",\"worker_ring_full_stalls\":" << q.worker_ring_full_stalls << "},\"impair_rx\":";
@@ -74,7 +74,9 @@ void json_client(std::ostringstream& o, const stack::TcpClientStats& c) {
     const ClientRates r = client_rates(c);
     o << "{\"started\":" << c.started << ",\"connected\":" << c.connected << ",\"completed\":" << c.completed
       << ",\"failed\":" << c.failed << ",\"connect_errors\":" << c.connect_errors << ",\"bytes_sent\":" << c.bytes_sent
-      << ",\"bytes_received\":" << c.bytes_received << ",\"done\":" << (c.done ? "true" : "false")
+      << ",\"bytes_received\":" << c.bytes_received << ",\"requests\":" << c.requests
+      << ",\"requests_per_s\":" << (r.seconds > 0 ? double(c.requests) / r.seconds : 0.0)
+      << ",\"done\":" << (c.done ? "true" : "false")
       << ",\"seconds\":" << r.seconds << ",\"connections_per_s\":" << r.connections_per_s
       << ",\"gbit_per_s_sent\":" << r.gbit_sent << ",\"gbit_per_s_received\":" << r.gbit_received
       << ",\"latency_samples\":" << c.latency.count() << ",\"latency_p50_ns\":" << c.latency.quantile(0.5)
@@ -104,7 +106,8 @@ std::string format_json(const EngineSnapshot& s) {
         o << (i ? "," : "") << "{\"connections\":" << w.connections << ",\"events_in\":" << w.events_in
           << ",\"commands_out\":" << w.commands_out << ",\"command_ring_full\":" << w.command_ring_full
           << ",\"held_bytes\":" << w.held_bytes << ",\"held_buffers\":" << w.held_buffers
-          << ",\"sleeps\":" << w.sleeps << ",\"wakeups\":" << s.worker_wakeups[i] << "}";
+          << ",\"sleeps\":" << w.sleeps << ",\"wakeups\":" << s.worker_wakeups[i] << ",\"busy_ns\":" << w.busy_ns
+          << "}";
     }
     o << "],\"total\":";
     json_queue(o, s.total);
@@ -179,6 +182,10 @@ std::string format_text(const EngineSnapshot& s) {
     if (t.client.enabled != 0) {
         const stack::TcpClientStats& c = t.client;
         const ClientRates r = client_rates(c);
+        if (c.requests > 0) {
+            o << "client: " << c.requests << " HTTP answers (" << (r.seconds > 0 ? double(c.requests) / r.seconds : 0)
+              << " requests/s)\n";
+        }
         o << "client: " << c.completed << " connections completed, " << c.failed << " failed, " << c.bytes_sent
           << " bytes sent, " << c.bytes_received << " received in " << r.seconds << " s (" << r.connections_per_s
           << " connections/s, " << r.gbit_sent << " Gbit/s out, " << r.gbit_received << " Gbit/s in)";

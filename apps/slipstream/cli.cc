@@ -71,7 +71,7 @@ void add_run_options(CLI::App& run, RunArgs& a) {
         ->group("TCP");
 
     run.add_option("--tcp-client", a.tcp_client,
-                   "Also connect out: MODE@HOST:PORT, MODE echo, send, rr or http (e.g. http@10.0.0.1:80); "
+                   "Also connect out: MODE@HOST:PORT, MODE echo, send, rr, http or http-keepalive (e.g. http@10.0.0.1:80); "
                    "the engine stops when the client is done")
         ->group("TCP client");
     run.add_option("--tcp-client-connections", a.tcp_client_connections, "Connections open at a time")
@@ -81,7 +81,8 @@ void add_run_options(CLI::App& run, RunArgs& a) {
     run.add_option("--tcp-client-bytes", a.tcp_client_bytes,
                    "send: bytes per connection (0: endless); rr: request size (default 64); http: body size")
         ->capture_default_str()->group("TCP client");
-    run.add_option("--tcp-client-rounds", a.tcp_client_rounds, "rr: request/response rounds per connection")
+    run.add_option("--tcp-client-rounds", a.tcp_client_rounds,
+                   "rr: request/response rounds per connection; http-keepalive: requests per connection")
         ->capture_default_str()->group("TCP client");
     run.add_flag("--tcp-client-fast-open", a.tcp_client_fast_open,
                  "Use TCP Fast Open: the first connection fetches a cookie, later ones send on the SYN")
@@ -131,7 +132,7 @@ bool client_target(const RunArgs& a, stack::TcpClientOptions& c, std::string& er
         return false;
     }
     if (!stack::parse_client_mode(spec.substr(0, at), c.mode)) {
-        error = "--tcp-client mode '" + spec.substr(0, at) + "' is not one of echo, send, rr, http";
+        error = "--tcp-client mode '" + spec.substr(0, at) + "' is not one of echo, send, rr, http, http-keepalive";
         return false;
     }
     std::string host = spec.substr(at + 1, colon - at - 1);

@@ -12,12 +12,12 @@ constexpr uint32_t kChunk = 64 * 1024;  // bytes queued per send() call
 }
 
 const char* to_string(ClientMode m) {
-    static constexpr const char* kNames[] = {"echo", "send", "rr", "http"};
+    static constexpr const char* kNames[] = {"echo", "send", "rr", "http", "http-keepalive"};
     return kNames[size_t(m)];
 }
 
 bool parse_client_mode(const std::string& text, ClientMode& mode) {
-    for (ClientMode m : {ClientMode::echo, ClientMode::send, ClientMode::rr, ClientMode::http}) {
+    for (ClientMode m : {ClientMode::echo, ClientMode::send, ClientMode::rr, ClientMode::http, ClientMode::http_keepalive}) {
         if (text == to_string(m)) {
             mode = m;
             return true;
@@ -34,6 +34,9 @@ std::string TcpClientOptions::validate(uint32_t max_connections) const {
         return "tcp-client connections must be between 1 and tcp max-connections (" +
                std::to_string(max_connections) + ")";
     }
+    if (mode == ClientMode::http_keepalive && rounds == 0) {
+        return "tcp-client http-keepalive needs at least one request per connection (tcp-client-rounds)";
+    }
     if (mode == ClientMode::rr && (bytes == 0 || bytes > 65536 || rounds == 0)) {
         return "tcp-client rr needs a request size (tcp-client-bytes) of 1 to 65536 and at least one round";
     }
@@ -48,6 +51,7 @@ TcpClientStats& TcpClientStats::operator+=(const TcpClientStats& o) {
     connect_errors += o.connect_errors;
     bytes_sent += o.bytes_sent;
     bytes_received += o.bytes_received;
+    requests += o.requests;
     if (o.enabled != 0) {
         first_connect_ns = first_connect_ns == 0 ? o.first_connect_ns : std::min(first_connect_ns, o.first_connect_ns);
         last_done_ns = std::max(last_done_ns, o.last_done_ns);
@@ -62,8 +66,8 @@ TcpClient::TcpClient(tcp::TcpLayer& tcp, PatternSource& pattern, const TcpClient
                      uint32_t max_connections)
     : m_tcp(tcp), m_pattern(pattern), m_options(options), m_echo(tcp, max_connections, pattern.pool()), m_conns(max_connections) {
     m_stats.enabled = 1;
-    m_http_request = "GET /bytes/" + std::to_string(options.bytes) +
-                     " HTTP/1.1\r\nHost: slipstream\r\nConnection: close\r\n\r\n";
+    m_http_request = "GET /bytes/" + std::to_string(options.bytes) + " HTTP/1.1\r\nHost: slipstream\r\n" +
+                     (options.mode == ClientMode::http ? "Connection: close\r\n\r\n" : "\r\n");
 }
 
 TcpClient::~TcpClient() = default;
@@ -75,7 +79,7 @@ void TcpClient::poll(Instant now) {
 }
 
 Mbuf* TcpClient::request(Conn& c) {
-    if (m_options.mode == ClientMode::http) {
+    if (m_options.mode == ClientMode::http || m_options.mode == ClientMode::http_keepalive) {
         return m_pattern.text(m_http_request);
     }
     uint32_t made = 0;
@@ -139,6 +143,7 @@ void TcpClient::on_connected(TcpHandle h, Instant now) {
         return fill(h, c, now);
     case ClientMode::rr:
     case ClientMode::http:
+    case ClientMode::http_keepalive:
         if (c.request_sent == Instant{}) {
             send_request(h, c, now);
         }
@@ -187,9 +192,15 @@ void TcpClient::on_data(TcpHandle h, Mbuf* data, uint32_t len, Instant now) {
         m_stats.bytes_sent += len;
         return m_echo.on_data(h, data, len, now);
     }
+    Conn& c = m_conns[h.index];
+    if (m_options.mode == ClientMode::http_keepalive) {
+        read_answers(h, c, data, now);
+        buf::free(data);
+        m_tcp.consume(h, len, now);
+        return;
+    }
     buf::free(data);
     m_tcp.consume(h, len, now);
-    Conn& c = m_conns[h.index];
     c.received += len;
     if (m_options.mode != ClientMode::rr || c.finished) {
         return;
@@ -207,6 +218,68 @@ void TcpClient::on_data(TcpHandle h, Mbuf* data, uint32_t len, Instant now) {
     }
 }
 
+// One byte of an answer's head (RFC 9112 §2.1): lines are checked for Content-Length (the
+// only field this client needs); true at the blank line that ends the head.
+bool TcpClient::head_byte(Conn& c, char ch) {
+    if (ch == '\r') {
+        return false;
+    }
+    if (ch != '\n') {
+        c.line_empty = false;
+        if (c.line_len < sizeof c.line) {
+            c.line[c.line_len++] = ch >= 'A' && ch <= 'Z' ? char(ch - 'A' + 'a') : ch;
+        }
+        return false;
+    }
+    if (c.line_empty) {
+        return true;
+    }
+    constexpr std::string_view kField = "content-length:";
+    const std::string_view line(c.line, c.line_len);
+    if (line.starts_with(kField)) {
+        c.content_length = 0;
+        for (char d : line.substr(kField.size())) {
+            if (d >= '0' && d <= '9') {
+                c.content_length = c.content_length * 10 + uint64_t(d - '0');
+            }
+        }
+    }
+    c.line_len = 0;
+    c.line_empty = true;
+    return false;
+}
+
+// http-keepalive: walks the answer bytes; each complete answer is timed and the next
+// request goes out, until `rounds` answers.
+void TcpClient::read_answers(TcpHandle h, Conn& c, const Mbuf* data, Instant now) {
+    for (const Mbuf* seg = data; seg != nullptr && !c.finished; seg = seg->next) {
+        const char* p = reinterpret_cast<const char*>(buf::data(seg));
+        uint32_t at = 0;
+        while (at < seg->data_len && !c.finished) {
+            if (c.in_body) {
+                const uint64_t n = std::min<uint64_t>(c.body_left, seg->data_len - at);
+                c.body_left -= n;
+                at += uint32_t(n);
+            } else if (head_byte(c, p[at++])) {
+                c.in_body = true;
+                c.body_left = c.content_length;
+                c.content_length = 0;
+            }
+            if (c.in_body && c.body_left == 0) {
+                c.in_body = false;
+                ++m_stats.requests;
+                m_stats.latency.record(uint64_t((now - c.request_sent).ns));
+                if (++c.rounds >= m_options.rounds) {
+                    c.finished = true;
+                    m_tcp.close(h, now);
+                } else {
+                    send_request(h, c, now);
+                }
+            }
+        }
+    }
+}
+
 void TcpClient::on_peer_closed(TcpHandle h, Instant now) {
     Conn& c = m_conns[h.index];
     switch (m_options.mode) {
@@ -220,6 +293,7 @@ void TcpClient::on_peer_closed(TcpHandle h, Instant now) {
         break;
     case ClientMode::send:
     case ClientMode::rr:
+    case ClientMode::http_keepalive:
         break;
     }
     m_tcp.close(h, now);

@@ -8,7 +8,9 @@
 //         `rounds` times, every round trip timed;
 //   http  GET /bytes/<bytes> (HTTP/1.1, Connection: close), read to the peer's close,
 //         timed from connect() to the last byte: with `count` large, a connection-rate
-//         load; with `fast_open`, the request rides on the SYN (RFC 7413).
+//         load; with `fast_open`, the request rides on the SYN (RFC 7413);
+//   http-keepalive  `rounds` requests GET /bytes/<bytes> one after another on each kept-alive
+//         connection (each answer's end found from its Content-Length), every request timed.
 // Runs inline on one core (queue 0); its counters are published with the queue's.
 #include <cstdint>
 #include <string>
@@ -20,7 +22,7 @@
 
 namespace slip::stack {
 
-enum class ClientMode : uint8_t { echo, send, rr, http };
+enum class ClientMode : uint8_t { echo, send, rr, http, http_keepalive };
 const char* to_string(ClientMode m);
 bool parse_client_mode(const std::string& text, ClientMode& mode);
 
@@ -47,6 +49,7 @@ struct TcpClientStats {
     uint64_t connect_errors = 0;  // connect() found no slot, route or local port (retried)
     uint64_t bytes_sent = 0;
     uint64_t bytes_received = 0;
+    uint64_t requests = 0;   // http, http-keepalive: answers received whole
     uint64_t first_connect_ns = 0;  // engine clock
     uint64_t last_done_ns = 0;
     uint64_t done = 0;  // 1: `count` connections are over
@@ -78,7 +81,16 @@ private:
         uint64_t received = 0;   // rr: bytes of the current response; http: all bytes
         uint64_t rounds = 0;     // rr: completed round trips
         bool finished = false;   // did its work (before the close)
+        // http-keepalive: where in the current answer we are.
+        bool in_body = false;
+        uint64_t body_left = 0;
+        uint64_t content_length = 0;
+        uint8_t line_len = 0;    // bytes of the current head line kept in `line`
+        bool line_empty = true;  // the current head line has no bytes yet
+        char line[24] = {};      // enough for "content-length:" and its digits
     };
+    void read_answers(tcp::TcpHandle h, Conn& c, const Mbuf* data, Instant now);
+    bool head_byte(Conn& c, char ch);
     void start_one(Instant now);
     void fill(tcp::TcpHandle h, Conn& c, Instant now);
     void send_request(tcp::TcpHandle h, Conn& c, Instant now);
