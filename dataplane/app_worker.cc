@@ -18,13 +18,14 @@ using stack::Mbuf;
 
 AppWorker::AppWorker(uint16_t index, std::span<WorkerChannel* const> channels, WorkerWakeup* wakeup,
                      const AppSet& apps, uint32_t slots_per_queue, stack::MbufPool* pool, stack::MbufPool* view_pool,
-                     stack::MbufPool* pattern_pool)
+                     stack::MbufPool* pattern_pool, stack::MbufPool* held_pool)
     : m_index(index),
       m_channels(channels.begin(), channels.end()),
       m_wakeup(wakeup),
       m_slots_per_queue(slots_per_queue),
       m_pool(pool),
       m_view_pool(view_pool != nullptr ? view_pool : pool),
+      m_held_pool(held_pool),
       m_pattern(pool, view_pool, pattern_pool, /*across_cores=*/true),
       m_conns(size_t(slots_per_queue) * channels.size()),
       m_stages(channels.size()) {
@@ -168,7 +169,10 @@ void AppWorker::dispatch(const WorkerEvent& ev) {
             BufferChain::adopt(ev.chain).reset();  // never consumed: the window stays closed
             return;
         }
-        c->rx.append(app::as_mbuf(ev.chain), m_pool);
+        // Past the threshold, copied out of the receive buffers (see TcpBinding).
+        const bool spill = m_held_pool != nullptr && c->rx.buffers() >= app::TcpBinding::kDefaultMaxHeldBuffers;
+        c->rx.append(app::as_mbuf(ev.chain), spill ? m_held_pool : m_pool,
+                     spill ? stack::HeldChain::Copy::all : stack::HeldChain::Copy::short_segments);
         change_held(*c, bytes, buffers);
         a.on_data(*this, ev.id);
         return;

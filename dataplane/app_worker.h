@@ -24,6 +24,7 @@
 #include "dataplane/app_set.h"
 #include "dataplane/clock.h"
 #include "dataplane/worker_channel.h"
+#include "stack/app/tcp_binding.h"
 #include "stack/buf/held_chain.h"
 #include "stack/buf/pattern_source.h"
 
@@ -49,7 +50,7 @@ public:
     // pattern from `pattern_pool` (as the polling cores', so the bytes are the same).
     AppWorker(uint16_t index, std::span<WorkerChannel* const> channels, WorkerWakeup* wakeup, const AppSet& apps,
               uint32_t slots_per_queue, stack::MbufPool* pool, stack::MbufPool* view_pool,
-              stack::MbufPool* pattern_pool);
+              stack::MbufPool* pattern_pool, stack::MbufPool* held_pool = nullptr);
     ~AppWorker() override;
     AppWorker(const AppWorker&) = delete;
     AppWorker& operator=(const AppWorker&) = delete;
@@ -122,6 +123,7 @@ private:
     uint32_t m_slots_per_queue;
     stack::MbufPool* m_pool;
     stack::MbufPool* m_view_pool;
+    stack::MbufPool* m_held_pool;  // held data past the threshold is copied here (as TcpBinding)
     stack::PatternSource m_pattern;
     std::vector<std::unique_ptr<app::Application>> m_apps;
     std::vector<Conn> m_conns;

@@ -69,6 +69,7 @@ Engine::Engine(const EngineOptions& opts, const AppSet& apps) : m_opts(opts) {
     if (!invalid.empty()) {
         throw SetupError(invalid);
     }
+    m_opts.port.extra_pattern_buffers = opts.workers;  // each worker has its own pattern
     EalOptions eal = opts.eal;
     if (eal.lcores.empty()) {
         // One lcore per queue plus a supervising main lcore, when the machine has them.
@@ -82,7 +83,7 @@ Engine::Engine(const EngineOptions& opts, const AppSet& apps) : m_opts(opts) {
     }
     m_eal = std::make_unique<Eal>(eal, opts.port.eal_device_args(), opts.port.needs_pci());
     try {
-        m_port = std::make_unique<Port>(opts.port);
+        m_port = std::make_unique<Port>(m_opts.port);
     } catch (const SetupError& e) {
         // The driver's own last word usually names the cause (e.g. a queue count the
         // interface does not have); quote it in the one line.
@@ -153,7 +154,8 @@ void Engine::make_workers(const AppSet& apps) {
         }
         m_workers.push_back(std::make_unique<AppWorker>(uint16_t(i), mine, m_wakeups[i].get(), apps,
                                                         m_opts.stack.tcp.max_connections, m_port->pool(),
-                                                        m_port->view_pool(), m_port->pattern_pool()));
+                                                        m_port->view_pool(), m_port->pattern_pool(),
+                                                        m_port->held_pool()));
     }
 }
 

@@ -200,10 +200,20 @@ void Port::configure(const PortOptions& opts) {
     // One pattern buffer per queue for the bulk services (see stack::PatternSource): as
     // large as a buffer's 16-bit lengths allow, so a stream is made of 64 KiB views.
     const std::string pattern_pool_name = "slip_pattern_p" + std::to_string(m_id);
-    m_pattern_pool = rte_pktmbuf_pool_create(pattern_pool_name.c_str(), m_queues, 0, 0, UINT16_MAX, socket);
+    const uint32_t patterns = m_queues + opts.extra_pattern_buffers;
+    m_pattern_pool = rte_pktmbuf_pool_create(pattern_pool_name.c_str(), patterns, 0, 0, UINT16_MAX, socket);
     if (m_pattern_pool == nullptr) {
-        throw SetupError("port: cannot create " + std::to_string(m_queues) + " 64 KiB pattern buffers (" +
+        throw SetupError("port: cannot create " + std::to_string(patterns) + " 64 KiB pattern buffers (" +
                          std::string(rte_strerror(rte_errno)) + "); raise --memory");
+    }
+    if (opts.held_buffers > 0) {
+        const std::string held_pool_name = "slip_held_p" + std::to_string(m_id);
+        m_held_pool = rte_pktmbuf_pool_create(held_pool_name.c_str(), opts.held_buffers, 256, 0,
+                                              RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+        if (m_held_pool == nullptr) {
+            throw SetupError("port: cannot create a pool of " + std::to_string(opts.held_buffers) +
+                             " buffers for held data (" + std::string(rte_strerror(rte_errno)) + "); raise --memory");
+        }
     }
     rte_eth_conf conf{};
     if (m_queues > 1) {
@@ -272,6 +282,9 @@ Port::~Port() {
     }
     if (m_pattern_pool != nullptr) {
         rte_mempool_free(m_pattern_pool);
+    }
+    if (m_held_pool != nullptr) {
+        rte_mempool_free(m_held_pool);
     }
 }
 

@@ -30,6 +30,12 @@ struct PortOptions {
     // Packet buffers in the port's pool (all queues together); 0 picks a size from the
     // descriptor counts.
     uint32_t mbufs = 0;
+    // Buffers that received data an application holds past its per-connection threshold is
+    // copied into, so it frees receive buffers (UMEM frames on af_xdp); 0: none (held data
+    // stays where it arrived).
+    uint32_t held_buffers = 8192;
+    // Pattern buffers beyond one per queue (application workers make their own).
+    uint16_t extra_pattern_buffers = 0;
     // MAC address to use instead of the device's.
     std::optional<stack::MacAddr> mac;
 
@@ -67,6 +73,8 @@ public:
     rte_mempool* view_pool() const { return m_view_pool; }
     // One 64 KiB buffer per queue, for the pattern the bulk services send.
     rte_mempool* pattern_pool() const { return m_pattern_pool; }
+    // Where held data past its threshold is copied (nullptr: nowhere).
+    rte_mempool* held_pool() const { return m_held_pool; }
     LinkState link() const;
     rte_eth_stats stats() const;
     std::string driver_name() const { return m_driver; }
@@ -97,6 +105,7 @@ private:
     rte_mempool* m_pool = nullptr;
     rte_mempool* m_view_pool = nullptr;
     rte_mempool* m_pattern_pool = nullptr;
+    rte_mempool* m_held_pool = nullptr;
     std::string m_driver;
     bool m_started = false;
 };

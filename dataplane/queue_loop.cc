@@ -42,6 +42,7 @@ QueueStats& QueueStats::operator+=(const QueueStats& o) {
     app_connections += o.app_connections;
     app_received_bytes += o.app_received_bytes;
     app_received_buffers += o.app_received_buffers;
+    app_spilled_bytes += o.app_spilled_bytes;
     worker_events_out += o.worker_events_out;
     worker_commands_in += o.worker_commands_in;
     worker_ring_full_stalls += o.worker_ring_full_stalls;
@@ -61,7 +62,7 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
       m_pool(port.pool()),
       m_stack(opts.stack, port.mac(), port.pool(), port.view_pool()),
       m_pattern(port.pool(), port.view_pool(), port.pattern_pool()),
-      m_binding(m_stack.tcp(), port.pool(), port.view_pool(), &m_pattern, queue),
+      m_binding(m_stack.tcp(), port.pool(), port.view_pool(), &m_pattern, queue, port.held_pool()),
       m_impair_rx(opts.impair_rx, port.pool()),
       // Each direction and queue gets its own stream of random numbers.
       m_impair_tx(
@@ -206,6 +207,7 @@ void QueueLoop::publish() {
     m_local.app_connections = ag.connections;
     m_local.app_received_bytes = ag.received_unconsumed;
     m_local.app_received_buffers = ag.received_buffers;
+    m_local.app_spilled_bytes = ag.spilled_bytes;
     if (m_bridge) {
         m_local.worker_events_out = m_bridge->stats().events_out;
         m_local.worker_commands_in = m_bridge->stats().commands_in;

@@ -44,6 +44,7 @@ struct QueueStats {
     uint64_t app_connections = 0;       // connections applications own
     uint64_t app_received_bytes = 0;    // received for applications, not consumed yet
     uint64_t app_received_buffers = 0;  // packet buffers those bytes pin
+    uint64_t app_spilled_bytes = 0;     // copied out of receive buffers (held past the threshold)
     uint64_t worker_events_out = 0;
     uint64_t worker_commands_in = 0;
     uint64_t worker_ring_full_stalls = 0;

@@ -32,6 +32,7 @@ void json_queue(std::ostringstream& o, const QueueStats& q) {
       << ",\"established\":" << q.tcp_established << ",\"close_wait\":" << q.tcp_close_wait
       << ",\"time_wait\":" << q.tcp_time_wait << "},\"busy_ns\":" << q.busy_ns << ",\"apps\":{\"connections\":" << q.app_connections
       << ",\"received_bytes\":" << q.app_received_bytes << ",\"received_buffers\":" << q.app_received_buffers
+      << ",\"spilled_bytes\":" << q.app_spilled_bytes
       << ",\"worker_events_out\":" << q.worker_events_out << ",\"worker_commands_in\":" << q.worker_commands_in
       << ",\"worker_ring_full_stalls\":" << q.worker_ring_full_stalls << "},\"impair_rx\":";
     json_impairment(o, q.impair_rx);
@@ -158,7 +159,8 @@ std::string format_text(const EngineSnapshot& s) {
           << ", tx dropped " << q.tx_dropped << ", neighbors " << q.neighbors << "\n";
     }
     o << "applications: " << t.app_connections << " connections, " << t.app_received_bytes
-      << " bytes received and not consumed in " << t.app_received_buffers << " buffers\n";
+      << " bytes received and not consumed in " << t.app_received_buffers << " buffers, "
+      << t.app_spilled_bytes << " bytes copied out of receive buffers (held past the threshold)\n";
     for (size_t i = 0; i < s.workers.size(); ++i) {
         const WorkerStats& w = s.workers[i];
         o << "worker " << i << ": " << w.connections << " connections, events in " << w.events_in

@@ -34,12 +34,15 @@ bool sends(TcpState s) {
 }  // namespace
 
 TcpBinding::TcpBinding(stack::tcp::TcpLayer& tcp, stack::MbufPool* pool, stack::MbufPool* view_pool,
-                       stack::PatternSource* pattern, uint16_t queue)
+                       stack::PatternSource* pattern, uint16_t queue, stack::MbufPool* held_pool,
+                       uint32_t max_held_buffers)
     : m_tcp(tcp),
       m_pool(pool),
       m_view_pool(view_pool != nullptr ? view_pool : pool),
       m_pattern(pattern),
       m_queue(queue),
+      m_held_pool(held_pool),
+      m_max_held_buffers(max_held_buffers),
       m_slots(tcp.config().max_connections) {}
 
 TcpBinding::~TcpBinding() { m_tcp.abort_service(this, m_now); }
@@ -74,6 +77,15 @@ BindingGauges TcpBinding::gauges() const { return m_gauges; }
 
 const stack::HeldChain* TcpBinding::held(ConnId c) const {
     return handle(c).valid() ? &m_slots[c.index].rx : nullptr;
+}
+
+void TcpBinding::hold(Slot& s, Mbuf* data) {
+    const bool spill = m_held_pool != nullptr && s.rx.buffers() >= m_max_held_buffers;
+    const uint32_t bytes = stack::buf::pkt_len(data);
+    change_held(s, [&](stack::HeldChain& rx) {
+        rx.append(data, spill ? m_held_pool : m_pool, spill ? stack::HeldChain::Copy::all : stack::HeldChain::Copy::short_segments);
+    });
+    m_gauges.spilled_bytes += spill ? bytes : 0;
 }
 
 void TcpBinding::forget(Slot& s) {
@@ -365,7 +377,7 @@ void TcpBinding::on_data(TcpHandle h, Mbuf* data, uint32_t len, Instant now) {
         m_tcp.consume(h, len, now);
         return;
     }
-    change_held(s, [&](stack::HeldChain& rx) { rx.append(data, m_pool); });
+    hold(s, data);
     s.app->on_data(*this, id(h));
 }
 

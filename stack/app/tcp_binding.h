@@ -23,6 +23,7 @@ struct BindingGauges {
     uint64_t connections = 0;       // connections applications own now
     uint64_t received_unconsumed = 0;  // bytes received for applications, not consumed yet
     uint64_t received_buffers = 0;     // packet buffers those bytes pin
+    uint64_t spilled_bytes = 0;        // copied out of receive buffers (held past the threshold)
 };
 
 class TcpBinding final : public stack::tcp::TcpService, public Connections {
@@ -30,8 +31,15 @@ public:
     // `pool` gives buffers for copy_in and for compacting held data; `view_pool` the
     // indirect views that split a buffer a partial send stops inside (the port's pools);
     // `pattern` the pattern bytes. `queue` names the core in handles.
+    // Held data is bounded in receive buffers too: past `max_held_buffers` per connection,
+    // what arrives is copied out of the receive buffers into buffers of `held_pool` (a pool
+    // of its own: on af_xdp the receive buffers are UMEM frames, and one slow reader must not
+    // starve the queue's fill ring). Without a held pool, or with it empty, data stays where
+    // it arrived (bounded by the window in bytes).
+    static constexpr uint32_t kDefaultMaxHeldBuffers = 64;
     TcpBinding(stack::tcp::TcpLayer& tcp, stack::MbufPool* pool, stack::MbufPool* view_pool,
-               stack::PatternSource* pattern, uint16_t queue);
+               stack::PatternSource* pattern, uint16_t queue, stack::MbufPool* held_pool = nullptr,
+               uint32_t max_held_buffers = kDefaultMaxHeldBuffers);
     // Resets every connection it still serves and stops listening: TCP may outlive it.
     ~TcpBinding() override;
     TcpBinding(const TcpBinding&) = delete;
@@ -95,6 +103,7 @@ private:
         bool deaf = false;           // stop_reading(): received data is dropped, not consumed
         bool owes_writable = false;  // a send accepted less than offered
         uint32_t handed_off = 0;     // given out by hand_off, not consumed yet
+
         void clear() {
             app = nullptr;
             rx.clear();
@@ -106,6 +115,9 @@ private:
     void forget(Slot& s);
     template <class F>
     void change_held(Slot& s, F&& change);
+    // Appends received data to what a slot holds, copying it out of the receive buffers
+    // past the threshold.
+    void hold(Slot& s, stack::Mbuf* data);
     struct Listener {
         uint16_t port;
         Application* app;
@@ -121,6 +133,8 @@ private:
     stack::MbufPool* m_view_pool;
     stack::PatternSource* m_pattern;
     uint16_t m_queue;
+    stack::MbufPool* m_held_pool;
+    uint32_t m_max_held_buffers;
     stack::Instant m_now;
     std::vector<Slot> m_slots;  // by TCP slot index
     std::vector<Listener> m_listeners;

@@ -22,7 +22,7 @@ void HeldChain::link(Mbuf* seg) {
     ++m_buffers;
 }
 
-void HeldChain::append(Mbuf* data, MbufPool* pool) {
+void HeldChain::append(Mbuf* data, MbufPool* pool, Copy copy) {
     for (Mbuf* seg = data; seg != nullptr;) {
         Mbuf* next = seg->next;
         const uint16_t len = seg->data_len;
@@ -35,17 +35,27 @@ void HeldChain::append(Mbuf* data, MbufPool* pool) {
             m_head->pkt_len += len;
             m_bytes += len;
             buf::free_segment(seg);
-        } else if (m_head != nullptr && len < kCopyBelow && pool != nullptr) {
-            Mbuf* copy = buf::alloc(pool);
-            uint8_t* to = copy != nullptr ? buf::append(copy, len) : nullptr;
+        } else if (pool != nullptr && (copy == Copy::all || (m_head != nullptr && len < kCopyBelow))) {
+            if (m_tail_ours && rte_pktmbuf_tailroom(m_tail) > 0) {
+                // Fill our tail first, then the rest goes into a fresh buffer (below).
+                const uint16_t room = uint16_t(rte_pktmbuf_tailroom(m_tail));
+                std::memcpy(buf::data(m_tail) + m_tail->data_len, buf::data(seg), room);
+                m_tail->data_len = uint16_t(m_tail->data_len + room);
+                m_head->pkt_len += room;
+                m_bytes += room;
+                buf::trim_front(seg, room);
+                continue;  // `seg` is shorter now: look at it again
+            }
+            Mbuf* fresh = buf::alloc(pool);
+            uint8_t* to = fresh != nullptr && len <= rte_pktmbuf_tailroom(fresh) ? buf::append(fresh, len) : nullptr;
             if (to != nullptr) {
                 std::memcpy(to, buf::data(seg), len);
                 buf::free_segment(seg);
-                link(copy);
+                link(fresh);
                 m_tail_ours = true;
             } else {
-                if (copy != nullptr) {
-                    buf::free(copy);
+                if (fresh != nullptr) {
+                    buf::free(fresh);
                 }
                 link(seg);  // no buffer to copy into: held as it came
                 m_tail_ours = false;

@@ -23,8 +23,14 @@ public:
     HeldChain(const HeldChain&) = delete;
     HeldChain& operator=(const HeldChain&) = delete;
 
-    // Takes `data` (a chain). Copies go into buffers of `pool` (none without a pool).
-    void append(Mbuf* data, MbufPool* pool);
+    // Which arriving segments are copied into buffers of the append's pool.
+    enum class Copy : uint8_t {
+        short_segments,  // those shorter than kCopyBelow, behind held data
+        all,             // every one, packed: frees the receive buffers (past a threshold)
+    };
+    // Takes `data` (a chain). Copies go into buffers of `pool` (none without a pool; when
+    // the pool is empty a segment is kept as it came).
+    void append(Mbuf* data, MbufPool* pool, Copy copy = Copy::short_segments);
     uint32_t bytes() const { return m_bytes; }
     // Packet buffers held.
     uint32_t buffers() const { return m_buffers; }

@@ -104,7 +104,11 @@ struct Apps {
     AppHost b;
     Probe client;
     Probe server;
-    Apps(Pair& pair) : p(pair), a(pair.a.tcp()), b(pair.b.tcp()) { b.serve(kPort, server); }
+    explicit Apps(Pair& pair, MbufPool* b_held_pool = nullptr,
+                  uint32_t b_max_held_buffers = app::TcpBinding::kDefaultMaxHeldBuffers)
+        : p(pair), a(pair.a.tcp()), b(pair.b.tcp(), b_held_pool, b_max_held_buffers) {
+        b.serve(kPort, server);
+    }
     ConnId connect(void* user = nullptr) {
         a.binding.set_now(p.link.now());
         app::Endpoint to;
@@ -182,6 +186,46 @@ BOOST_AUTO_TEST_CASE(data_not_consumed_closes_the_window_and_consume_reopens_it)
         BOOST_TEST(apps.server.received.size() == size_t(2u << 20));
         BOOST_TEST(apps.b.binding.gauges().received_unconsumed == 0u);
         BOOST_TEST(apps.server.closed.size() == 1u);
+    }
+    p.check_clean();
+}
+
+BOOST_AUTO_TEST_CASE(data_held_past_the_threshold_leaves_the_receive_buffers) {
+    Pair p;
+    {
+        Apps apps(p, held_pool(), 32);  // B's application may pin 32 receive buffers per connection
+        apps.server.consume = false;
+        apps.client.to_send = 2u << 20;
+        const ConnId id = apps.connect();
+        apps.client.sending = id;
+        apps.a.binding.set_now(p.link.now());
+        apps.client.pump(apps.a.binding);
+        p.link.run_for(Duration::milliseconds(500));
+        const ConnId on_b = apps.server.accepted.front();
+        const app::BindingGauges g = apps.b.binding.gauges();
+        const uint32_t rcv_buffer = p.b.tcp().config().rcv_buffer;
+        BOOST_TEST(g.received_unconsumed + 1500 >= rcv_buffer);  // the window's worth is held
+        const unsigned in_held_pool = rte_mempool_in_use_count(held_pool());
+        BOOST_TEST(in_held_pool > 0u);
+        BOOST_TEST(g.received_buffers - in_held_pool <= 32u);  // of the receive pool, no more than 32
+        BOOST_TEST(g.spilled_bytes > 0u);
+        BOOST_TEST(p.a.tcp().connection({id.index, id.generation})->snd_wnd == 0u);  // closed, as A sees it
+        // Consuming reads the copies like any held data: everything arrives, in order.
+        apps.server.consume = true;
+        apps.b.binding.set_now(p.link.now());
+        apps.server.on_data(apps.b.binding, on_b);
+        for (int ms = 0; ms < 5000 && apps.client.closed.empty(); ++ms) {
+            p.link.run_for(Duration::milliseconds(1));
+        }
+        BOOST_TEST(apps.server.received.size() == size_t(2u << 20));
+        bool in_order = true;
+        for (size_t i = 0; i < apps.server.received.size() && in_order; ++i) {
+            const size_t col = (i % 65490) % 74;
+            const uint8_t ch = apps.server.received[i];
+            in_order = col == 72 ? ch == '\r' : col == 73 ? ch == '\n' : (ch > ' ' && ch < 127);
+        }
+        BOOST_TEST(in_order);
+        BOOST_TEST(rte_mempool_in_use_count(held_pool()) == 0u);
     }
     p.check_clean();
 }

@@ -38,7 +38,10 @@ private:
 struct AppHost {
     stack::PatternSource pattern{pool(), view_pool()};
     app::TcpBinding binding;
-    explicit AppHost(stack::tcp::TcpLayer& tcp) : binding(tcp, pool(), view_pool(), &pattern, 0) {}
+    // `held_pool`: where data held past `max_held_buffers` is copied (none by default).
+    explicit AppHost(stack::tcp::TcpLayer& tcp, stack::MbufPool* held_pool = nullptr,
+                     uint32_t max_held_buffers = app::TcpBinding::kDefaultMaxHeldBuffers)
+        : binding(tcp, pool(), view_pool(), &pattern, 0, held_pool, max_held_buffers) {}
     void serve(uint16_t port, app::Application& a) { BOOST_REQUIRE(binding.listen(port, &a)); }
     // Bytes the engine holds for `id`'s application (0 once the connection is gone).
     uint32_t held_bytes(app::ConnId id) const {

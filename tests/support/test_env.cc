@@ -49,7 +49,22 @@ rte_mempool* view_pool() {
     return p;
 }
 
-unsigned mbufs_in_use() { return rte_mempool_in_use_count(pool()) + rte_mempool_in_use_count(view_pool()); }
+rte_mempool* held_pool() {
+    static rte_mempool* p = [] {
+        rte_mempool* h = rte_pktmbuf_pool_create("test_held", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, pool()->socket_id);
+        if (h == nullptr) {
+            std::fprintf(stderr, "tests: held pool creation failed: %s\n", rte_strerror(rte_errno));
+            std::abort();
+        }
+        return h;
+    }();
+    return p;
+}
+
+unsigned mbufs_in_use() {
+    return rte_mempool_in_use_count(pool()) + rte_mempool_in_use_count(view_pool()) +
+           rte_mempool_in_use_count(held_pool());
+}
 
 rte_mbuf* make_mbuf(const std::vector<uint8_t>& bytes) {
     rte_mbuf* m = rte_pktmbuf_alloc(pool());

@@ -16,7 +16,9 @@ namespace slip::test {
 rte_mempool* pool();
 // Buffers without data room for payload views, as the engine's ports have (Port::view_pool).
 rte_mempool* view_pool();
-// Buffers of both pools currently allocated (for leak checks).
+// A pool of its own for data an application holds past its threshold (Port::held_pool).
+rte_mempool* held_pool();
+// Buffers of all three pools currently allocated (for leak checks).
 unsigned mbufs_in_use();
 
 // A buffer holding exactly `bytes`, with the pool's standard headroom.
