@@ -56,6 +56,34 @@ BOOST_AUTO_TEST_CASE(short_segments_behind_held_data_share_buffers) {
     BOOST_TEST(mbufs_in_use() == baseline);
 }
 
+BOOST_AUTO_TEST_CASE(copy_all_packs_every_segment_into_buffers_of_the_given_pool) {
+    const unsigned baseline = mbufs_in_use();
+    const unsigned held_baseline = rte_mempool_in_use_count(held_pool());
+    {
+        HeldChain h;
+        size_t at = 0;
+        for (int i = 0; i < 20; ++i, at += 1400) {
+            h.append(make_mbuf(stream(at, 1400)), held_pool(), HeldChain::Copy::all);
+        }
+        BOOST_TEST(h.bytes() == at);
+        BOOST_TEST((front_of(h) == stream(0, at)));
+        // Packed: 28,000 bytes in full buffers of the held pool, none of the receive pool.
+        const unsigned room = rte_pktmbuf_data_room_size(held_pool()) - RTE_PKTMBUF_HEADROOM;
+        BOOST_TEST(h.buffers() == (at + room - 1) / room);
+        BOOST_TEST(rte_mempool_in_use_count(held_pool()) - held_baseline == h.buffers());
+        BOOST_TEST(mbufs_in_use() - baseline == h.buffers());
+        // Taken and dropped like any held data.
+        uint32_t taken = 0;
+        Mbuf* front = h.take_front(5000, pool(), taken);
+        BOOST_TEST(taken == 5000u);
+        BOOST_TEST((bytes_of(front) == stream(0, 5000)));
+        buf::free(front);
+        h.drop_front(3000);
+        BOOST_TEST((front_of(h) == stream(8000, at - 8000)));
+    }
+    BOOST_TEST(mbufs_in_use() == baseline);
+}
+
 BOOST_AUTO_TEST_CASE(without_a_pool_segments_are_linked) {
     HeldChain h;
     h.append(make_mbuf(stream(0, 100)), nullptr);
