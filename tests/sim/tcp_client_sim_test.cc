@@ -3,7 +3,7 @@
 // what it did, times round trips, and with Fast Open puts requests on the SYN.
 #include <boost/test/unit_test.hpp>
 
-#include "apps/services/http_bytes.h"
+#include "apps/http/server.h"
 #include "apps/services/services.h"
 #include "stack/services/tcp_client.h"
 #include "tests/sim/app_server.h"
@@ -24,13 +24,13 @@ ImpairmentOptions one_ms() {
 }
 
 // B serves echo (7), discard (9), a 100 kB source (19) and HTTP (80), the applications
-// of apps/services through the application interface.
+// of apps/services and apps/http through the application interface.
 struct Servers {
     AppHost host;
     slip::apps::Echo echo{64};
     slip::apps::Discard discard;
     slip::apps::Source source{64, 100'000};
-    slip::apps::HttpBytes http{64};
+    slip::apps::http::HttpServer http{64};
     explicit Servers(TcpLayer& tcp) : host(tcp) {
         host.serve(7, echo);
         host.serve(9, discard);
