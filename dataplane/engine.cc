@@ -94,17 +94,34 @@ Engine::Engine(const EngineOptions& opts, const AppSet& apps) : m_opts(opts) {
                 said = line;
             }
         }
-        throw SetupError(said.empty() ? std::string(e.what()) : std::string(e.what()) + " [DPDK: " + said + "]");
+        std::string hint;
+        if (said.find("combined queue count") != std::string::npos) {
+            // DPDK's af_xdp counts an interface's combined channels only; veth has none.
+            hint = "; af_xdp needs that many combined channels (ethtool -L IFACE combined N); a veth has none: "
+                   "use --port tap (a multi-queue tap) or --queues 1";
+        }
+        throw SetupError(said.empty() ? std::string(e.what()) + hint
+                                      : std::string(e.what()) + " [DPDK: " + said + "]" + hint);
     }
     place_lcores();
     make_workers(apps);
     const size_t w = opts.workers;
-    for (uint16_t q = 0; q < opts.port.queues; ++q) {
+    const size_t nq = opts.port.queues;
+    for (size_t i = 0; i < nq * nq; ++i) {
+        const bool own = i / nq == i % nq;
+        m_handoff.push_back(nq > 1 && !own ? std::make_unique<SpscRing<stack::Mbuf*>>(4096) : nullptr);
+    }
+    for (uint16_t q = 0; q < nq; ++q) {
         std::vector<WorkerChannel*> mine;
         for (size_t i = 0; i < w; ++i) {
             mine.push_back(m_channels[q * w + i].get());
         }
-        m_loops.push_back(std::make_unique<QueueLoop>(m_opts, *m_port, q, apps, mine));
+        QueueLoop::Handoff handoff;
+        for (size_t p = 0; p < nq && nq > 1; ++p) {
+            handoff.to_queue.push_back(m_handoff[q * nq + p].get());
+            handoff.from_queue.push_back(m_handoff[p * nq + q].get());
+        }
+        m_loops.push_back(std::make_unique<QueueLoop>(m_opts, *m_port, q, apps, mine, std::move(handoff)));
     }
 }
 
@@ -173,6 +190,12 @@ void Engine::drain_channels() {
             for (uint32_t i = 0; i < n; ++i) {
                 app::BufferChain::adopt(cmd[i].chain).reset();
             }
+        }
+    }
+    for (auto& ring : m_handoff) {
+        stack::Mbuf* frames[32];
+        while (uint32_t n = ring ? ring->dequeue_burst(frames) : 0) {
+            rte_pktmbuf_free_bulk(frames, n);
         }
     }
 }

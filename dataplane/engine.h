@@ -85,6 +85,8 @@ private:
     std::vector<std::unique_ptr<WorkerChannel>> m_channels;
     std::vector<std::unique_ptr<AppWorker>> m_workers;
     std::vector<unsigned> m_worker_lcores;
+    // Several queues: rings of frames between polling cores (from q to p at q * queues + p).
+    std::vector<std::unique_ptr<SpscRing<stack::Mbuf*>>> m_handoff;
     void place_lcores();
     void make_workers(const AppSet& apps);
     void drain_channels();

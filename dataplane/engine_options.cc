@@ -9,14 +9,6 @@ std::string EngineOptions::validate() const {
     if (e.empty()) {
         e = port.validate();
     }
-    if (e.empty() && port.queues > 1) {
-        // Each queue runs a stack of its own, and nothing yet hands a frame to the queue
-        // whose stack holds its connection: a reply steered to another queue finds no
-        // connection, and only queue 0 resolves neighbours. Refused rather than half working.
-        e = "--queues " + std::to_string(port.queues) +
-            ": only one queue is supported for now (with several, frames of a connection can arrive on a "
-            "queue whose stack does not hold it, and queues other than 0 never resolve neighbours); use --queues 1";
-    }
     if (e.empty()) {
         e = stack.validate();
     }

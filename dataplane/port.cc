@@ -9,6 +9,7 @@
 
 #include "dataplane/setup_error.h"
 #include "dataplane/xdp_holder.h"
+#include "stack/net/toeplitz.h"
 
 namespace slip::dataplane {
 
@@ -217,9 +218,18 @@ void Port::configure(const PortOptions& opts) {
     }
     rte_eth_conf conf{};
     if (m_queues > 1) {
-        // Spread flows over the queues by their addresses and ports.
+        // Spread flows over the queues by their addresses and ports, with the key the stacks'
+        // flow steering computes with (stack/session/flow_steering.h): where the NIC hashes
+        // with it, every segment arrives at the queue holding its connection, and active
+        // opens choose ports that come back to their own queue.
+        static uint8_t rss_key[40];
+        std::copy(stack::kDefaultRssKey.begin(), stack::kDefaultRssKey.end(), rss_key);
         conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
         conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP);
+        if (info.hash_key_size == sizeof rss_key) {
+            conf.rx_adv_conf.rss_conf.rss_key = rss_key;
+            conf.rx_adv_conf.rss_conf.rss_key_len = sizeof rss_key;
+        }
     }
     // TCP segments are a header buffer chained to views of the payload (zero copy). Drivers
     // that cannot send chains get them linearised by the queue loop instead.

@@ -43,6 +43,9 @@ QueueStats& QueueStats::operator+=(const QueueStats& o) {
     app_received_bytes += o.app_received_bytes;
     app_received_buffers += o.app_received_buffers;
     app_spilled_bytes += o.app_spilled_bytes;
+    handed_out += o.handed_out;
+    handed_in += o.handed_in;
+    handoff_dropped += o.handoff_dropped;
     worker_events_out += o.worker_events_out;
     worker_commands_in += o.worker_commands_in;
     worker_ring_full_stalls += o.worker_ring_full_stalls;
@@ -54,13 +57,20 @@ QueueStats& QueueStats::operator+=(const QueueStats& o) {
 }
 
 QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue, const AppSet& apps,
-                     std::span<WorkerChannel* const> workers)
+                     std::span<WorkerChannel* const> workers, Handoff handoff)
     : m_port_id(port.id()),
       m_queue(queue),
       m_burst(opts.burst),
       m_linearize(!port.multi_seg_tx()),
       m_pool(port.pool()),
-      m_stack(opts.stack, port.mac(), port.pool(), port.view_pool()),
+      m_stack(
+          [&] {
+              stack::StackOptions o = opts.stack;
+              o.queue = queue;
+              o.queues = opts.port.queues;
+              return o;
+          }(),
+          port.mac(), port.pool(), port.view_pool()),
       m_pattern(port.pool(), port.view_pool(), port.pattern_pool()),
       m_binding(m_stack.tcp(), port.pool(), port.view_pool(), &m_pattern, queue, port.held_pool()),
       m_impair_rx(opts.impair_rx, port.pool()),
@@ -85,6 +95,7 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
     if (!workers.empty()) {
         m_bridge = std::make_unique<WorkerBridge>(m_binding, workers);
     }
+    m_handoff = std::move(handoff);
     for (uint16_t i = 0; i < apps.size(); ++i) {
         const ListenerSpec& spec = apps[i];
         bool ok = false;
@@ -119,7 +130,15 @@ bool QueueLoop::poll_once(stack::Instant now) {
     if (m_bridge) {
         m_bridge->run_commands();  // the workers' commands before new packets
     }
-    const uint16_t n = rte_eth_rx_burst(m_port_id, m_queue, rx, static_cast<uint16_t>(m_burst));
+    if (m_stack.steering() != nullptr) {
+        take_handoffs(now);
+    }
+    uint16_t n = rte_eth_rx_burst(m_port_id, m_queue, rx, static_cast<uint16_t>(m_burst));
+    if (n > 0 && m_stack.steering() != nullptr) {
+        m_local.rx_packets += n;  // counted here: some of them go on to other queues
+        n = steer({rx, n});
+        m_local.rx_packets -= n;
+    }
     uint32_t ready = 0;
     if (n > 0 && !m_impair_rx.enabled()) {
         // The common case: straight from the port into the stack.
@@ -150,6 +169,54 @@ bool QueueLoop::poll_once(stack::Instant now) {
     const bool pending = m_stack.tx_pending() > 0;
     transmit(now);
     return n > 0 || ready > 0 || timers || pending || m_tx.sent() != sent_before;
+}
+
+uint16_t QueueLoop::steer(std::span<stack::Mbuf*> burst) {
+    const stack::FlowSteering& s = *m_stack.steering();
+    uint16_t kept = 0;
+    for (stack::Mbuf* m : burst) {
+        const uint16_t q = s.classify(m);
+        if (q == stack::FlowSteering::kLocal || q == m_queue) {
+            burst[kept++] = m;
+            continue;
+        }
+        if (q == stack::FlowSteering::kEveryQueue) {
+            // A neighbour's answer: every queue's table learns it (this one from the original).
+            for (uint16_t p = 0; p < m_handoff.to_queue.size(); ++p) {
+                stack::Mbuf* copy = p == m_queue ? nullptr : rte_pktmbuf_copy(m, m_pool, 0, UINT32_MAX);
+                if (copy != nullptr && m_handoff.to_queue[p]->enqueue_burst(std::span(&copy, 1)) == 1) {
+                    ++m_local.handed_out;
+                } else if (copy != nullptr) {
+                    rte_pktmbuf_free(copy);
+                    ++m_local.handoff_dropped;
+                }
+            }
+            burst[kept++] = m;
+            continue;
+        }
+        if (m_handoff.to_queue[q]->enqueue_burst(std::span(&m, 1)) == 1) {
+            ++m_local.handed_out;
+        } else {
+            rte_pktmbuf_free(m);  // the owner is far behind: as a loss, TCP recovers
+            ++m_local.handoff_dropped;
+        }
+    }
+    return kept;
+}
+
+void QueueLoop::take_handoffs(stack::Instant now) {
+    stack::Mbuf* in[kMaxBurst];
+    for (SpscRing<stack::Mbuf*>* ring : m_handoff.from_queue) {
+        if (ring == nullptr) {
+            continue;
+        }
+        const uint32_t n = ring->dequeue_burst(std::span(in, m_burst));
+        if (n > 0) {
+            m_local.handed_in += n;
+            m_local.rx_packets += n;
+            m_stack.rx({in, n}, now);
+        }
+    }
 }
 
 void QueueLoop::transmit(stack::Instant now) {

@@ -45,6 +45,9 @@ struct QueueStats {
     uint64_t app_received_bytes = 0;    // received for applications, not consumed yet
     uint64_t app_received_buffers = 0;  // packet buffers those bytes pin
     uint64_t app_spilled_bytes = 0;     // copied out of receive buffers (held past the threshold)
+    uint64_t handed_out = 0;       // frames handed to the queue owning their flow
+    uint64_t handed_in = 0;        // frames other queues handed to this one
+    uint64_t handoff_dropped = 0;  // a full ring to their owner: dropped (TCP retransmits)
     uint64_t worker_events_out = 0;
     uint64_t worker_commands_in = 0;
     uint64_t worker_ring_full_stalls = 0;
@@ -60,10 +63,16 @@ class QueueLoop {
 public:
     static constexpr uint32_t kMaxBurst = 64;
 
+    // Frames between polling cores (several queues): to_queue[p] carries this core's frames
+    // for queue p, from_queue[p] queue p's for this core (nullptr for this queue itself).
+    struct Handoff {
+        std::vector<SpscRing<stack::Mbuf*>*> to_queue;
+        std::vector<SpscRing<stack::Mbuf*>*> from_queue;
+    };
     // Serves every application of `apps`: inline (an instance of each, made for this
     // core) without `workers`, else on the workers, one channel each.
     QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue, const AppSet& apps,
-              std::span<WorkerChannel* const> workers = {});
+              std::span<WorkerChannel* const> workers = {}, Handoff handoff = {});
     ~QueueLoop();
 
     // Polls until `stop` is set. `tick`, when given, runs every `tick_ns` on this core
@@ -79,6 +88,10 @@ public:
 
 private:
     void publish();
+    // Several queues: frames for flows another queue owns go there; returns how many of
+    // `burst` stay here (compacted to its front).
+    uint16_t steer(std::span<stack::Mbuf*> burst);
+    void take_handoffs(stack::Instant now);
     void transmit(stack::Instant now);
 
     uint16_t m_port_id;
@@ -93,6 +106,7 @@ private:
     app::TcpBinding m_binding;
     std::vector<std::unique_ptr<app::Application>> m_apps;
     std::unique_ptr<WorkerBridge> m_bridge;
+    Handoff m_handoff;
     std::unique_ptr<stack::TcpClient> m_client;
     Impairment m_impair_rx;
     Impairment m_impair_tx;

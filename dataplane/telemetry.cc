@@ -28,7 +28,9 @@ void json_queue(std::ostringstream& o, const QueueStats& q) {
     o << "{\"rx_packets\":" << q.rx_packets << ",\"rx_bursts\":" << q.rx_bursts << ",\"tx_packets\":" << q.tx_packets
       << ",\"tx_dropped\":" << q.tx_dropped << ",\"tx_partial\":" << q.tx_partial << ",\"polls\":" << q.polls
       << ",\"neighbors\":" << q.neighbors << ",\"neighbor_pending\":" << q.neighbor_pending
-      << ",\"tx_linearized\":" << q.tx_linearized << ",\"tcp\":{\"connections\":" << q.tcp_connections
+      << ",\"tx_linearized\":" << q.tx_linearized << ",\"handed_out\":" << q.handed_out
+      << ",\"handed_in\":" << q.handed_in << ",\"handoff_dropped\":" << q.handoff_dropped
+      << ",\"tcp\":{\"connections\":" << q.tcp_connections
       << ",\"established\":" << q.tcp_established << ",\"close_wait\":" << q.tcp_close_wait
       << ",\"time_wait\":" << q.tcp_time_wait << "},\"busy_ns\":" << q.busy_ns << ",\"apps\":{\"connections\":" << q.app_connections
       << ",\"received_bytes\":" << q.app_received_bytes << ",\"received_buffers\":" << q.app_received_buffers
@@ -156,7 +158,12 @@ std::string format_text(const EngineSnapshot& s) {
     for (size_t i = 0; i < s.queues.size(); ++i) {
         const QueueStats& q = s.queues[i];
         o << "queue " << i << ": rx " << q.rx_packets << " pkts in " << q.rx_bursts << " bursts, tx " << q.tx_packets
-          << ", tx dropped " << q.tx_dropped << ", neighbors " << q.neighbors << "\n";
+          << ", tx dropped " << q.tx_dropped << ", neighbors " << q.neighbors;
+        if (s.queues.size() > 1) {
+            o << ", frames handed to their flow's queue " << q.handed_out << ", taken from others " << q.handed_in
+              << ", dropped for a full hand-off ring " << q.handoff_dropped;
+        }
+        o << "\n";
     }
     o << "applications: " << t.app_connections << " connections, " << t.app_received_bytes
       << " bytes received and not consumed in " << t.app_received_buffers << " buffers, "

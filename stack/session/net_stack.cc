@@ -56,6 +56,15 @@ NetStack::NetStack(const StackOptions& opts, const MacAddr& mac, MbufPool* pool,
         m_ipv4_mask = opts.ipv4->mask();
         m_ipv4_broadcast = opts.ipv4->subnet_broadcast();
     }
+    if (opts.queues > 1) {
+        m_steering = std::make_unique<FlowSteering>(opts.queue, opts.queues);
+        m_tcp->set_port_filter(
+            [](const void* steering, const tcp::FlowKey& key) {
+                const auto* s = static_cast<const FlowSteering*>(steering);
+                return s->owner(key) == s->queue();
+            },
+            m_steering.get());
+    }
 }
 
 NetStack::~NetStack() = default;

@@ -19,6 +19,7 @@
 #include "stack/buf/mbuf.h"
 #include "stack/buf/mbuf_queue.h"
 #include "stack/net/neighbor_table.h"
+#include "stack/session/flow_steering.h"
 #include "stack/session/stack_options.h"
 #include "stack/session/udp_service.h"
 #include "stack/tcp/tcp_layer.h"
@@ -61,6 +62,8 @@ public:
     // The seed of a stack's TCP flow hash and timestamp offset (see net_stack.cc).
     static uint64_t tcp_seed(const MacAddr& mac, const void* instance);
 
+    // Which queue frames belong to (several queues only; nullptr with one).
+    const FlowSteering* steering() const { return m_steering.get(); }
     const Counters& counters() const { return m_counters; }
     const NeighborTable& neighbors() const { return m_neighbors; }
     const MacAddr& mac() const { return m_mac; }
@@ -148,6 +151,7 @@ private:
     Counters m_counters;
     std::array<UdpService*, 65536> m_udp_ports{};
     std::unique_ptr<tcp::TcpLayer> m_tcp;
+    std::unique_ptr<FlowSteering> m_steering;
     std::array<Mbuf*, 64> m_free{};
     uint32_t m_free_count = 0;
     uint16_t m_ipv4_id = 0;

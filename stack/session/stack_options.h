@@ -33,6 +33,10 @@ struct StackOptions {
     bool udp_fast_path = true;
     // TCP (stack/tcp): connection slots, buffers, options, timers.
     tcp::TcpConfig tcp;
+    // This stack's queue among the port's `queues` (flow_steering.h): with several, active
+    // opens pick local ports whose segments the port steers to this queue.
+    uint16_t queue = 0;
+    uint16_t queues = 1;
 
     // Empty when valid; otherwise one sentence saying what is wrong.
     std::string validate() const;

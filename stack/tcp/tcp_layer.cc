@@ -329,7 +329,8 @@ TcpHandle TcpLayer::connect(const Ipv6Addr& remote, uint16_t port, TcpService* s
     for (uint32_t tries = 0; local_port == 0 && tries < 16384; ++tries) {
         key.local_port = m_next_ephemeral;
         m_next_ephemeral = m_next_ephemeral == 65535 ? 49152 : uint16_t(m_next_ephemeral + 1);
-        if (m_listeners[key.local_port] == nullptr && m_flows.find(key) == FlowTable::kNone) {
+        if (m_listeners[key.local_port] == nullptr && m_flows.find(key) == FlowTable::kNone &&
+            (m_port_filter == nullptr || m_port_filter(m_port_filter_context, key))) {
             break;
         }
     }

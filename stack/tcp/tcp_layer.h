@@ -129,6 +129,13 @@ public:
     // keys for ISNs, SYN cookies and Fast Open cookies could not be drawn).
     const char* setup_error() const { return m_secrets_ok ? nullptr : kSecretsError; }
     uint64_t flow_seed() const { return m_flows.seed(); }
+    // With several queues: whether this layer's queue receives the segments of `key` (an
+    // active open's candidate local port is skipped otherwise).
+    using PortFilter = bool (*)(const void* context, const FlowKey& key);
+    void set_port_filter(PortFilter filter, const void* context) {
+        m_port_filter = filter;
+        m_port_filter_context = context;
+    }
     // Every connection, for shutdown: RST to each peer and free all buffers.
     void abort_all(Instant now);
     // Every connection `service` serves (also those not accepted yet), when the service
@@ -264,6 +271,8 @@ private:
     TokenBucket m_challenge_limit;
     uint32_t m_ts_offset = 0;
     uint16_t m_next_ephemeral = 49152;
+    PortFilter m_port_filter = nullptr;
+    const void* m_port_filter_context = nullptr;
     TcpGauges m_gauges;
     // Connections owed an ACK when the receive burst ends (ack_at_burst_end). A burst
     // brings at most one entry per segment; past this many, ACKs go out at once.

@@ -19,10 +19,10 @@ CASES = [
     ("gateway outside the prefix", ["--gateway4", "192.168.1.1"], "gateway4"),
     ("hugepages required but not enough", ["--hugepages", "on", "--memory", "900000"], "hugepages/setup"),
     ("vdev that no driver knows", ["--port", "vdev", "--vdev", "net_bogus0"], "rerun with --log-level info"),
-    # Several queues are refused until a frame can be handed to the queue that holds its
-    # connection; the one line must say so and name the fix.
-    ("several queues", ["--queues", "2"], "use --queues 1"),
-    ("several queues, few lcores", ["--queues", "4", "--lcores", "0"], "--queues 4"),
+    # DPDK's af_xdp takes only as many queues as the interface has combined channels (a veth
+    # has none): the one line says so and names the fix.
+    ("several queues on a veth (no combined channels for af_xdp)", ["--queues", "2"], "use --port tap"),
+    ("several queues, few lcores", ["--queues", "4", "--lcores", "0"], "4 queues need at least 4 lcores"),
     ("option value out of range", ["--queues", "99"], "--queues"),
     ("unknown option", ["--bogus-option"], "--bogus-option"),
 ]
