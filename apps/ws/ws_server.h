@@ -1,0 +1,52 @@
+#pragma once
+// The WebSocket endpoints (RFC 6455) the HTTP/1.1 server hands connections to after an
+// Upgrade (apps/http/upgrade.h): /ws/echo and /ws/broadcast. The protocol (handshake,
+// framing, control frames, closing) is WsEndpoint's; these decide what a message becomes.
+// One instance per core, sized by that core's Connections::slot_count().
+#include <cstdint>
+#include <vector>
+
+#include "apps/ws/ws_endpoint.h"
+
+namespace slip::apps::ws {
+
+// Every message goes back to its sender as one frame of the same type. Zero copy: the
+// buffers the message arrived in (taken after unmasking in place) are the echoed frame's
+// payload behind a header buffer. Backpressure: while an echo is not wholly in the send
+// buffer, nothing more is read from the connection, so a client that does not read meets a
+// closed window; what the connection holds stays within the receive window and one message.
+class WsEcho final : public WsEndpoint {
+public:
+    explicit WsEcho(uint32_t slots, const WsOptions& options = {});
+
+private:
+    void on_message(app::Connections& c, uint32_t slot, Opcode type, app::BufferChain&& payload) override;
+    bool may_read(uint32_t slot) const override { return queue(slot).empty(); }
+};
+
+// Every message from any client goes to every open client of this instance, the sender
+// included, in the order each sender sent them. Each client's frames wait in a queue of at
+// most WsOptions::queue_frames frames and queue_bytes bytes; a client that falls behind
+// either is closed with 1008 (policy violation, §7.4.1) and the others go on. A client
+// whose own queue is half full is not read from until it drains: what it sends would only
+// add to every queue while it does not keep up (its window closes instead).
+// Each recipient gets its own copy (Connections::copy_in buffers cannot be shared among
+// several send queues yet); the last one gets the received buffers themselves.
+class WsBroadcast final : public WsEndpoint {
+public:
+    explicit WsBroadcast(uint32_t slots, const WsOptions& options = {});
+    // Clients open now.
+    uint32_t members() const { return uint32_t(m_members.size()); }
+
+private:
+    void on_message(app::Connections& c, uint32_t slot, Opcode type, app::BufferChain&& payload) override;
+    void on_open(uint32_t slot) override;
+    void on_leave(uint32_t slot) override;
+    bool may_read(uint32_t slot) const override;
+
+    static constexpr uint32_t kNotMember = UINT32_MAX;
+    std::vector<uint32_t> m_members;       // slots of the open clients, in no order
+    std::vector<uint32_t> m_member_index;  // by slot: its place in m_members, or kNotMember
+};
+
+}  // namespace slip::apps::ws
