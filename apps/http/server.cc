@@ -23,6 +23,7 @@ constexpr std::string_view kAllowRead = "GET, HEAD, OPTIONS";
 constexpr std::string_view kAllowDiscard = "POST, OPTIONS";
 constexpr std::string_view kAllowAny = "GET, HEAD, POST, OPTIONS";
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr size_t kMaxServerName = 256;
 
 std::span<const uint8_t> as_bytes(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
@@ -92,6 +93,9 @@ HttpServer::HttpServer(uint32_t slots, HttpServerOptions options, std::shared_pt
         m_files = std::make_shared<StaticFiles>(StaticFiles::load(m_options.root, m_options.static_limits));
     }
     m_options.head_limits.max_headers = std::min(m_options.head_limits.max_headers, kMaxHeaderFields);
+    if (m_options.server_name.size() > kMaxServerName) {
+        m_options.server_name.resize(kMaxServerName);  // every head must fit m_head_text
+    }
     for (Conn& s : m_conns) {
         reset(s);
     }
@@ -413,6 +417,10 @@ void HttpServer::route(Conn& s, std::string_view path) {
     uint64_t count = 0;
     const StaticFile* file = nullptr;
     std::string_view allow = kAllowRead;
+    if (upgrade_target(path) != nullptr) {
+        a.status = 400;  // a WebSocket endpoint's path, without a valid Upgrade (RFC 6455 §4.2.1)
+        return;
+    }
     if (path.starts_with("/bytes/")) {
         if (!parse_count(path.substr(7), count) || count > m_options.max_pattern) {
             a.status = 404;
@@ -486,11 +494,17 @@ void HttpServer::describe_file(Answer& a, const StaticFile& file) const {
     }
 }
 
-void HttpServer::upgrade(Connections& c, Conn& s, std::string_view path) {
-    UpgradeTarget* target = nullptr;
+UpgradeTarget* HttpServer::upgrade_target(std::string_view path) const {
     for (const Route& r : m_routes) {
-        target = r.path == path ? r.target : target;
+        if (r.path == path) {
+            return r.target;
+        }
     }
+    return nullptr;
+}
+
+void HttpServer::upgrade(Connections& c, Conn& s, std::string_view path) {
+    UpgradeTarget* const target = upgrade_target(path);
     if (target == nullptr) {
         fail(c, s, 404);
         return;

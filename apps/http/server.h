@@ -48,7 +48,7 @@ struct HttpServerOptions {
     uint64_t idle_timeout_ns = 60'000'000'000;
     uint64_t head_timeout_ns = 10'000'000'000;
     uint64_t send_timeout_ns = 60'000'000'000;
-    std::string server_name = "slipstream";  // the Server field; empty: none
+    std::string server_name = "slipstream";  // the Server field (256 bytes at most); empty: none
     WallClock wall_clock = nullptr;          // the Date field's clock; nullptr: the system's
 };
 
@@ -111,6 +111,7 @@ private:
     void dispatch(app::Connections& c, Conn& s, HeadStatus status);
     void route(Conn& s, std::string_view path);
     void describe_file(Answer& a, const StaticFile& file) const;
+    UpgradeTarget* upgrade_target(std::string_view path) const;
     void upgrade(app::Connections& c, Conn& s, std::string_view path);
     void begin_content(app::Connections& c, Conn& s);
     bool read_content(app::Connections& c, Conn& s);

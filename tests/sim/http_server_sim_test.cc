@@ -457,25 +457,24 @@ BOOST_AUTO_TEST_CASE(bad_requests_get_their_status) {
 // After an error answer nothing more is read: the content behind a refused request is not
 // kept, and the window closes on a client that goes on sending it.
 BOOST_AUTO_TEST_CASE(nothing_is_read_after_an_error) {
+    // Client and server outlive check_clean: A still holds unsent content when B resets it.
     Pair p;
-    {
-        Server server(p.b.tcp());
-        Client c(p);
-        c.send(get("/bytes/1", "Content-Length: 10000000\r\n", "POST"));
-        BOOST_TEST(c.stream().starts_with("HTTP/1.1 405 Method Not Allowed\r\n"));
-        BOOST_TEST(c.closed_by_server());
-        uint64_t pushed = 0;
-        for (int ms = 0; ms < 500; ++ms) {
-            while (pushed < 10000000 && p.a.tcp().send_space(c.h) >= 1400 &&
-                   p.a.tcp().send(c.h, make_mbuf(Bytes(1400, 'x')), p.link.now())) {
-                pushed += 1400;
-            }
-            p.link.run_for(Duration::milliseconds(1));
-            BOOST_REQUIRE(server.held_bytes() == 0u);
+    Server server(p.b.tcp());
+    Client c(p);
+    c.send(get("/bytes/1", "Content-Length: 10000000\r\n", "POST"));
+    BOOST_TEST(c.stream().starts_with("HTTP/1.1 405 Method Not Allowed\r\n"));
+    BOOST_TEST(c.closed_by_server());
+    uint64_t pushed = 0;
+    for (int ms = 0; ms < 500; ++ms) {
+        while (pushed < 10000000 && p.a.tcp().send_space(c.h) >= 1400 &&
+               p.a.tcp().send(c.h, make_mbuf(Bytes(1400, 'x')), p.link.now())) {
+            pushed += 1400;
         }
-        BOOST_TEST(pushed < (1u << 20));  // the window closed on the rest
-        c.finish();
+        p.link.run_for(Duration::milliseconds(1));
+        BOOST_REQUIRE(server.held_bytes() == 0u);
     }
+    BOOST_TEST(pushed < (1u << 20));  // the window closed on the rest
+    c.finish();
     p.check_clean();
 }
 
@@ -801,8 +800,14 @@ BOOST_AUTO_TEST_CASE(upgrades_go_to_their_target) {
         BOOST_TEST(r.closed_by_server());
         BOOST_TEST(refusing.closed == 0);
         r.finish();
+        // The endpoint's path without an Upgrade is a bad request, not a resource.
+        Client plain(p);
+        plain.send(get("/ws/echo"));
+        BOOST_TEST(plain.stream().starts_with("HTTP/1.1 400 Bad Request\r\n"));
+        BOOST_TEST(plain.closed_by_server());
+        plain.finish();
         BOOST_TEST(server.http.stats().upgrades == 1u);
-        BOOST_TEST(server.http.stats().requests == 2u);
+        BOOST_TEST(server.http.stats().requests == 3u);
     }
     p.check_clean();
 }
