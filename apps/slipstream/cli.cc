@@ -1,5 +1,6 @@
 #include "apps/slipstream/cli.h"
 
+#include <filesystem>
 #include <sstream>
 
 namespace slip::apps {
@@ -17,7 +18,7 @@ void add_run_options(CLI::App& run, RunArgs& a) {
         ->capture_default_str()->check(CLI::Range(1, 64))->group("Port");
     run.add_option("--workers", a.workers,
                    "Application worker cores (0: the applications run inline on the polling cores)")
-        ->capture_default_str()->check(CLI::Range(0, 64))->group("Applications");
+        ->capture_default_str()->check(CLI::Range(0, 64))->group("Services");
     run.add_option("--rx-descriptors", a.rx_descriptors, "RX ring size per queue")->capture_default_str()->group("Port");
     run.add_option("--tx-descriptors", a.tx_descriptors, "TX ring size per queue")->capture_default_str()->group("Port");
     run.add_option("--mbufs", a.mbufs, "Packet buffers in the pool (0: sized from the rings)")
@@ -46,8 +47,19 @@ void add_run_options(CLI::App& run, RunArgs& a) {
         ->capture_default_str()->group("Services");
     run.add_option("--tcp-source-port", a.tcp_source_port, "TCP bulk source port (0: off)")->capture_default_str()
         ->group("Services");
-    run.add_option("--http-port", a.http_port, "HTTP/1.1 responder port, GET /bytes/N (0: off)")
+    run.add_option("--http-port", a.http_port, "HTTP/1.1 server port: files, GET /bytes/N, WebSockets at /ws/echo and /ws/broadcast (0: off)")
         ->capture_default_str()->group("Services");
+    run.add_option("--http-root", a.http_root, "Directory of static files the HTTP server serves (loaded once at start)")
+        ->group("Services");
+    run.add_option("--http-max-body", a.http_max_body, "Largest request content the HTTP server reads (more: 413)")
+        ->capture_default_str()->group("Services");
+    run.add_option("--http-idle-timeout", a.http_idle_timeout_s, "Seconds a kept-alive HTTP connection may idle")
+        ->capture_default_str()->check(CLI::PositiveNumber)->group("Services");
+    run.add_option("--http-head-timeout", a.http_head_timeout_s,
+                   "Seconds a request head may take from its first byte (slow clients get 408)")
+        ->capture_default_str()->check(CLI::PositiveNumber)->group("Services");
+    run.add_option("--ws-max-message", a.ws_max_message, "Largest WebSocket message (more: close 1009)")
+        ->capture_default_str()->check(CLI::Range(uint64_t(1), uint64_t(16) << 20))->group("Services");
 
     run.add_option("--tcp-max-connections", a.tcp_max_connections, "TCP connection slots per core")
         ->capture_default_str()->group("TCP");
@@ -192,6 +204,10 @@ bool to_engine_options(const RunArgs& a, dataplane::EngineOptions& o, std::strin
     o.port.iface = a.iface;
     o.port.pci = a.pci;
     o.port.vdev = a.vdev;
+    if (!a.http_root.empty() && !std::filesystem::is_directory(a.http_root)) {
+        error = "--http-root '" + a.http_root + "' is not a directory; give the directory of the files to serve";
+        return false;
+    }
     o.port.queues = a.queues;
     o.workers = a.workers;
     o.port.rx_descriptors = a.rx_descriptors;

@@ -43,6 +43,11 @@ struct RunArgs {
     uint16_t tcp_discard_port = 9;
     uint16_t tcp_source_port = 19;
     uint16_t http_port = 80;
+    std::string http_root;           // static files served by the HTTP server; empty: none
+    uint64_t http_max_body = 1u << 20;
+    double http_idle_timeout_s = 60;
+    double http_head_timeout_s = 10;
+    uint64_t ws_max_message = 1u << 20;
     uint32_t tcp_max_connections = 16384;
     uint32_t tcp_buffer_kb = 1024;
     std::string tcp_cc = "cubic";

@@ -4,15 +4,19 @@
 #include "apps/http/server.h"
 #include "apps/services/services.h"
 #include "apps/slipstream/cli.h"
+#include "apps/ws/ws_server.h"
 
 namespace slip::apps {
 
 namespace {
 
-// The HTTP server's options. The command line has none of its own yet: the defaults serve
-// no static files (root empty) and the limits of HttpServerOptions.
-http::HttpServerOptions http_options(const RunArgs&) {
+// The HTTP server's options from the command line; the rest are HttpServerOptions' defaults.
+http::HttpServerOptions http_options(const RunArgs& a) {
     http::HttpServerOptions o;
+    o.root = a.http_root;
+    o.max_body = a.http_max_body;
+    o.idle_timeout_ns = uint64_t(a.http_idle_timeout_s * 1e9);
+    o.head_timeout_ns = uint64_t(a.http_head_timeout_s * 1e9);
     return o;
 }
 
@@ -44,8 +48,14 @@ dataplane::AppSet service_apps(const RunArgs& a) {
     if (a.http_port != 0) {
         const http::HttpServerOptions options = http_options(a);
         const std::shared_ptr<const http::StaticFiles> files = load_static_files(options);
-        add(a.http_port, [options, files](const AppContext& c) {
-            return std::make_unique<http::HttpServer>(c.slots, options, files);
+        ws::WsOptions ws_options;
+        ws_options.max_message_size = a.ws_max_message;
+        add(a.http_port, [options, files, ws_options](const AppContext& c) {
+            auto server = std::make_unique<http::HttpServer>(c.slots, options, files);
+            // RFC 6455 endpoints on the same port, handed over by the server's Upgrade.
+            server->route_upgrade("/ws/echo", std::make_unique<ws::WsEcho>(c.slots, ws_options));
+            server->route_upgrade("/ws/broadcast", std::make_unique<ws::WsBroadcast>(c.slots, ws_options));
+            return server;
         });
     }
     return set;

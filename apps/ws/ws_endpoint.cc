@@ -141,6 +141,18 @@ void WsEndpoint::on_timer(Connections& c, ConnId id) {
     if (w != nullptr && w->phase != Phase::open) {
         ++m_stats.close_timeouts;  // the peer neither closed nor read our Close in time
         abort(c, *w);
+    } else if (w != nullptr) {
+        on_open_timer(c, slot_of(*w));
+    }
+}
+
+void WsEndpoint::resume_stalled() {
+    for (Conn& w : m_conns) {
+        if (w.stalled && !w.in_wake) {
+            w.stalled = false;
+            w.in_wake = true;
+            m_wake.push_back(slot_of(w));
+        }
     }
 }
 
@@ -393,6 +405,7 @@ void WsEndpoint::wake(Connections& c) {
 
 void WsEndpoint::flush(Connections& c, Conn& w) {
     const FrameQueue::Flush result = w.out.flush(c, w.id);
+    on_flushed(c, slot_of(w));
     if (w.stalled && !w.in_wake && may_read(slot_of(w))) {
         w.stalled = false;
         w.in_wake = true;

@@ -29,6 +29,10 @@ struct WsOptions {
     // is closed with 1008 (policy violation).
     uint32_t queue_frames = 256;
     uint64_t queue_bytes = 4 << 20;
+    // WsBroadcast: while any client's queue is over half full nobody is read from (the
+    // broadcast goes at the pace of its slowest reader); a client that stays over half full
+    // this long is closed with 1008, and the others go on.
+    uint64_t slow_timeout_ns = 2'000'000'000;
 };
 
 // A message's buffers form one chain, whose buffer count is 16 bits: taken pieces hold at
@@ -77,6 +81,19 @@ protected:
     virtual void on_leave(uint32_t /*slot*/) {}
     // Whether the connection's next frames may be read now.
     virtual bool may_read(uint32_t /*slot*/) const { return true; }
+    // The connection's queue sent what it could (it may have shrunk).
+    virtual void on_flushed(app::Connections& /*c*/, uint32_t /*slot*/) {}
+    // The connection's timer fired while it is open (timers of closing ones are ours).
+    virtual void on_open_timer(app::Connections& /*c*/, uint32_t /*slot*/) {}
+    // Closes a client that fell behind with 1008 (counted as an overflow).
+    void fail_behind(app::Connections& c, uint32_t slot) {
+        ++m_stats.overflows;
+        fail(c, slot, CloseCode::policy_violation);
+    }
+    // Every connection stalled at may_read reads again (when the outermost callback ends).
+    void resume_stalled();
+    app::ConnId id_of(uint32_t slot) const { return m_conns[slot].id; }
+    const WsOptions& options() const { return m_options; }
 
     // A data frame carrying `payload` (the header in a buffer of its own, or one buffer
     // for both when that is small); empty when buffers ran out.

@@ -35,7 +35,9 @@ void WsEcho::on_message(Connections& c, uint32_t slot, Opcode type, BufferChain&
 // ---- broadcast ----
 
 WsBroadcast::WsBroadcast(uint32_t slots, const WsOptions& options)
-    : WsEndpoint(slots, options, {options.queue_frames, options.queue_bytes}), m_member_index(slots, kNotMember) {
+    : WsEndpoint(slots, options, {options.queue_frames, options.queue_bytes}),
+      m_member_index(slots, kNotMember),
+      m_congested_since(slots, 0) {
     m_members.reserve(slots);
 }
 
@@ -45,6 +47,7 @@ void WsBroadcast::on_open(uint32_t slot) {
 }
 
 void WsBroadcast::on_leave(uint32_t slot) {
+    uncongest(slot);
     const uint32_t at = std::exchange(m_member_index[slot], kNotMember);
     if (at == kNotMember) {
         return;
@@ -54,9 +57,43 @@ void WsBroadcast::on_leave(uint32_t slot) {
     m_members.pop_back();
 }
 
-bool WsBroadcast::may_read(uint32_t slot) const {
+bool WsBroadcast::may_read(uint32_t) const {
+    // Nobody's messages are taken in while some client is behind: what a sender sends waits
+    // in its own receive window instead of growing every queue.
+    return m_congested == 0;
+}
+
+void WsBroadcast::watch(Connections& c, uint32_t slot) {
     const FrameQueue& q = queue(slot);
-    return uint64_t(q.frames()) * 2 < limits().frames && q.bytes() * 2 < limits().bytes;
+    const bool behind = uint64_t(q.frames()) * 2 >= limits().frames || q.bytes() * 2 >= limits().bytes;
+    if (behind && m_congested_since[slot] == 0 && is_open(slot)) {
+        m_congested_since[slot] = c.now_ns() | 1;
+        ++m_congested;
+        c.set_timer(id_of(slot), options().slow_timeout_ns);
+    } else if (!behind && m_congested_since[slot] != 0) {
+        uncongest(slot);
+    }
+}
+
+void WsBroadcast::uncongest(uint32_t slot) {
+    if (m_congested_since[slot] != 0) {
+        m_congested_since[slot] = 0;
+        if (--m_congested == 0) {
+            resume_stalled();
+        }
+    }
+}
+
+void WsBroadcast::on_open_timer(Connections& c, uint32_t slot) {
+    const uint64_t since = m_congested_since[slot];
+    if (since == 0) {
+        return;
+    }
+    if (c.now_ns() - since + 1 >= options().slow_timeout_ns) {
+        fail_behind(c, slot);  // behind for too long: §7.4.1, 1008
+    } else {
+        c.set_timer(id_of(slot), options().slow_timeout_ns - (c.now_ns() - since));
+    }
 }
 
 void WsBroadcast::on_message(Connections& c, uint32_t slot, Opcode type, BufferChain&& payload) {
@@ -74,7 +111,9 @@ void WsBroadcast::on_message(Connections& c, uint32_t slot, Opcode type, BufferC
             fail(c, to, CloseCode::internal_error);  // no buffer for its copy: never a silent gap
             continue;
         }
-        queue_frame(c, to, std::move(copy));
+        if (queue_frame(c, to, std::move(copy))) {
+            watch(c, to);
+        }
     }
 }
 

@@ -26,10 +26,11 @@ private:
 
 // Every message from any client goes to every open client of this instance, the sender
 // included, in the order each sender sent them. Each client's frames wait in a queue of at
-// most WsOptions::queue_frames frames and queue_bytes bytes; a client that falls behind
-// either is closed with 1008 (policy violation, §7.4.1) and the others go on. A client
-// whose own queue is half full is not read from until it drains: what it sends would only
-// add to every queue while it does not keep up (its window closes instead).
+// most WsOptions::queue_frames frames and queue_bytes bytes. While any client's queue is
+// over half full, no client is read from: the broadcast goes at the pace of its slowest
+// reader, and what senders send waits in their receive windows (nothing is lost, nothing
+// grows). A client that stays over half full for slow_timeout, or reaches either limit, is
+// closed with 1008 (policy violation, §7.4.1), and the others go on.
 // Each recipient gets its own copy (Connections::copy_in buffers cannot be shared among
 // several send queues yet); the last one gets the received buffers themselves.
 class WsBroadcast final : public WsEndpoint {
@@ -43,10 +44,17 @@ private:
     void on_open(uint32_t slot) override;
     void on_leave(uint32_t slot) override;
     bool may_read(uint32_t slot) const override;
+    void on_flushed(app::Connections& c, uint32_t slot) override { watch(c, slot); }
+    void on_open_timer(app::Connections& c, uint32_t slot) override;
+    // Keeps count of the clients whose queue is over half full (congested).
+    void watch(app::Connections& c, uint32_t slot);
+    void uncongest(uint32_t slot);
 
     static constexpr uint32_t kNotMember = UINT32_MAX;
     std::vector<uint32_t> m_members;       // slots of the open clients, in no order
     std::vector<uint32_t> m_member_index;  // by slot: its place in m_members, or kNotMember
+    std::vector<uint64_t> m_congested_since;  // by slot: when its queue passed half; 0: it is not
+    uint32_t m_congested = 0;
 };
 
 }  // namespace slip::apps::ws

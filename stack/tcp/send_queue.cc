@@ -1,6 +1,7 @@
 #include "stack/tcp/send_queue.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "stack/buf/static_buffer.h"
 
@@ -12,6 +13,21 @@ void SendQueue::append(Mbuf* chain) {
         chain = chain->next;
         seg->next = nullptr;
         if (seg->data_len == 0) {
+            buf::free_segment(seg);
+            continue;
+        }
+        // A short segment behind a queued buffer with room is copied into it: an application
+        // sending many small messages would otherwise pin a packet buffer per message (2 KiB
+        // for a 7-byte frame) until the peer acknowledges it, and run the pool dry long before
+        // the send buffer's byte limit. Only a plain buffer's free tail is written: views of
+        // it (segments in flight) cover the bytes it had, and pattern or static buffers are
+        // shared, so they are never written.
+        if (m_tail != nullptr && seg->data_len <= kCopyBelow && RTE_MBUF_DIRECT(m_tail) &&
+            !RTE_MBUF_HAS_EXTBUF(m_tail) && rte_pktmbuf_tailroom(m_tail) >= seg->data_len) {
+            std::memcpy(buf::data(m_tail) + m_tail->data_len, buf::data(seg), seg->data_len);
+            m_tail->data_len = uint16_t(m_tail->data_len + seg->data_len);
+            m_tail->pkt_len = m_tail->data_len;
+            m_bytes += seg->data_len;
             buf::free_segment(seg);
             continue;
         }

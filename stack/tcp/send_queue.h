@@ -20,6 +20,9 @@ public:
     SendQueue& operator=(const SendQueue&) = delete;
     ~SendQueue() { clear(); }
 
+    // Segments of at most this many bytes are copied into the tail buffer when it has room.
+    static constexpr uint16_t kCopyBelow = 512;
+
     // Takes ownership of a chain; empty segments are freed on the spot.
     void append(Mbuf* chain);
     uint32_t bytes() const { return m_bytes; }
