@@ -97,10 +97,21 @@ bool AppWorker::poll_once() {
     return worked;
 }
 
-void AppWorker::run(const std::atomic<bool>& stop) {
+void AppWorker::run(const std::atomic<bool>& stop, const std::atomic<bool>* drain) {
     uint32_t idle = 0;
-    // Relaxed: the flag only asks the loop to end (see QueueLoop::run).
+    bool drained = false;
+    // Relaxed: the flags only ask (see QueueLoop::run).
     while (!stop.load(std::memory_order_relaxed)) {
+        if (drain != nullptr && !drained && drain->load(std::memory_order_relaxed)) {
+            drained = true;
+            m_now = m_clock.now().ns;
+            for (auto& a : m_apps) {
+                a->on_drain(*this);
+            }
+            for (uint16_t q = 0; q < m_channels.size(); ++q) {
+                flush_commands(q);
+            }
+        }
         const uint64_t start = m_clock.now().ns;
         if (poll_once()) {
             m_local.busy_ns += m_clock.now().ns - start;

@@ -55,8 +55,9 @@ public:
     AppWorker(const AppWorker&) = delete;
     AppWorker& operator=(const AppWorker&) = delete;
 
-    // Until `stop` is set: poll, spin, sleep.
-    void run(const std::atomic<bool>& stop);
+    // Until `stop` is set: poll, spin, sleep. When `drain` becomes true, the applications
+    // are asked to drain, once.
+    void run(const std::atomic<bool>& stop, const std::atomic<bool>* drain = nullptr);
     // One round over the event rings; true when it did anything.
     bool poll_once();
     WorkerStats stats() const;

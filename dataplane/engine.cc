@@ -29,11 +29,12 @@ int loop_entry(void* arg) {
 struct WorkerLaunch {
     AppWorker* worker;
     const std::atomic<bool>* stop;
+    const std::atomic<bool>* drain;
 };
 
 int worker_entry(void* arg) {
     auto* a = static_cast<WorkerLaunch*>(arg);
-    a->worker->run(*a->stop);
+    a->worker->run(*a->stop, a->drain);
     return 0;
 }
 
@@ -46,12 +47,21 @@ struct Supervisor {
     std::atomic<bool>* stop;
     Clock::time_point start;
     Clock::time_point next_tick;
+    std::atomic<bool>* drain;
+    std::chrono::nanoseconds drain_time;
+    Clock::time_point drain_until{};
 
     void check() {
         const auto now = Clock::now();
-        if (stop_signal_received() ||
-            (hooks->run_for.ns > 0 && now - start >= std::chrono::nanoseconds(hooks->run_for.ns)) ||
-            (hooks->finished && hooks->finished(engine->snapshot()))) {
+        const bool asked = stop_signal_received() ||
+                           (hooks->run_for.ns > 0 && now - start >= std::chrono::nanoseconds(hooks->run_for.ns)) ||
+                           (hooks->finished && hooks->finished(engine->snapshot()));
+        if (asked && !drain->load(std::memory_order_relaxed)) {
+            // First the applications finish what they are doing (Application::on_drain).
+            drain->store(true, std::memory_order_relaxed);
+            drain_until = now + drain_time;
+        }
+        if (drain->load(std::memory_order_relaxed) && (now >= drain_until || drained(engine->snapshot()))) {
             stop->store(true, std::memory_order_relaxed);
         }
         if (hooks->tick && now >= next_tick) {
@@ -60,6 +70,13 @@ struct Supervisor {
         }
     }
     static void trampoline(void* self) { static_cast<Supervisor*>(self)->check(); }
+    static bool drained(const EngineSnapshot& s) {
+        uint64_t open = s.total.app_connections;
+        for (const WorkerStats& w : s.workers) {
+            open += w.connections;
+        }
+        return open == 0;
+    }
 };
 
 }  // namespace
@@ -216,7 +233,16 @@ bool Engine::using_hugepages() const { return m_eal->using_hugepages(); }
 
 void Engine::run(const RunHooks& hooks) {
     install_stop_signals();
-    Supervisor sup{this, &hooks, &m_stop, Clock::now(), Clock::now() + std::chrono::nanoseconds(hooks.tick_interval.ns)};
+    Supervisor sup{this,
+                   &hooks,
+                   &m_stop,
+                   Clock::now(),
+                   Clock::now() + std::chrono::nanoseconds(hooks.tick_interval.ns),
+                   &m_drain,
+                   std::chrono::nanoseconds(m_opts.drain_timeout_ns)};
+    for (auto& loop : m_loops) {
+        loop->watch_drain(&m_drain);
+    }
     std::vector<LaunchArgs> args(m_loops.size());
     for (size_t i = m_inline_main ? 1 : 0; i < m_loops.size(); ++i) {
         args[i] = LaunchArgs{m_loops[i].get(), &m_stop};
@@ -229,7 +255,7 @@ void Engine::run(const RunHooks& hooks) {
     }
     std::vector<WorkerLaunch> worker_args(m_workers.size());
     for (size_t i = 0; i < m_workers.size(); ++i) {
-        worker_args[i] = WorkerLaunch{m_workers[i].get(), &m_stop};
+        worker_args[i] = WorkerLaunch{m_workers[i].get(), &m_stop, &m_drain};
         if (rte_eal_remote_launch(worker_entry, &worker_args[i], m_worker_lcores[i]) != 0) {
             m_stop.store(true);
             rte_eal_mp_wait_lcore();

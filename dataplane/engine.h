@@ -92,6 +92,7 @@ private:
     void drain_channels();
     bool m_inline_main = false;
     std::atomic<bool> m_stop{false};
+    std::atomic<bool> m_drain{false};  // the applications are asked to finish (see run)
     std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
 };
 

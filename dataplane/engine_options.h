@@ -40,6 +40,9 @@ struct EngineOptions {
     // runs them on N worker lcores, reached over rings of `worker_ring` events/commands.
     uint16_t workers = 0;
     uint32_t worker_ring = 4096;
+    // On a stop request the applications drain (Application::on_drain) for at most this
+    // long, or until their connections are gone; 0 stops at once.
+    uint64_t drain_timeout_ns = 2'000'000'000;
 
     // Empty when valid; else one line naming the option, the problem and the fix.
     std::string validate() const;

@@ -307,6 +307,15 @@ void QueueLoop::run(const std::atomic<bool>& stop, void (*tick)(void*), void* ti
     // orders everything the loop did before the main core reads its state.
     while (!stop.load(std::memory_order_relaxed)) {
         const stack::Instant now = m_clock.now();
+        // Relaxed, like `stop`: the flag only asks; what the applications do next happens
+        // on this core.
+        if (m_drain != nullptr && !m_drained && m_drain->load(std::memory_order_relaxed)) {
+            m_drained = true;
+            m_binding.set_now(now);
+            for (auto& a : m_apps) {
+                a->on_drain(m_binding);
+            }
+        }
         if (poll_once(now)) {
             // Busy time, for CPU per request: only polls that did work count (an idle poll
             // costs the same few cycles however long the core spins).

@@ -82,6 +82,9 @@ public:
     // One poll; true when it did work.
     bool poll_once(stack::Instant now);
 
+    // When `*flag` becomes true (set by the main lcore), the loop asks its applications to
+    // drain, once, on its own core.
+    void watch_drain(const std::atomic<bool>* flag) { m_drain = flag; }
     // Consistent counters of this queue, readable from any core while it runs.
     QueueStats stats() const;
     uint16_t queue() const { return m_queue; }
@@ -107,6 +110,8 @@ private:
     std::vector<std::unique_ptr<app::Application>> m_apps;
     std::unique_ptr<WorkerBridge> m_bridge;
     Handoff m_handoff;
+    const std::atomic<bool>* m_drain = nullptr;
+    bool m_drained = false;
     std::unique_ptr<stack::TcpClient> m_client;
     Impairment m_impair_rx;
     Impairment m_impair_tx;

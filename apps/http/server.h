@@ -92,6 +92,7 @@ public:
     void on_peer_closed(app::Connections& c, app::ConnId id) override;
     void on_closed(app::Connections& c, app::ConnId id, app::CloseReason reason) override;
     void on_timer(app::Connections& c, app::ConnId id) override;
+    void on_drain(app::Connections& c) override { drain(c); }
 
 private:
     enum class Mode : uint8_t { free, http, upgraded, closing };

@@ -19,6 +19,10 @@ void add_run_options(CLI::App& run, RunArgs& a) {
     run.add_option("--workers", a.workers,
                    "Application worker cores (0: the applications run inline on the polling cores)")
         ->capture_default_str()->check(CLI::Range(0, 64))->group("Services");
+    run.add_option("--drain-timeout", a.drain_timeout_s,
+                   "Seconds the applications get on SIGINT/SIGTERM to finish (HTTP: Connection: close; WebSocket: close "
+                   "1001) before the engine stops (0: at once)")
+        ->capture_default_str()->check(CLI::Range(0.0, 3600.0))->group("Applications");
     run.add_option("--rx-descriptors", a.rx_descriptors, "RX ring size per queue")->capture_default_str()->group("Port");
     run.add_option("--tx-descriptors", a.tx_descriptors, "TX ring size per queue")->capture_default_str()->group("Port");
     run.add_option("--mbufs", a.mbufs, "Packet buffers in the pool (0: sized from the rings)")
@@ -210,6 +214,7 @@ bool to_engine_options(const RunArgs& a, dataplane::EngineOptions& o, std::strin
     }
     o.port.queues = a.queues;
     o.workers = a.workers;
+    o.drain_timeout_ns = uint64_t(a.drain_timeout_s * 1e9);
     o.port.rx_descriptors = a.rx_descriptors;
     o.port.tx_descriptors = a.tx_descriptors;
     o.port.mbufs = a.mbufs;

@@ -26,6 +26,7 @@ struct RunArgs {
     std::string vdev;
     uint16_t queues = 1;
     uint16_t workers = 0;
+    double drain_timeout_s = 2;
     uint16_t rx_descriptors = 1024;
     uint16_t tx_descriptors = 1024;
     uint32_t mbufs = 0;

@@ -143,6 +143,9 @@ public:
     virtual void on_closed(Connections&, ConnId, CloseReason) {}
     // The connection's timer (Connections::set_timer) fired.
     virtual void on_timer(Connections&, ConnId) {}
+    // The engine is stopping: finish gracefully (the answer in progress, then close; tell
+    // clients why). The engine stops once no connection is left, or after its drain time.
+    virtual void on_drain(Connections&) {}
 };
 
 }  // namespace slip::app

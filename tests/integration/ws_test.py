@@ -9,7 +9,9 @@ netns peer, inline and on a worker (`--workers 1`):
     go on;
   - an /ws/echo client that sends 50 MB while reading nothing: the engine stops reading from
     it (bounded bytes held, its window closed), other connections are served meanwhile, and
-    when the client reads again every echo arrives in order.
+    when the client reads again every echo arrives in order;
+  - SIGTERM drains: an open WebSocket gets close 1001, a kept-alive HTTP connection is
+    closed, and the engine stops as soon as they are gone.
 """
 import re
 import subprocess
@@ -101,14 +103,54 @@ def checks(engine):
     slow_echo_check(engine)
 
 
+# Runs in netns peer: a WebSocket client and a kept-alive HTTP connection wait; the engine is
+# stopped meanwhile (SIGTERM). Prints the WebSocket's close code and whether the HTTP
+# connection was closed by the server.
+DRAIN = r"""
+import asyncio, socket, sys
+import websockets
+async def main():
+    http = socket.create_connection(("10.0.0.2", 80), timeout=10)
+    http.sendall(b"GET /bytes/10 HTTP/1.1\r\nHost: d\r\n\r\n")
+    http.recv(4096)
+    async with websockets.connect("ws://10.0.0.2:80/ws/echo", compression=None, ping_interval=None) as ws:
+        print("ready", flush=True)
+        try:
+            await asyncio.wait_for(ws.recv(), 20)
+        except websockets.exceptions.ConnectionClosed:
+            pass
+        code = ws.close_code
+    http_closed = http.recv(4096) == b""
+    print("ws close %s, http %s" % (code, "closed" if http_closed else "open"), flush=True)
+asyncio.run(main())
+"""
+
+
+def drain_check(engine):
+    """SIGTERM with a WebSocket and a kept-alive HTTP connection open: both are told (1001,
+    a close), and the engine stops well before its drain time runs out."""
+    proc = subprocess.Popen(["ip", "netns", "exec", h.NS, h.PY, "-c", DRAIN],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stdout.readline()
+    if "ready" not in first:
+        h.fail("the drain client did not get ready: " + first + proc.stderr.read())
+    start = time.time()
+    engine.stop()
+    took = time.time() - start
+    out, err = proc.communicate(timeout=20)
+    h.log("  stopped in %.2f s; the clients saw: %s" % (took, out.strip()))
+    if "ws close 1001" not in out or "http closed" not in out:
+        h.fail("graceful drain: want close 1001 and the HTTP connection closed, got: " + out + err)
+
+
 def main():
     h.lab_up()
     for label, extra in (("inline", []), ("on a worker (--workers 1)", ["--workers", "1"])):
         h.log("== " + label)
-        with h.Engine("--stats-interval", "1", *extra) as engine:
+        with h.Engine("--stats-interval", "1", "--drain-timeout", "5", *extra) as engine:
             time.sleep(1)
             checks(engine)
-            engine.stop()
+            drain_check(engine)
     h.log("PASS")
 
 
