@@ -51,16 +51,17 @@ AppWorker::Conn* AppWorker::conn(ConnId c) {
 
 const AppWorker::Conn* AppWorker::conn(ConnId c) const { return const_cast<AppWorker*>(this)->conn(c); }
 
-void AppWorker::change_held(Conn& c, uint32_t bytes_before, uint32_t buffers_before) {
-    m_local.held_bytes += c.rx.bytes() - uint64_t(bytes_before);
-    m_local.held_buffers += c.rx.buffers() - uint64_t(buffers_before);
+template <class F>
+void AppWorker::change_held(Conn& c, F&& change) {
+    const uint32_t bytes = c.rx.bytes();
+    const uint32_t buffers = c.rx.buffers();
+    change();
+    m_local.held_bytes += c.rx.bytes() - uint64_t(bytes);
+    m_local.held_buffers += c.rx.buffers() - uint64_t(buffers);
 }
 
 void AppWorker::forget(Conn& c) {
-    const uint32_t bytes = c.rx.bytes();
-    const uint32_t buffers = c.rx.buffers();
-    c.reset();
-    change_held(c, bytes, buffers);
+    change_held(c, [&] { c.reset(); });
     --m_local.connections;
 }
 
@@ -174,17 +175,16 @@ void AppWorker::dispatch(const WorkerEvent& ev) {
     app::Application& a = *m_apps[c->app];
     switch (ev.kind) {
     case EventKind::data: {
-        const uint32_t bytes = c->rx.bytes();
-        const uint32_t buffers = c->rx.buffers();
         if (c->deaf) {
             BufferChain::adopt(ev.chain).reset();  // never consumed: the window stays closed
             return;
         }
         // Past the threshold, copied out of the receive buffers (see TcpBinding).
         const bool spill = m_held_pool != nullptr && c->rx.buffers() >= app::TcpBinding::kDefaultMaxHeldBuffers;
-        c->rx.append(app::as_mbuf(ev.chain), spill ? m_held_pool : m_pool,
-                     spill ? stack::HeldChain::Copy::all : stack::HeldChain::Copy::short_segments);
-        change_held(*c, bytes, buffers);
+        change_held(*c, [&] {
+            c->rx.append(app::as_mbuf(ev.chain), spill ? m_held_pool : m_pool,
+                         spill ? stack::HeldChain::Copy::all : stack::HeldChain::Copy::short_segments);
+        });
         a.on_data(*this, ev.id);
         return;
     }
@@ -278,10 +278,7 @@ Status AppWorker::consume(ConnId id, uint32_t bytes) {
     if (bytes == 0 || bytes > c->rx.bytes()) {
         return Status::invalid;
     }
-    const uint32_t buffers = c->rx.buffers();
-    const uint32_t before = c->rx.bytes();
-    c->rx.drop_front(bytes);
-    change_held(*c, before, buffers);
+    change_held(*c, [&] { c->rx.drop_front(bytes); });
     push({.kind = CommandKind::open_window, .id = id, .bytes = bytes});
     return Status::ok;
 }
@@ -291,11 +288,9 @@ BufferChain AppWorker::take(ConnId id, uint32_t bytes) {
     if (c == nullptr || bytes == 0 || bytes > c->rx.bytes()) {
         return {};
     }
-    const uint32_t buffers = c->rx.buffers();
-    const uint32_t before = c->rx.bytes();
     uint32_t taken = 0;
-    Mbuf* m = c->rx.take_front(bytes, m_pool, taken);
-    change_held(*c, before, buffers);
+    Mbuf* m = nullptr;
+    change_held(*c, [&] { m = c->rx.take_front(bytes, m_pool, taken); });
     if (taken > 0) {
         push({.kind = CommandKind::open_window, .id = id, .bytes = taken});
     }
@@ -307,10 +302,7 @@ Status AppWorker::stop_reading(ConnId id) {
     if (c == nullptr) {
         return Status::stale;
     }
-    const uint32_t buffers = c->rx.buffers();
-    const uint32_t before = c->rx.bytes();
-    c->rx.clear();
-    change_held(*c, before, buffers);
+    change_held(*c, [&] { c->rx.clear(); });
     c->deaf = true;
     push({.kind = CommandKind::stop_reading, .id = id});
     return Status::ok;
@@ -332,10 +324,7 @@ Status AppWorker::close(ConnId id) {
         return Status::stale;
     }
     // The core consumes for us what we were handed and did not consume (TcpBinding::close).
-    const uint32_t buffers = c->rx.buffers();
-    const uint32_t before = c->rx.bytes();
-    c->rx.clear();
-    change_held(*c, before, buffers);
+    change_held(*c, [&] { c->rx.clear(); });
     c->closing = c->deaf = true;
     push({.kind = CommandKind::close, .id = id});
     return Status::ok;

@@ -115,7 +115,9 @@ private:
     void push(const WorkerCommand& cmd);
     bool flush_commands(uint16_t queue);
     void forget(Conn& c);
-    void change_held(Conn& c, uint32_t bytes_before, uint32_t buffers_before);
+    // Runs `change` on a connection's held data, keeping the held gauges right.
+    template <class F>
+    void change_held(Conn& c, F&& change);
     void sleep();
 
     uint16_t m_index;
