@@ -115,7 +115,9 @@ def main():
         # and the engine's receive window (1 MiB); a stack that consumed the junk takes all.
         if sent >= 24 << 20:
             h.fail("the engine took %d bytes of junk: its receive window never closed" % sent)
-        if send_q is None or send_q < 1 << 20:
+        # Its socket holds what it could not hand over (how much depends on how far Linux grew
+        # the socket's buffer before the window closed).
+        if send_q is None or send_q < 256 << 10:
             h.fail("the client's send queue is not stuck (Send-Q %s): the window did not close" % send_q)
         if "persist" not in info:
             h.fail("the client is not probing a zero window (no persist timer): " + info)
