@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "apps/http/request_head.h"
+#include "stack/base/hex_digit.h"
 
 namespace slip::apps::http {
 
@@ -44,19 +45,6 @@ uint64_t fnv1a64(std::span<const uint8_t> data) {
         h = (h ^ b) * 0x100000001b3ull;
     }
     return h;
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 // The opaque-tag of an entity-tag, without a W/ prefix (RFC 9110 §8.8.3).
@@ -140,8 +128,8 @@ bool decode_path(std::string_view path, std::span<char> out, size_t& length) {
     for (size_t i = 0; i < path.size(); ++i) {
         char c = path[i];
         if (c == '%') {
-            const int hi = i + 2 < path.size() ? hex_value(path[i + 1]) : -1;
-            const int lo = i + 2 < path.size() ? hex_value(path[i + 2]) : -1;
+            const int hi = i + 2 < path.size() ? stack::hex_digit(path[i + 1]) : -1;
+            const int lo = i + 2 < path.size() ? stack::hex_digit(path[i + 2]) : -1;
             if (hi < 0 || lo < 0) {
                 return false;
             }

@@ -5,21 +5,10 @@
 #include <cstdio>
 #include <cstring>
 
+#include "stack/base/hex_digit.h"
+
 namespace slip::stack {
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 // Splits "addr/len"; returns false when the length is missing or not a number <= max_len.
 bool split_prefix(std::string_view text, std::string_view& addr, uint8_t& length, unsigned max_len) {
@@ -51,8 +40,8 @@ std::optional<MacAddr> MacAddr::parse(std::string_view text) {
     }
     MacAddr mac;
     for (size_t i = 0; i < 6; ++i) {
-        const int hi = hex_value(text[i * 3]);
-        const int lo = hex_value(text[i * 3 + 1]);
+        const int hi = hex_digit(text[i * 3]);
+        const int lo = hex_digit(text[i * 3 + 1]);
         if (hi < 0 || lo < 0 || (i < 5 && text[i * 3 + 2] != ':')) {
             return std::nullopt;
         }
