@@ -96,6 +96,7 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
         m_bridge = std::make_unique<WorkerBridge>(m_binding, workers);
     }
     m_handoff = std::move(handoff);
+    m_outbox.resize(m_handoff.to_queue.size());
     for (uint16_t i = 0; i < apps.size(); ++i) {
         const ListenerSpec& spec = apps[i];
         bool ok = false;
@@ -182,24 +183,33 @@ uint16_t QueueLoop::steer(std::span<stack::Mbuf*> burst) {
         }
         if (q == stack::FlowSteering::kEveryQueue) {
             // A neighbour's answer: every queue's table learns it (this one from the original).
-            for (uint16_t p = 0; p < m_handoff.to_queue.size(); ++p) {
+            for (uint16_t p = 0; p < m_outbox.size(); ++p) {
                 stack::Mbuf* copy = p == m_queue ? nullptr : rte_pktmbuf_copy(m, m_pool, 0, UINT32_MAX);
-                if (copy != nullptr && m_handoff.to_queue[p]->enqueue_burst(std::span(&copy, 1)) == 1) {
-                    ++m_local.handed_out;
-                } else if (copy != nullptr) {
-                    rte_pktmbuf_free(copy);
-                    ++m_local.handoff_dropped;
+                if (copy != nullptr) {
+                    m_outbox[p].frames[m_outbox[p].count++] = copy;
+                } else if (p != m_queue) {
+                    ++m_local.handoff_dropped;  // no buffer for the copy
                 }
             }
             burst[kept++] = m;
             continue;
         }
-        if (m_handoff.to_queue[q]->enqueue_burst(std::span(&m, 1)) == 1) {
-            ++m_local.handed_out;
-        } else {
-            rte_pktmbuf_free(m);  // the owner is far behind: as a loss, TCP recovers
-            ++m_local.handoff_dropped;
+        m_outbox[q].frames[m_outbox[q].count++] = m;
+    }
+    // One burst per owner: each input frame adds at most one frame to each outbox.
+    for (uint16_t p = 0; p < m_outbox.size(); ++p) {
+        Outbox& box = m_outbox[p];
+        if (box.count == 0) {
+            continue;
         }
+        const uint32_t n = m_handoff.to_queue[p]->enqueue_burst(std::span<stack::Mbuf* const>(box.frames.data(), box.count));
+        m_local.handed_out += n;
+        if (n < box.count) {
+            // The owner is far behind: dropped as a loss would be; TCP recovers.
+            rte_pktmbuf_free_bulk(box.frames.data() + n, box.count - n);
+            m_local.handoff_dropped += box.count - n;
+        }
+        box.count = 0;
     }
     return kept;
 }

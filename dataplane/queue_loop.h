@@ -4,6 +4,7 @@
 //   -> TX buffer -> tx burst
 // The core owns its stack, services, impairment state and counters (shared-nothing);
 // other cores only read the counters it publishes.
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -110,6 +111,12 @@ private:
     std::vector<std::unique_ptr<app::Application>> m_apps;
     std::unique_ptr<WorkerBridge> m_bridge;
     Handoff m_handoff;
+    // Frames of one received burst for each other queue, handed over in one burst each.
+    struct Outbox {
+        std::array<stack::Mbuf*, kMaxBurst> frames;
+        uint32_t count = 0;
+    };
+    std::vector<Outbox> m_outbox;  // by queue (several queues only)
     const std::atomic<bool>* m_drain = nullptr;
     bool m_drained = false;
     std::unique_ptr<stack::TcpClient> m_client;
