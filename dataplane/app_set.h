@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "stack/app/application.h"
+#include "stack/app/byte_store.h"
 
 namespace slip::dataplane {
 
@@ -21,6 +22,9 @@ struct AppContext {
 struct ListenerSpec {
     uint16_t port = 0;
     std::function<std::unique_ptr<app::Application>(const AppContext&)> make;
+    // Runs once, on the thread that builds the engine, before any instance is made: bytes
+    // the instances will send many times (static files) are registered here.
+    std::function<void(app::ByteStore&)> prepare;
 };
 
 using AppSet = std::vector<ListenerSpec>;

@@ -8,6 +8,7 @@
 #include <rte_pause.h>
 
 #include "stack/app/buffer_chain_mbuf.h"
+#include "stack/buf/shared_bytes.h"
 
 namespace slip::dataplane {
 
@@ -373,6 +374,11 @@ Status AppWorker::cancel_timer(ConnId id) {
 }
 
 BufferChain AppWorker::copy_in(std::span<const uint8_t> bytes) { return app::copy_into_buffers(bytes, m_pool); }
+
+BufferChain AppWorker::reference(const app::SharedBytes& bytes, uint64_t offset, uint32_t len) {
+    uint32_t made = 0;
+    return app::adopt_mbufs(len > 0 ? bytes.make(offset, len, m_view_pool, made) : nullptr);
+}
 
 BufferChain AppWorker::pattern(uint64_t offset, uint32_t len) {
     uint32_t made = 0;

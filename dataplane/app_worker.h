@@ -81,6 +81,7 @@ public:
     app::Status cancel_timer(app::ConnId c) override;
     app::BufferChain copy_in(std::span<const uint8_t> bytes) override;
     app::BufferChain pattern(uint64_t offset, uint32_t len) override;
+    app::BufferChain reference(const app::SharedBytes& bytes, uint64_t offset, uint32_t len) override;
     uint32_t slot(app::ConnId c) const override { return c.queue * m_slots_per_queue + c.index; }
     uint32_t slot_count() const override { return uint32_t(m_conns.size()); }
     uint64_t now_ns() const override { return m_now; }

@@ -10,6 +10,7 @@
 #include "dataplane/eal.h"
 #include "dataplane/port.h"
 #include "dataplane/setup_error.h"
+#include "dataplane/shared_byte_store.h"
 #include "dataplane/signals.h"
 
 namespace slip::dataplane {
@@ -120,6 +121,12 @@ Engine::Engine(const EngineOptions& opts, const AppSet& apps) : m_opts(opts) {
         throw SetupError(said.empty() ? std::string(e.what()) + hint
                                       : std::string(e.what()) + " [DPDK: " + said + "]" + hint);
     }
+    m_shared_bytes = std::make_unique<SharedByteStore>();
+    for (const ListenerSpec& spec : apps) {
+        if (spec.prepare) {
+            spec.prepare(*m_shared_bytes);
+        }
+    }
     place_lcores();
     make_workers(apps);
     const size_t w = opts.workers;
@@ -223,6 +230,7 @@ Engine::~Engine() {
     m_loops.clear();
     drain_channels();  // what the loops' destruction handed on
     m_port.reset();
+    m_shared_bytes.reset();  // after the port: its queues held views of these bytes
     m_eal.reset();
 }
 

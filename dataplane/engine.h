@@ -18,6 +18,7 @@ namespace slip::dataplane {
 
 class Eal;
 class Port;
+class SharedByteStore;
 
 struct EngineSnapshot {
     double uptime_s = 0;
@@ -76,6 +77,9 @@ public:
 private:
     EngineOptions m_opts;
     std::unique_ptr<Eal> m_eal;
+    // Declared between EAL and the port: freed after the port closed (every view of its
+    // bytes is back in a pool) and before EAL's cleanup.
+    std::unique_ptr<SharedByteStore> m_shared_bytes;
     std::unique_ptr<Port> m_port;
     std::vector<std::unique_ptr<QueueLoop>> m_loops;
     std::vector<unsigned> m_loop_lcores;

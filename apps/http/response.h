@@ -9,6 +9,8 @@
 #include <span>
 #include <string_view>
 
+#include "stack/app/byte_store.h"
+
 namespace slip::apps::http {
 
 // The reason phrase of `status` ("Not Found"); "Unknown" for a code we never send.
@@ -65,6 +67,8 @@ struct Answer {
     uint64_t length = 0;     // the content's length (Content-Length)
     BodyKind kind = BodyKind::none;
     const uint8_t* bytes = nullptr;  // BodyKind::bytes: `length` bytes that outlive the answer
+    // The same bytes registered with the engine (sent by reference); nullptr: copied.
+    const app::SharedBytes* shared = nullptr;
     uint64_t made = 0;               // content bytes already made into buffers
     bool head_made = false;          // the head is in buffers (sent, or waiting to be)
 

@@ -480,6 +480,7 @@ void HttpServer::describe_file(Answer& a, const StaticFile& file) const {
     a.etag = file.etag;
     a.kind = BodyKind::bytes;
     a.bytes = file.data.data();
+    a.shared = file.shared;
     a.length = file.data.size();
     for (const HeaderField& f : m_head.headers()) {
         // RFC 9110 §13.1.2: for GET and HEAD a match is a 304, with the fields a 200 would
@@ -709,10 +710,14 @@ bool HttpServer::make_head(Connections& c, Conn& s) {
 bool HttpServer::make_content(Connections& c, Conn& s, uint32_t room) {
     Answer& a = s.answer;
     const uint32_t n = uint32_t(std::min<uint64_t>({a.content_left(), room, kMaxChunk}));
-    BufferChain piece = a.kind == BodyKind::pattern ? c.pattern(a.made, n) : c.copy_in(std::span(a.bytes + a.made, n));
+    const bool by_reference = a.kind == BodyKind::pattern || a.shared != nullptr;
+    BufferChain piece = a.kind == BodyKind::pattern ? c.pattern(a.made, n)
+                        : a.shared != nullptr      ? c.reference(*a.shared, a.made, n)
+                                                   : c.copy_in(std::span(a.bytes + a.made, n));
     if (piece.empty()) {
         return false;
     }
+    (by_reference ? m_stats.content_referenced : m_stats.content_copied) += piece.bytes();
     a.made += piece.bytes();
     s.out.append(std::move(piece));
     return true;

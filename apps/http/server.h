@@ -62,6 +62,8 @@ struct HttpServerStats {
     uint64_t timeouts = 0;       // 408s: a head or content too slow
     uint64_t send_stalls = 0;    // aborted: the client took no answer bytes for send_timeout
     uint64_t body_bytes = 0;     // request content read and dropped
+    uint64_t content_referenced = 0;  // answer content bytes sent by reference (pattern, shared files)
+    uint64_t content_copied = 0;      // answer content bytes copied into packet buffers
 };
 
 class HttpServer final : public app::Application {

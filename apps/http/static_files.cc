@@ -203,6 +203,17 @@ const StaticFile* StaticFiles::find_decoded(std::string_view path) const {
     return it != m_files.end() && it->path == path ? &*it : nullptr;
 }
 
+uint32_t StaticFiles::share(app::ByteStore& store) {
+    uint32_t refused = 0;
+    for (StaticFile& f : m_files) {
+        if (f.shared == nullptr && !f.data.empty()) {
+            f.shared = store.share(f.data);
+            refused += f.shared == nullptr ? 1 : 0;
+        }
+    }
+    return refused;
+}
+
 const StaticFile* StaticFiles::find(std::string_view path) const {
     if (m_files.empty() || path.empty() || path.front() != '/') {
         return nullptr;

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "stack/app/byte_store.h"
+
 namespace slip::apps::http {
 
 struct StaticFileLimits {
@@ -25,6 +27,8 @@ struct StaticFile {
     std::vector<uint8_t> data;
     std::string_view content_type;
     std::string etag;  // "\"<size hex>-<hash hex>\"", quotes included
+    // `data` registered with the engine (ByteStore), sent by reference; nullptr: copied.
+    const app::SharedBytes* shared = nullptr;
 };
 
 class StaticFiles {
@@ -40,6 +44,9 @@ public:
     const StaticFile* find(std::string_view path) const;
     std::span<const StaticFile> files() const { return m_files; }
     const std::vector<std::string>& warnings() const { return m_warnings; }
+    // Registers every file with `store`, once, before any server sends one: they are then
+    // sent by reference. Returns how many the store refused (sent by copy instead).
+    uint32_t share(app::ByteStore& store);
     uint64_t total_bytes() const { return m_total; }
 
 private:

@@ -21,11 +21,11 @@ http::HttpServerOptions http_options(const RunArgs& a) {
 }
 
 // Static files are read once here and shared read-only by every core's server.
-std::shared_ptr<const http::StaticFiles> load_static_files(const http::HttpServerOptions& o) {
+std::shared_ptr<http::StaticFiles> load_static_files(const http::HttpServerOptions& o) {
     if (o.root.empty()) {
         return nullptr;
     }
-    auto files = std::make_shared<const http::StaticFiles>(http::StaticFiles::load(o.root, o.static_limits));
+    auto files = std::make_shared<http::StaticFiles>(http::StaticFiles::load(o.root, o.static_limits));
     for (const std::string& w : files->warnings()) {
         std::fprintf(stderr, "slipstream: http: %s\n", w.c_str());
     }
@@ -47,16 +47,32 @@ dataplane::AppSet service_apps(const RunArgs& a) {
     add(a.tcp_source_port, [](const AppContext& c) { return std::make_unique<Source>(c.slots); });
     if (a.http_port != 0) {
         const http::HttpServerOptions options = http_options(a);
-        const std::shared_ptr<const http::StaticFiles> files = load_static_files(options);
+        const std::shared_ptr<http::StaticFiles> files = load_static_files(options);
         ws::WsOptions ws_options;
         ws_options.max_message_size = a.ws_max_message;
-        add(a.http_port, [options, files, ws_options](const AppContext& c) {
+        add(a.http_port, [options, files = std::shared_ptr<const http::StaticFiles>(files), ws_options](const AppContext& c) {
             auto server = std::make_unique<http::HttpServer>(c.slots, options, files);
             // RFC 6455 endpoints on the same port, handed over by the server's Upgrade.
             server->route_upgrade("/ws/echo", std::make_unique<ws::WsEcho>(c.slots, ws_options));
             server->route_upgrade("/ws/broadcast", std::make_unique<ws::WsBroadcast>(c.slots, ws_options));
             return server;
         });
+        if (files != nullptr) {
+            // Once, before any server exists: every core's servers then send the files by
+            // reference from the engine's memory instead of copying them per answer.
+            set.back().prepare = [files](app::ByteStore& store) {
+                const uint32_t refused = files->share(store);
+                if (refused > 0) {
+                    std::fprintf(stderr,
+                                 "slipstream: http: %u of %zu static files are copied per answer: no engine memory "
+                                 "left to share them; raise --memory\n",
+                                 refused, files->files().size());
+                } else {
+                    std::printf("slipstream: http: %zu static files (%llu bytes) sent by reference from engine memory\n",
+                                files->files().size(), static_cast<unsigned long long>(files->total_bytes()));
+                }
+            };
+        }
     }
     return set;
 }

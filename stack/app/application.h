@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "stack/app/buffer_chain.h"
+#include "stack/app/byte_store.h"
 
 namespace slip::app {
 
@@ -113,6 +114,10 @@ public:
     // chargen) from stream offset `offset`, referenced instead of copied: what the bulk
     // services and benchmarks send. Possibly fewer bytes (none) when buffers run short.
     virtual BufferChain pattern(uint64_t offset, uint32_t len) = 0;
+    // `len` bytes of `bytes` (registered with the engine's ByteStore) from `offset`,
+    // referenced instead of copied. Possibly fewer (none) when buffers run short; none
+    // past the end.
+    virtual BufferChain reference(const SharedBytes& bytes, uint64_t offset, uint32_t len) = 0;
     // A dense index for per-connection arrays: below slot_count(), unique among live
     // connections this application sees.
     virtual uint32_t slot(ConnId c) const = 0;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "stack/app/buffer_chain_mbuf.h"
+#include "stack/buf/shared_bytes.h"
 
 namespace slip::app {
 
@@ -334,6 +335,11 @@ Status TcpBinding::cancel_timer(ConnId c) {
 BufferChain TcpBinding::pattern(uint64_t offset, uint32_t len) {
     uint32_t made = 0;
     return adopt_mbufs(m_pattern != nullptr && len > 0 ? m_pattern->make(offset, len, made) : nullptr);
+}
+
+BufferChain TcpBinding::reference(const SharedBytes& bytes, uint64_t offset, uint32_t len) {
+    uint32_t made = 0;
+    return adopt_mbufs(len > 0 ? bytes.make(offset, len, m_view_pool, made) : nullptr);
 }
 
 BufferChain TcpBinding::copy_in(std::span<const uint8_t> bytes) { return copy_into_buffers(bytes, m_pool); }

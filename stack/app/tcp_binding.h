@@ -80,6 +80,7 @@ public:
     Status cancel_timer(ConnId c) override;
     BufferChain copy_in(std::span<const uint8_t> bytes) override;
     BufferChain pattern(uint64_t offset, uint32_t len) override;
+    BufferChain reference(const SharedBytes& bytes, uint64_t offset, uint32_t len) override;
     uint32_t slot(ConnId c) const override { return c.index; }
     uint32_t slot_count() const override { return uint32_t(m_slots.size()); }
     uint64_t now_ns() const override { return m_now.ns; }

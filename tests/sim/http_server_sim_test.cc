@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "apps/http/server.h"
+#include "stack/buf/shared_bytes.h"
 #include "tests/sim/app_server.h"
 #include "tests/sim/tcp_pair.h"
 
@@ -206,6 +207,29 @@ struct TempDir {
 };
 
 Bytes bytes_of(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
+// The engine's ByteStore as the sim needs it: the bytes in ordinary memory (no device
+// reads them here), each registration its own SharedBytes.
+struct HeapByteStore final : app::ByteStore {
+    std::vector<std::unique_ptr<Bytes>> memory;
+    std::vector<std::unique_ptr<buf::SharedBytes>> shared;
+    size_t refuse_after = SIZE_MAX;  // registrations granted before the memory "runs out"
+    const app::SharedBytes* share(std::span<const uint8_t> bytes) override {
+        if (shared.size() >= refuse_after) {
+            return nullptr;
+        }
+        memory.push_back(std::make_unique<Bytes>(bytes.begin(), bytes.end()));
+        shared.push_back(std::make_unique<buf::SharedBytes>(memory.back()->data(), 0, bytes.size()));
+        return shared.back().get();
+    }
+    uint32_t live_views() const {
+        uint32_t n = 0;
+        for (const auto& s : shared) {
+            n += s->live_views();
+        }
+        return n;
+    }
+};
 
 }  // namespace
 
@@ -562,6 +586,49 @@ BOOST_AUTO_TEST_CASE(static_files_are_served_byte_identical) {
         }
     }
     p.check_clean();
+}
+
+// Files registered with the engine's ByteStore go out as views of the registered bytes,
+// never copied, over a lossy link (retransmissions read the same views) and past the send
+// buffer; a file the store refused is copied. Every view is back in its pool at the end.
+BOOST_AUTO_TEST_CASE(shared_static_files_are_sent_by_reference) {
+    TempDir dir;
+    const Bytes big = pattern(900000, 7);
+    const Bytes small = pattern(3000, 8);
+    dir.write("big.bin", big);
+    dir.write("small.bin", small);
+    dir.write("unshared.bin", pattern(5000, 9));  // sorted last: refused by the store
+    auto files = std::make_shared<http::StaticFiles>(http::StaticFiles::load(dir.path.string()));
+    BOOST_REQUIRE(files->files().size() == 3u);
+    HeapByteStore store;
+    store.refuse_after = 2;
+    BOOST_TEST(files->share(store) == 1u);
+    BOOST_TEST(files->find("/big.bin")->shared != nullptr);
+    BOOST_TEST(files->find("/unshared.bin")->shared == nullptr);
+    Pair p(lossy(0.02, 0.02, 11), lossy(0.02, 0.02, 12));
+    {
+        Server server(p.b.tcp(), test_options(), files);
+        Client c(p);
+        for (int round = 0; round < 2; ++round) {
+            c.rec.received.clear();
+            c.send(get("/big.bin") + get("/small.bin"));
+            p.link.run_for(Duration::seconds(5));
+            const std::vector<Response> r = take_all(c.stream());
+            BOOST_REQUIRE(r.size() == 2u);
+            BOOST_TEST((r[0].body == text(big)));
+            BOOST_TEST((r[1].body == text(small)));
+        }
+        BOOST_TEST(server.http.stats().content_referenced == 2 * (big.size() + small.size()));
+        BOOST_TEST(server.http.stats().content_copied == 0u);
+        c.rec.received.clear();
+        c.send(get("/unshared.bin"));
+        p.link.run_for(Duration::seconds(2));
+        BOOST_TEST(take_all(c.stream()).size() == 1u);
+        BOOST_TEST(server.http.stats().content_copied == 5000u);
+        c.finish();
+    }
+    p.check_clean();
+    BOOST_TEST(store.live_views() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(if_none_match_gets_304) {
