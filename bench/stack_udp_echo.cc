@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "stack/services/udp_echo.h"
+#include "apps/services/udp_echo.h"
 #include "stack/session/net_stack.h"
 #include "tests/support/frames.h"
 #include "tests/support/test_env.h"
@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
     const uint64_t bursts = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 2'000'000;
     StackOptions opts;
     opts.ipv4 = Ipv4Prefix::parse("10.0.0.2/24");
-    UdpEcho echo;
+    apps::UdpEcho echo;
     NetStack net(opts, test::kEngineMac, test::pool());
     net.udp_bind(7, &echo);
     StackOptions slow_opts = opts;

@@ -1,14 +1,21 @@
 #pragma once
 // The applications an engine serves, given to it by whoever composes it (apps/): the
-// dataplane knows none of them by name. Each entry is a listening port and a factory; every
-// polling core makes its own instance (shared-nothing) and serves it inline.
+// dataplane knows none of them by name.
+//   listeners  a listening port and a factory each; every polling core makes its own
+//              instance (shared-nothing) and serves it inline, or the workers do;
+//   active     at most one application that opens connections itself (a load generator),
+//              made on queue 0 only and run inline there;
+//   datagrams  UDP services (not on the stream interface), a port and a factory each,
+//              an instance per polling core.
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <vector>
 
+#include "dataplane/client_stats.h"
 #include "stack/app/application.h"
 #include "stack/app/byte_store.h"
+#include "stack/session/udp_service.h"
 
 namespace slip::dataplane {
 
@@ -27,6 +34,31 @@ struct ListenerSpec {
     std::function<void(app::ByteStore&)> prepare;
 };
 
-using AppSet = std::vector<ListenerSpec>;
+// An application that opens connections itself (Connections::connect) rather than being
+// handed them by a listener.
+class ActiveApplication : public app::Application {
+public:
+    // Runs on every poll of its core, after the received packets and the timers: opens the
+    // connections it wants now (cheap when there is nothing to do).
+    virtual void poll(app::Connections& c) = 0;
+    // Its counters, published with its core's.
+    virtual const ClientStats& stats() const = 0;
+};
+
+struct ActiveSpec {
+    // Empty: no active application.
+    std::function<std::unique_ptr<ActiveApplication>(const AppContext&)> make;
+};
+
+struct DatagramSpec {
+    uint16_t port = 0;
+    std::function<std::unique_ptr<stack::UdpService>(const AppContext&)> make;
+};
+
+// The listeners are the set itself (workers and their bridges name them by index).
+struct AppSet : std::vector<ListenerSpec> {
+    ActiveSpec active;
+    std::vector<DatagramSpec> datagrams;
+};
 
 }  // namespace slip::dataplane

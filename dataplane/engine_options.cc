@@ -18,9 +18,6 @@ std::string EngineOptions::validate() const {
     if (e.empty()) {
         e = impair_tx.validate();
     }
-    if (e.empty()) {
-        e = services.tcp_client.validate(stack.tcp.max_connections);
-    }
     if (e.empty() && (burst == 0 || burst > QueueLoop::kMaxBurst)) {
         e = "burst must be between 1 and " + std::to_string(QueueLoop::kMaxBurst);
     }

@@ -7,23 +7,15 @@
 #include "dataplane/eal.h"
 #include "dataplane/impairment.h"
 #include "dataplane/port.h"
-#include "stack/services/tcp_client.h"
 #include "stack/session/stack_options.h"
 
 namespace slip::dataplane {
 
-struct ServiceOptions {
-    // UDP echo (RFC 862) port; 0 turns it off. (TCP applications come as an AppSet.)
-    uint16_t udp_echo_port = 7;
-    // The engine as a TCP client (queue 0 only).
-    stack::TcpClientOptions tcp_client;
-};
-
+// The applications, TCP and UDP, come apart from these, as an AppSet (dataplane/app_set.h).
 struct EngineOptions {
     EalOptions eal;
     PortOptions port;
     stack::StackOptions stack;
-    ServiceOptions services;
     // Impairment of frames arriving from the port (rx) and leaving to it (tx).
     ImpairmentOptions impair_rx;
     ImpairmentOptions impair_tx;

@@ -86,12 +86,15 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
     if (const char* error = m_stack.tcp().setup_error()) {
         throw SetupError(error);
     }
-    if (opts.services.udp_echo_port != 0) {
-        m_stack.udp_bind(opts.services.udp_echo_port, &m_udp_echo);
+    const AppContext context{.queue = queue, .slots = m_binding.slot_count()};
+    for (const DatagramSpec& spec : apps.datagrams) {
+        auto service = spec.make(context);
+        if (service == nullptr || !m_stack.udp_bind(spec.port, service.get())) {
+            throw SetupError("applications: UDP port " + std::to_string(spec.port) +
+                             " is served twice (or its service could not be made); give each its own port");
+        }
+        m_datagram_services.push_back(std::move(service));
     }
-    const ServiceOptions& sv = opts.services;
-    const uint32_t slots = opts.stack.tcp.max_connections;
-    stack::tcp::TcpLayer& tcp = m_stack.tcp();
     if (!workers.empty()) {
         m_bridge = std::make_unique<WorkerBridge>(m_binding, workers);
     }
@@ -102,7 +105,7 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
         bool ok = false;
         if (m_bridge) {
             ok = m_bridge->listen(spec.port, i);
-        } else if (auto a = spec.make(AppContext{.queue = queue, .slots = m_binding.slot_count()})) {
+        } else if (auto a = spec.make(context)) {
             ok = m_binding.listen(spec.port, a.get());
             m_apps.push_back(std::move(a));
         }
@@ -111,8 +114,8 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
                              " is served twice (or its application could not be made); give each its own port");
         }
     }
-    if (sv.tcp_client.enabled() && queue == 0) {
-        m_client = std::make_unique<stack::TcpClient>(tcp, m_pattern, sv.tcp_client, slots);
+    if (apps.active.make && queue == 0) {
+        m_active = apps.active.make(context);  // inline, whatever the placement of the listeners
     }
     publish();
 }
@@ -160,8 +163,8 @@ bool QueueLoop::poll_once(stack::Instant now) {
     if (timers) {
         m_stack.on_timer(now);
     }
-    if (m_client) {
-        m_client->poll(now);
+    if (m_active) {
+        m_active->poll(m_binding);
     }
     if (m_bridge) {
         m_bridge->flush_events();
@@ -291,8 +294,8 @@ void QueueLoop::publish() {
         m_local.worker_ring_full_stalls = m_bridge->stats().ring_full_stalls;
     }
     m_linearized.add_drops_to(m_local.stack);
-    if (m_client) {
-        m_local.client = m_client->stats();
+    if (m_active) {
+        m_local.client = m_active->stats();
     }
     uint64_t words[sizeof(QueueStats) / 8];
     std::memcpy(words, &m_local, sizeof m_local);
@@ -324,6 +327,9 @@ void QueueLoop::run(const std::atomic<bool>& stop, void (*tick)(void*), void* ti
             m_binding.set_now(now);
             for (auto& a : m_apps) {
                 a->on_drain(m_binding);
+            }
+            if (m_active) {
+                m_active->on_drain(m_binding);
             }
         }
         if (poll_once(now)) {

@@ -8,8 +8,10 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "dataplane/app_set.h"
+#include "dataplane/client_stats.h"
 #include "dataplane/clock.h"
 #include "dataplane/engine_options.h"
 #include "dataplane/impairment.h"
@@ -19,8 +21,6 @@
 #include "dataplane/worker_bridge.h"
 #include "stack/app/tcp_binding.h"
 #include "stack/buf/pattern_source.h"
-#include "stack/services/tcp_client.h"
-#include "stack/services/udp_echo.h"
 #include "stack/session/net_stack.h"
 
 namespace slip::dataplane {
@@ -55,7 +55,7 @@ struct QueueStats {
     ImpairmentStats impair_rx;
     ImpairmentStats impair_tx;
     stack::Counters stack;
-    stack::TcpClientStats client;
+    ClientStats client;  // the active application's (queue 0)
 
     QueueStats& operator+=(const QueueStats& o);
 };
@@ -70,8 +70,9 @@ public:
         std::vector<SpscRing<stack::Mbuf*>*> to_queue;
         std::vector<SpscRing<stack::Mbuf*>*> from_queue;
     };
-    // Serves every application of `apps`: inline (an instance of each, made for this
-    // core) without `workers`, else on the workers, one channel each.
+    // Serves every listener of `apps`: inline (an instance of each, made for this core)
+    // without `workers`, else on the workers, one channel each. Its datagram services and
+    // (queue 0) its active application run inline, an instance made for this core.
     QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue, const AppSet& apps,
               std::span<WorkerChannel* const> workers = {}, Handoff handoff = {});
     ~QueueLoop();
@@ -104,11 +105,13 @@ private:
     TscClock m_clock;
     bool m_linearize;  // the driver cannot send chained buffers (see tx_linearize.h)
     stack::MbufPool* m_pool;
+    // One per datagram spec, bound to the stack; declared before it, so destroyed after it.
+    std::vector<std::unique_ptr<stack::UdpService>> m_datagram_services;
     stack::NetStack m_stack;
-    stack::UdpEcho m_udp_echo;
     stack::PatternSource m_pattern;
     app::TcpBinding m_binding;
     std::vector<std::unique_ptr<app::Application>> m_apps;
+    std::unique_ptr<ActiveApplication> m_active;  // queue 0 only
     std::unique_ptr<WorkerBridge> m_bridge;
     Handoff m_handoff;
     // Frames of one received burst for each other queue, handed over in one burst each.
@@ -119,7 +122,6 @@ private:
     std::vector<Outbox> m_outbox;  // by queue (several queues only)
     const std::atomic<bool>* m_drain = nullptr;
     bool m_drained = false;
-    std::unique_ptr<stack::TcpClient> m_client;
     Impairment m_impair_rx;
     Impairment m_impair_tx;
     TxBuffer m_tx;

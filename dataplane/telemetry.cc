@@ -62,7 +62,7 @@ struct ClientRates {
     double gbit_received = 0;
 };
 
-ClientRates client_rates(const stack::TcpClientStats& c) {
+ClientRates client_rates(const ClientStats& c) {
     ClientRates r;
     if (c.last_done_ns > c.first_connect_ns) {
         r.seconds = double(c.last_done_ns - c.first_connect_ns) / 1e9;
@@ -73,7 +73,7 @@ ClientRates client_rates(const stack::TcpClientStats& c) {
     return r;
 }
 
-void json_client(std::ostringstream& o, const stack::TcpClientStats& c) {
+void json_client(std::ostringstream& o, const ClientStats& c) {
     const ClientRates r = client_rates(c);
     o << "{\"started\":" << c.started << ",\"connected\":" << c.connected << ",\"completed\":" << c.completed
       << ",\"failed\":" << c.failed << ",\"connect_errors\":" << c.connect_errors << ",\"bytes_sent\":" << c.bytes_sent
@@ -189,7 +189,7 @@ std::string format_text(const EngineSnapshot& s) {
     }
     o << "\nstack drops: " << t.stack.total_drops() << "\n";
     if (t.client.enabled != 0) {
-        const stack::TcpClientStats& c = t.client;
+        const ClientStats& c = t.client;
         const ClientRates r = client_rates(c);
         if (c.requests > 0) {
             o << "client: " << c.requests << " HTTP answers (" << (r.seconds > 0 ? double(c.requests) / r.seconds : 0)

@@ -138,7 +138,7 @@ void add_run_options(CLI::App& run, RunArgs& a) {
 namespace {
 
 // MODE@HOST:PORT, HOST an IPv4 address or a bracketed IPv6 one.
-bool client_target(const RunArgs& a, stack::TcpClientOptions& c, std::string& error) {
+bool client_target(const RunArgs& a, client::TcpClientOptions& c, std::string& error) {
     const std::string& spec = a.tcp_client;
     const auto at = spec.find('@');
     const auto colon = spec.rfind(':');
@@ -147,7 +147,7 @@ bool client_target(const RunArgs& a, stack::TcpClientOptions& c, std::string& er
         error = usage;
         return false;
     }
-    if (!stack::parse_client_mode(spec.substr(0, at), c.mode)) {
+    if (!client::parse_client_mode(spec.substr(0, at), c.mode)) {
         error = "--tcp-client mode '" + spec.substr(0, at) + "' is not one of echo, send, rr, http, http-keepalive";
         return false;
     }
@@ -176,7 +176,7 @@ bool client_target(const RunArgs& a, stack::TcpClientOptions& c, std::string& er
     c.connections = a.tcp_client_connections;
     c.count = a.tcp_client_count;
     c.bytes = a.tcp_client_bytes;
-    if (c.mode == stack::ClientMode::rr && c.bytes == 0) {
+    if (c.mode == client::ClientMode::rr && c.bytes == 0) {
         c.bytes = 64;
     }
     c.rounds = a.tcp_client_rounds;
@@ -197,6 +197,15 @@ bool impairment(const std::string& name, const std::string& spec, dataplane::Imp
 }
 
 }  // namespace
+
+bool client_options(const RunArgs& a, uint32_t max_connections, client::TcpClientOptions& out, std::string& error) {
+    out = {};
+    if (!a.tcp_client.empty() && !client_target(a, out, error)) {
+        return false;
+    }
+    error = out.validate(max_connections);
+    return error.empty();
+}
 
 bool to_engine_options(const RunArgs& a, dataplane::EngineOptions& o, std::string& error) {
     const auto kind = dataplane::parse_port_kind(a.port);
@@ -255,7 +264,6 @@ bool to_engine_options(const RunArgs& a, dataplane::EngineOptions& o, std::strin
     }
     o.stack.neighbor.reachable_time = stack::Duration::nanoseconds(static_cast<int64_t>(a.neighbor_reachable_s * 1e9));
     o.stack.neighbor.capacity = a.neighbor_capacity;
-    o.services.udp_echo_port = a.udp_echo_port;
     stack::tcp::TcpConfig& t = o.stack.tcp;
     t.max_connections = a.tcp_max_connections;
     t.rcv_buffer = t.snd_buffer = a.tcp_buffer_kb * 1024;
@@ -280,9 +288,6 @@ bool to_engine_options(const RunArgs& a, dataplane::EngineOptions& o, std::strin
     t.syn_cookies = !a.tcp_no_syn_cookies;
     t.fast_open = !a.tcp_no_fast_open;
     t.nagle = !a.tcp_no_nagle;
-    if (!a.tcp_client.empty() && !client_target(a, o.services.tcp_client, error)) {
-        return false;
-    }
     if (!impairment("impair", a.impair, o.impair_rx, error) || !impairment("impair", a.impair, o.impair_tx, error)) {
         return false;
     }

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "apps/client/tcp_client.h"
 #include "dataplane/app_set.h"
 #include "dataplane/engine_options.h"
 
@@ -81,11 +82,14 @@ struct RunArgs {
 };
 
 void add_run_options(CLI::App& run, RunArgs& args);
-// Converts and validates; on error returns false and sets `error` to one line.
-// The TCP applications `slipstream run` serves by default (echo, discard, source, HTTP),
-// those whose port is not 0.
-dataplane::AppSet service_apps(const RunArgs& args);
+// The applications `slipstream run` serves: the TCP services (echo, discard, source, HTTP)
+// and UDP echo whose port is not 0, and the TCP client when `tcp_client` is enabled.
+dataplane::AppSet service_apps(const RunArgs& args, const client::TcpClientOptions& tcp_client);
 
+// Converts and validates; on error returns false and sets `error` to one line.
 bool to_engine_options(const RunArgs& args, dataplane::EngineOptions& out, std::string& error);
+// The TCP client's options (--tcp-client...; not enabled without it), checked against the
+// engine's connections per core; on error returns false and sets `error` to one line.
+bool client_options(const RunArgs& args, uint32_t max_connections, client::TcpClientOptions& out, std::string& error);
 
 }  // namespace slip::apps

@@ -44,13 +44,15 @@ int run_engine(const slip::apps::RunArgs& args) {
         return kExitSetup;
     }
     slip::dataplane::EngineOptions opts;
+    slip::apps::client::TcpClientOptions client;
     std::string error;
-    if (!slip::apps::to_engine_options(args, opts, error)) {
+    if (!slip::apps::to_engine_options(args, opts, error) ||
+        !slip::apps::client_options(args, opts.stack.tcp.max_connections, client, error)) {
         std::cerr << "slipstream: " << error << "\n";
         return kExitSetup;
     }
     try {
-        slip::dataplane::Engine engine(opts, slip::apps::service_apps(args));
+        slip::dataplane::Engine engine(opts, slip::apps::service_apps(args, client));
         for (const auto& w : engine.warnings()) {
             std::cerr << "slipstream: " << w << "\n";
         }
@@ -68,21 +70,19 @@ int run_engine(const slip::apps::RunArgs& args) {
                       << (engine.inline_main() ? " polled by the main lcore" : "") << ", hugepages "
                       << (engine.using_hugepages() ? "yes" : "no") << "\n";
             std::cout << "slipstream: " << slip::crypto::describe(slip::crypto::detect_crypto_path()) << "\n";
-            if (opts.services.udp_echo_port != 0) {
-                std::cout << "slipstream: udp echo on port " << opts.services.udp_echo_port << "\n";
+            if (args.udp_echo_port != 0) {
+                std::cout << "slipstream: udp echo on port " << args.udp_echo_port << "\n";
             }
-            const auto& sv = opts.services;
             std::cout << "slipstream: tcp echo " << args.tcp_echo_port << ", discard " << args.tcp_discard_port
                       << ", source " << args.tcp_source_port << ", http " << args.http_port << " (0: off), "
                       << (opts.workers == 0 ? std::string("inline") : "on " + std::to_string(opts.workers) + " worker(s)")
                       << "; "
                       << slip::stack::tcp::to_string(opts.stack.tcp.congestion) << ", "
                       << opts.stack.tcp.max_connections << " connections per core\n";
-            const auto& cl = sv.tcp_client;
-            if (cl.enabled()) {
-                std::cout << "slipstream: tcp client " << slip::stack::to_string(cl.mode) << " to port " << cl.port
-                          << ", " << cl.connections << " at a time, " << cl.count << " in all (0: until stopped)"
-                          << (cl.fast_open ? ", fast open" : "") << "\n";
+            if (client.enabled()) {
+                std::cout << "slipstream: tcp client " << slip::apps::client::to_string(client.mode) << " to port "
+                          << client.port << ", " << client.connections << " at a time, " << client.count
+                          << " in all (0: until stopped)" << (client.fast_open ? ", fast open" : "") << "\n";
             }
             if (opts.impair_rx.enabled() || opts.impair_tx.enabled()) {
                 std::cout << "slipstream: impairment rx " << opts.impair_rx.to_string() << ", tx "
@@ -103,7 +103,7 @@ int run_engine(const slip::apps::RunArgs& args) {
                 std::cout << slip::dataplane::format_line(s) << std::endl;
             };
         }
-        if (opts.services.tcp_client.enabled() && opts.services.tcp_client.count != 0) {
+        if (client.enabled() && client.count != 0) {
             hooks.finished = [](const slip::dataplane::EngineSnapshot& s) { return s.total.client.done != 0; };
         }
         engine.run(hooks);

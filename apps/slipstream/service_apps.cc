@@ -3,6 +3,7 @@
 
 #include "apps/http/server.h"
 #include "apps/services/services.h"
+#include "apps/services/udp_echo.h"
 #include "apps/slipstream/cli.h"
 #include "apps/ws/ws_server.h"
 
@@ -34,7 +35,7 @@ std::shared_ptr<http::StaticFiles> load_static_files(const http::HttpServerOptio
 
 }  // namespace
 
-dataplane::AppSet service_apps(const RunArgs& a) {
+dataplane::AppSet service_apps(const RunArgs& a, const client::TcpClientOptions& tcp_client) {
     using dataplane::AppContext;
     dataplane::AppSet set;
     const auto add = [&](uint16_t port, auto make) {
@@ -73,6 +74,15 @@ dataplane::AppSet service_apps(const RunArgs& a) {
                 }
             };
         }
+    }
+    if (a.udp_echo_port != 0) {
+        set.datagrams.push_back({a.udp_echo_port, [](const AppContext&) { return std::make_unique<UdpEcho>(); }});
+    }
+    if (tcp_client.enabled()) {
+        // Queue 0 opens the client's connections, inline.
+        set.active.make = [tcp_client](const AppContext& c) {
+            return std::make_unique<client::TcpClient>(tcp_client, c.slots);
+        };
     }
     return set;
 }

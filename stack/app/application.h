@@ -59,6 +59,17 @@ struct Endpoint {
 
 class Application;
 
+// How an active open starts (Connections::connect with options).
+struct ConnectOptions {
+    // RFC 7413: ask the server for a Fast Open cookie, or, with one cached, send `data` on
+    // the SYN (saving the request a round trip).
+    bool fast_open = false;
+    // Sent as soon as the connection allows (on the SYN with Fast Open). connect() takes it
+    // whole (also when it fails) where the placement can send it with the open; elsewhere it
+    // stays here, for the application to send once connected.
+    BufferChain data;
+};
+
 // Commands an application gives, on the core its callbacks run on. Every call with a stale
 // handle returns Status::stale and changes nothing.
 class Connections {
@@ -98,6 +109,10 @@ public:
     // Active open on this core's transport; on_connected or on_closed(refused/timeout)
     // follows. `user` is the connection's user data from the start.
     virtual ConnId connect(const Endpoint& remote, Application* app, void* user) = 0;
+    // The same with options; a placement without them opens plainly and leaves the data.
+    virtual ConnId connect(const Endpoint& remote, Application* app, void* user, ConnectOptions& /*options*/) {
+        return connect(remote, app, user);
+    }
 
     // Per-connection user data (nullptr until set).
     virtual Status set_user(ConnId c, void* user) = 0;

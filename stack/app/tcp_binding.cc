@@ -285,12 +285,20 @@ Status TcpBinding::abort(ConnId c) {
 }
 
 ConnId TcpBinding::connect(const Endpoint& remote, Application* app, void* user) {
+    ConnectOptions plain;
+    return connect(remote, app, user, plain);
+}
+
+ConnId TcpBinding::connect(const Endpoint& remote, Application* app, void* user, ConnectOptions& options) {
     if (app == nullptr) {
         return {};
     }
     stack::Ipv6Addr addr;
     std::memcpy(addr.bytes.data(), remote.address, sizeof remote.address);
-    const TcpHandle h = m_tcp.connect(addr, remote.port, this, m_now);
+    stack::tcp::ConnectOptions co;
+    co.fast_open = options.fast_open;
+    co.data = release_mbufs(options.data);  // TcpLayer::connect takes it in every case
+    const TcpHandle h = m_tcp.connect(addr, remote.port, this, m_now, co);
     if (!h.valid()) {
         return {};
     }

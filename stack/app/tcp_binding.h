@@ -74,6 +74,7 @@ public:
     Status close(ConnId c) override;
     Status abort(ConnId c) override;
     ConnId connect(const Endpoint& remote, Application* app, void* user) override;
+    ConnId connect(const Endpoint& remote, Application* app, void* user, ConnectOptions& options) override;
     Status set_user(ConnId c, void* user) override;
     void* user(ConnId c) const override;
     Status set_timer(ConnId c, uint64_t after_ns) override;

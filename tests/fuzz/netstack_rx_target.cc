@@ -4,8 +4,6 @@
 #include <cstdlib>
 #include <vector>
 
-#include "stack/services/tcp_services.h"
-#include "stack/services/udp_echo.h"
 #include "stack/session/net_stack.h"
 #include "tests/support/frames.h"
 #include "tests/support/test_env.h"
@@ -13,10 +11,35 @@
 namespace slip::test {
 namespace {
 
+// RFC 862 echo over UDP: the datagram goes back as it came.
+struct UdpEcho final : stack::UdpService {
+    stack::UdpAction on_datagram(stack::Mbuf*, const stack::UdpMeta&, stack::Instant) override {
+        return stack::UdpAction::reflect;
+    }
+};
+
+// RFC 862 echo over TCP, as small as it gets: what arrives is sent back (zero copy) or,
+// when the send buffer is full, dropped; either way it is consumed. The harness's own, so
+// the target does not follow the services' changes.
+class TcpEcho final : public stack::tcp::TcpService {
+public:
+    explicit TcpEcho(stack::tcp::TcpLayer& tcp) : m_tcp(tcp) {}
+    void on_data(stack::tcp::TcpHandle h, stack::Mbuf* data, uint32_t len, stack::Instant now) override {
+        if (!m_tcp.send(h, data, now)) {
+            stack::buf::free(data);
+        }
+        m_tcp.consume(h, len, now);
+    }
+    void on_peer_closed(stack::tcp::TcpHandle h, stack::Instant now) override { m_tcp.close(h, now); }
+
+private:
+    stack::tcp::TcpLayer& m_tcp;
+};
+
 struct Target {
     stack::NetStack net;
-    stack::UdpEcho echo;
-    stack::TcpEcho tcp_echo;
+    UdpEcho echo;
+    TcpEcho tcp_echo;
     stack::Instant now{1'000'000'000};
     Target()
         : net(
@@ -31,7 +54,7 @@ struct Target {
                   return o;
               }(),
               kEngineMac, pool()),
-          tcp_echo(net.tcp(), net.tcp().config().max_connections, pool()) {
+          tcp_echo(net.tcp()) {
         net.udp_bind(7, &echo);
         net.tcp().listen(7, &tcp_echo);  // SYNs reach LISTEN, options and cookies get parsed
     }

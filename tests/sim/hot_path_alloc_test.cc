@@ -9,8 +9,8 @@
 #include <string>
 
 #include "apps/http/server.h"
+#include "apps/services/udp_echo.h"
 #include "tests/sim/app_server.h"
-#include "stack/services/udp_echo.h"
 #include "tests/sim/sim_link.h"
 #include "tests/sim/tcp_pair.h"
 #include "tests/support/test_env.h"
@@ -91,7 +91,7 @@ BOOST_AUTO_TEST_SUITE(hot_path_alloc)
 BOOST_AUTO_TEST_CASE(steady_state_echo_allocates_nothing) {
     NetStack a(sim_options(false), kSimMacA, pool());
     NetStack b(sim_options(true), kSimMacB, pool());
-    UdpEcho echo;
+    slip::apps::UdpEcho echo;
     Counter counter;
     b.udp_bind(7, &echo);
     a.udp_bind(5000, &counter);

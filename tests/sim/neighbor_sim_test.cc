@@ -1,7 +1,7 @@
 // ARP and Neighbor Discovery between two stacks on a virtual clock.
 #include <boost/test/unit_test.hpp>
 
-#include "stack/services/udp_echo.h"
+#include "apps/services/udp_echo.h"
 #include "tests/sim/sim_link.h"
 #include "tests/support/test_env.h"
 
@@ -14,7 +14,7 @@ struct TwoStacks {
     unsigned baseline = mbufs_in_use();
     NetStack a{sim_options(false), kSimMacA, pool()};
     NetStack b{sim_options(true), kSimMacB, pool()};
-    UdpEcho echo;
+    slip::apps::UdpEcho echo;
     UdpCollector collector;
     TwoStacks() {
         b.udp_bind(7, &echo);

@@ -1,11 +1,12 @@
-// The engine's TCP client (stack/services/tcp_client.h) against the engine's own services
-// over the in-memory link with a 1 ms one-way delay: every mode completes its work, counts
-// what it did, times round trips, and with Fast Open puts requests on the SYN.
+// The engine's TCP client (apps/client/tcp_client.h), an application on A's TCP through the
+// application interface as the engine runs it (inline, polled), against the engine's own
+// services on B over the in-memory link with a 1 ms one-way delay: every mode completes its
+// work, counts what it did, times round trips, and with Fast Open puts requests on the SYN.
 #include <boost/test/unit_test.hpp>
 
+#include "apps/client/tcp_client.h"
 #include "apps/http/server.h"
 #include "apps/services/services.h"
-#include "stack/services/tcp_client.h"
 #include "tests/sim/app_server.h"
 #include "tests/sim/tcp_pair.h"
 
@@ -13,6 +14,10 @@ using namespace slip::stack;
 using namespace slip::stack::tcp;
 using namespace slip::test;
 using namespace slip::test::tcp_sim;
+using slip::apps::client::ClientMode;
+using slip::apps::client::TcpClient;
+using slip::apps::client::TcpClientOptions;
+using slip::dataplane::ClientStats;
 using slip::dataplane::ImpairmentOptions;
 
 namespace {
@@ -39,14 +44,16 @@ struct Servers {
     }
 };
 
-TcpClientStats run_client(Pair& p, TcpClientOptions o, Duration limit = Duration::seconds(60)) {
+// Polls the client every millisecond, as the engine's queue 0 does every poll.
+ClientStats run_client(Pair& p, TcpClientOptions o, Duration limit = Duration::seconds(60)) {
     o.remote = p.b_addr(false);
-    PatternSource pattern(pool(), view_pool());
-    BOOST_REQUIRE(o.validate(64).empty());
-    TcpClient client(p.a.tcp(), pattern, o, 64);
+    AppHost host(p.a.tcp());
+    BOOST_REQUIRE(o.validate(host.binding.slot_count()).empty());
+    TcpClient client(o, host.binding.slot_count());
     const Instant end = p.link.now() + limit;
     while (client.stats().done == 0 && p.link.now() < end) {
-        client.poll(p.link.now());
+        host.binding.set_now(p.link.now());
+        client.poll(host.binding);
         p.link.run_for(Duration::milliseconds(1));
     }
     BOOST_TEST(client.stats().done == 1u);
@@ -68,7 +75,7 @@ BOOST_AUTO_TEST_CASE(rr_times_every_round_trip) {
     o.rounds = 100;
     o.count = 3;
     o.connections = 2;
-    const TcpClientStats s = run_client(p, o);
+    const ClientStats s = run_client(p, o);
     BOOST_TEST(s.completed == 3u);
     BOOST_TEST(s.failed == 0u);
     BOOST_TEST(s.latency.count() == 300u);
@@ -89,7 +96,7 @@ BOOST_AUTO_TEST_CASE(http_with_fast_open_saves_a_round_trip) {
     o.bytes = 1000;
     o.count = 5;
     o.fast_open = true;
-    const TcpClientStats s = run_client(p, o);
+    const ClientStats s = run_client(p, o);
     BOOST_TEST(s.completed == 5u);
     BOOST_TEST(s.failed == 0u);
     BOOST_TEST(s.latency.count() == 5u);
@@ -106,7 +113,7 @@ BOOST_AUTO_TEST_CASE(send_and_echo_move_every_byte) {
     o.port = 9;
     o.mode = ClientMode::send;
     o.bytes = 3'000'000;
-    const TcpClientStats sent = run_client(p, o);
+    const ClientStats sent = run_client(p, o);
     BOOST_TEST(sent.completed == 1u);
     BOOST_TEST(sent.bytes_sent == 3'000'000u);
     BOOST_TEST(servers.discard.bytes() == 3'000'000u);
@@ -114,7 +121,7 @@ BOOST_AUTO_TEST_CASE(send_and_echo_move_every_byte) {
     TcpClientOptions e;
     e.port = 19;
     e.mode = ClientMode::echo;
-    const TcpClientStats echoed = run_client(p, e);
+    const ClientStats echoed = run_client(p, e);
     BOOST_TEST(echoed.completed == 1u);
     BOOST_TEST(echoed.bytes_received == 100'000u);
     p.check_clean();
@@ -126,9 +133,39 @@ BOOST_AUTO_TEST_CASE(refused_connections_count_as_failed) {
     o.port = 4444;
     o.mode = ClientMode::http;
     o.count = 3;
-    const TcpClientStats s = run_client(p, o);
+    const ClientStats s = run_client(p, o);
     BOOST_TEST(s.completed == 0u);
     BOOST_TEST(s.failed == 3u);
+    p.check_clean();
+}
+
+// The engine stopping (on_drain): nothing new opens and the open connections are reset at
+// once (neither completed nor failed), so the engine need not wait for a load generator.
+BOOST_AUTO_TEST_CASE(drain_stops_opening_and_resets_the_open_ones) {
+    Pair p(one_ms(), one_ms());
+    Servers servers(p.b.tcp());
+    TcpClientOptions o;
+    o.port = 9;
+    o.mode = ClientMode::send;
+    o.count = 0;  // until stopped
+    o.connections = 3;
+    o.remote = p.b_addr(false);
+    AppHost host(p.a.tcp());
+    TcpClient client(o, host.binding.slot_count());
+    for (int i = 0; i < 50; ++i) {
+        host.binding.set_now(p.link.now());
+        client.poll(host.binding);
+        p.link.run_for(Duration::milliseconds(1));
+    }
+    BOOST_TEST(client.stats().started == 3u);
+    BOOST_TEST(host.binding.gauges().connections == 3u);
+    BOOST_TEST(client.stats().bytes_sent > 0u);
+    host.binding.set_now(p.link.now());
+    client.on_drain(host.binding);
+    client.poll(host.binding);
+    BOOST_TEST(host.binding.gauges().connections == 0u);
+    BOOST_TEST(client.stats().started == 3u);
+    BOOST_TEST(client.stats().completed + client.stats().failed == 0u);
     p.check_clean();
 }
 

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include "apps/services/udp_echo.h"
 #include "stack/base/rng.h"
-#include "stack/services/udp_echo.h"
 #include "tests/sim/sim_link.h"
 #include "tests/support/test_env.h"
 
@@ -44,7 +44,7 @@ EchoResult run_echo(const ImpairmentOptions& ab, const ImpairmentOptions& ba, bo
     {
         NetStack a(sim_options(false), kSimMacA, pool());
         NetStack b(sim_options(true), kSimMacB, pool());
-        UdpEcho echo;
+        slip::apps::UdpEcho echo;
         UdpCollector collector;
         b.udp_bind(7, &echo);
         a.udp_bind(5000, &collector);

@@ -9,7 +9,6 @@
 #include "stack/base/byte_order.h"
 #include "stack/base/rng.h"
 #include "stack/net/checksum.h"
-#include "stack/services/udp_echo.h"
 #include "stack/session/net_stack.h"
 #include "tests/support/frames.h"
 #include "tests/support/leak_check.h"
@@ -31,6 +30,11 @@ StackOptions options(bool fast) {
     o.udp_fast_path = fast;
     return o;
 }
+
+// Echo (RFC 862): the datagram goes back as it came (a `reflect`, in place).
+struct Reflect final : UdpService {
+    UdpAction on_datagram(Mbuf*, const UdpMeta&, Instant) override { return UdpAction::reflect; }
+};
 
 // Answers with the first half of the payload (a `reply`, built by the general path).
 struct HalfReply final : UdpService {
@@ -82,7 +86,7 @@ struct Side {
         }
         return out;
     }
-    UdpEcho echo;
+    Reflect echo;
     HalfReply half;
     Swallow swallow;
     NetStack net;
