@@ -66,6 +66,8 @@ public:
     PacketProtection() = default;
     PacketProtection(crypto::SimdPath path, bool forced) : m_engine(path, forced), m_mgr(path, forced) {}
     bool ok() const { return m_engine.ok() && m_mgr.ok(); }
+    // For the AEAD work that is not packet protection (Retry integrity tags).
+    crypto::AeadEngine& aead() { return m_engine; }
 
     // Not on the packet path: the AES key schedules and GHASH tables are computed here.
     bool make_keys(const crypto::PacketKeys& keys, PacketKeySet& out) const;

@@ -1,0 +1,196 @@
+#pragma once
+// One QUIC version 1 connection, sans-I/O (RFC 9000, 9001, 9002): datagrams and `now` in,
+// datagrams and the next deadline out, on the caller's buffers and clock. It composes the
+// parts of stack/quic: the handshake (TLS and keys), packet protection in bursts, ACK
+// tracking and loss recovery per packet number space, congestion control, connection IDs,
+// the anti-amplification limit, the idle timeout and the closing and draining states.
+//
+// Streams are not carried yet: the connection advertises no stream credit, so a STREAM
+// frame is refused with STREAM_LIMIT_ERROR (RFC 9000 §4.6), as the parameters say.
+//
+// Files: connection.cc (life and timers), connection_receive.cc (datagrams in, frames
+// dispatched), connection_send.cc (packets built, coalesced, padded, protected).
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "crypto/tls_context.h"
+#include "stack/quic/ack_tracker.h"
+#include "stack/quic/connection_ids.h"
+#include "stack/quic/handshake.h"
+#include "stack/quic/loss_detection.h"
+#include "stack/quic/newreno.h"
+#include "stack/quic/packet_header.h"
+#include "stack/quic/packet_protection.h"
+#include "stack/quic/sent_frames.h"
+#include "stack/quic/transport_params.h"
+
+namespace slip::stack::quic {
+
+struct ConnectionOptions {
+    Role role = Role::client;
+    // Ours, as sent; the connection fills in the connection ID parameters (§7.3).
+    TransportParameters params;
+    // The largest datagram we send (RFC 9000 §14: at least 1200; more once the path allows).
+    size_t max_datagram_size = 1200;
+    size_t max_sent_packets = 1024;  // per packet number space
+    // Server: the stateless reset token of its handshake CID (§10.3), from the engine's key.
+    ResetToken reset_token{};
+};
+
+enum class ConnectionState : uint8_t {
+    handshaking,
+    established,  // the handshake is complete (§4.1.1 of RFC 9001)
+    closing,      // we sent CONNECTION_CLOSE (RFC 9000 §10.2.1)
+    draining,     // the peer did (§10.2.2)
+    closed,       // over: the engine frees it
+};
+const char* to_string(ConnectionState s);
+
+// Why packets were dropped, counted per connection (the engine sums them).
+struct ConnectionCounters {
+    uint64_t datagrams_received = 0;
+    uint64_t packets_received = 0;
+    uint64_t packets_sent = 0;
+    uint64_t dropped_malformed = 0;     // headers that do not parse
+    uint64_t dropped_no_keys = 0;       // keys not (yet or any more) there
+    uint64_t dropped_auth_failed = 0;   // AEAD failures (RFC 9001 §6.6 counts them)
+    uint64_t dropped_duplicate = 0;     // a packet number seen before
+    uint64_t dropped_unknown_cid = 0;   // a DCID that is not ours
+    uint64_t dropped_zero_rtt = 0;      // 0-RTT refused (until resumption carries it)
+    uint64_t amplification_blocked = 0; // sends held back by the 3x limit (§8.1)
+    uint64_t dropped_retry = 0;         // Retry packets refused (§17.2.5.2)
+};
+
+// The connection IDs a connection starts with (RFC 9000 §7.2, §7.3).
+struct HandshakeIds {
+    ConnectionId local;  // our Source Connection ID
+    // Client: the random DCID of its first Initial. Server: the client's SCID.
+    ConnectionId peer;
+    // The DCID the client's Initial packets carry, from which their keys derive (RFC 9001
+    // §5.2): the client's random one, or after a Retry the Retry's SCID.
+    ConnectionId initial_dcid;
+    // Server: the DCID of the client's very first Initial (original_destination_connection_id;
+    // the same as initial_dcid unless a Retry came between), and the Retry's SCID if one did.
+    ConnectionId original_dcid;
+    bool retried = false;
+};
+
+class Connection final : private RecoveryEvents {
+public:
+    Connection(const ConnectionOptions& options, PacketProtection& protection, crypto::TlsContext& tls,
+               const HandshakeIds& ids, uint64_t now_ns);
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    // One received datagram, decrypted in place.
+    void receive(std::span<uint8_t> datagram, uint64_t now_ns);
+    // Writes the next datagram into `out`; its size, 0 when nothing is due now.
+    size_t send(std::span<uint8_t> out, uint64_t now_ns);
+    // When to call on_timeout (kNoDeadline: nothing armed).
+    uint64_t next_timeout() const;
+    void on_timeout(uint64_t now_ns);
+    // Closes with a transport error (RFC 9000 §10.2); CONNECTION_CLOSE goes out next send().
+    void close(TransportError error, uint64_t frame_type, uint64_t now_ns);
+
+    ConnectionState state() const { return m_state; }
+    bool handshake_confirmed() const { return m_handshake.confirmed(); }
+    // The error the connection closed with, ours or the peer's.
+    TransportError close_error() const { return m_close_error; }
+    bool closed_by_peer() const { return m_closed_by_peer; }
+    const ConnectionCounters& counters() const { return m_counters; }
+    const Handshake& handshake() const { return m_handshake; }
+    const LossDetection& recovery() const { return m_loss; }
+    const ConnectionId& local_cid() const { return m_local_cid; }
+    uint64_t bytes_received() const { return m_bytes_received; }
+    uint64_t bytes_sent() const { return m_bytes_sent; }
+    bool address_validated() const { return m_address_validated; }
+    // Server: a valid address token came with the client's Initial (RFC 9000 §8.1.2,
+    // §8.1.3): the 3x limit does not apply.
+    void set_address_validated(uint64_t now_ns) {
+        m_address_validated = true;
+        m_loss.set_at_amplification_limit(false, now_ns);
+    }
+
+private:
+    struct SpaceState {
+        explicit SpaceState(const AckTrackerConfig& c) : acks(c) {}
+        AckTracker acks;
+        uint64_t next_packet_number = 0;
+        uint32_t probes = 0;  // ack-eliciting packets a PTO asks for (§6.2.4)
+    };
+
+    // RecoveryEvents.
+    void on_packet_acked(PacketNumberSpace space, const SentPacket& p) override;
+    void on_packet_lost(PacketNumberSpace space, const SentPacket& p) override;
+    void on_packet_discarded(PacketNumberSpace space, const SentPacket& p) override;
+
+    // connection_receive.cc
+    void process_packet(const PacketHeader& h, IncomingPacket& in, uint64_t now_ns);
+    bool check_packet(const PacketHeader& h, const IncomingPacket& in, PacketNumberSpace space);
+    TransportError process_frames(PacketNumberSpace space, PacketType type, std::span<const uint8_t> payload,
+                                  std::span<const uint8_t> dcid, bool& ack_eliciting, uint64_t now_ns);
+    TransportError on_frame(PacketNumberSpace space, const Frame& f, std::span<const uint8_t> dcid, uint64_t now_ns);
+    void on_first_packet_from_server(const PacketHeader& h);
+    void on_retry(const PacketHeader& h, std::span<const uint8_t> packet, uint64_t now_ns);
+    void on_version_negotiation(const PacketHeader& h);
+    void after_handshake_progress(uint64_t now_ns);
+    const PacketKeySet* read_keys(PacketType type) const;
+
+    // connection_send.cc
+    size_t send_closing(std::span<uint8_t> out);
+    bool space_has_data(PacketNumberSpace space, uint64_t now_ns) const;
+    size_t build_packet(PacketNumberSpace space, std::span<uint8_t> out, uint64_t now_ns, OutgoingPacket& built,
+                        SentPacket& sent, BuiltHeader& header);
+    void pad_last_packet(OutgoingPacket& last, PacketNumberSpace space, const BuiltHeader& header, size_t pad);
+    size_t write_frames(PacketNumberSpace space, WireWriter& w, SentFrames& record, uint64_t now_ns,
+                        bool& ack_eliciting);
+    size_t amplification_allowance() const;
+    void on_packet_sent_in(PacketNumberSpace space, uint64_t now_ns);
+
+    // connection.cc
+    void discard_space(PacketNumberSpace space, uint64_t now_ns);
+    void probe(PacketNumberSpace space, uint32_t packets);
+    void enter_draining(uint64_t now_ns);
+    uint64_t three_ptos() const;
+    uint64_t idle_timeout_ns() const;
+    SpaceState& space(PacketNumberSpace s) { return m_spaces[index_of(s)]; }
+    const SpaceState& space(PacketNumberSpace s) const { return m_spaces[index_of(s)]; }
+
+    ConnectionOptions m_options;
+    Role m_role;
+    PacketProtection& m_protection;
+    Handshake m_handshake;
+    NewReno m_cc;
+    LossDetection m_loss;
+    SentFramesPool m_sent_frames;
+    std::array<SpaceState, kPacketNumberSpaceCount> m_spaces;
+    ConnectionId m_local_cid;
+    ConnectionId m_peer_cid;
+    ConnectionId m_initial_dcid;
+    ConnectionId m_original_dcid;
+    LocalConnectionIds m_local_cids;
+    PeerConnectionIds m_peer_cids;
+    ConnectionState m_state = ConnectionState::handshaking;
+    ConnectionCounters m_counters;
+    uint64_t m_bytes_received = 0;
+    uint64_t m_bytes_sent = 0;
+    bool m_address_validated = false;  // server: §8.1; a client's peer is always validated
+    bool m_got_server_packet = false;  // client: the server's SCID adopted (§7.2)
+    bool m_retried = false;            // client: a Retry was accepted (only one is, §17.2.5.2)
+    ConnectionId m_retry_scid;
+    // Client: the token its Initials carry (from a Retry; RFC 9000 §17.2.5.2).
+    std::array<uint8_t, 256> m_token{};
+    size_t m_token_len = 0;
+    bool m_handshake_done_pending = false;
+    bool m_sent_handshake_packet = false;
+    uint64_t m_last_activity_ns = 0;
+    uint64_t m_close_deadline_ns = kNoDeadline;
+    TransportError m_close_error = TransportError::no_error;
+    uint64_t m_close_frame_type = 0;
+    bool m_closed_by_peer = false;
+    bool m_close_pending = false;  // CONNECTION_CLOSE to (re)send
+};
+
+}  // namespace slip::stack::quic

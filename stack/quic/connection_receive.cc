@@ -1,0 +1,321 @@
+// Datagrams in (RFC 9000 §12.2, §17; RFC 9001 §5): split into packets, the packets whose
+// keys exist unprotected together, each processed in order, frames dispatched. A Handshake
+// packet coalesced behind the Initial that brings its keys is opened in a second pass.
+#include "stack/quic/connection.h"
+
+namespace slip::stack::quic {
+
+namespace {
+
+constexpr size_t kMaxPacketsPerDatagram = 8;
+
+// RFC 9000 §13.2.1: whether the packet needs acknowledging, known before its frames act
+// (the ACK tracker records it first, so a duplicate never acts twice). A malformed payload
+// counts as ack-eliciting: processing it closes the connection anyway.
+bool payload_is_ack_eliciting(std::span<const uint8_t> payload) {
+    WireReader r(payload);
+    while (!r.at_end()) {
+        Frame f;
+        if (parse_frame(r, f) != TransportError::no_error || is_ack_eliciting(f.type)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+const PacketKeySet* Connection::read_keys(PacketType type) const {
+    const PacketNumberSpace s = space_of(type);
+    const SpaceKeys& k = m_handshake.keys(s);
+    return type != PacketType::zero_rtt && k.has_read ? &k.read : nullptr;
+}
+
+void Connection::receive(std::span<uint8_t> datagram, uint64_t now_ns) {
+    if (m_state == ConnectionState::closed || m_state == ConnectionState::draining) {
+        return;
+    }
+    ++m_counters.datagrams_received;
+    m_bytes_received += datagram.size();
+    if (m_state == ConnectionState::closing) {
+        m_close_pending = true;  // §10.2.1: answer with CONNECTION_CLOSE again
+        return;
+    }
+    // 1: split the datagram (§12.2), checking each header (RFC 8999 first, then version 1).
+    PacketHeader headers[kMaxPacketsPerDatagram];
+    IncomingPacket packets[kMaxPacketsPerDatagram];
+    size_t n = 0;
+    std::span<uint8_t> rest = datagram;
+    while (!rest.empty() && n < kMaxPacketsPerDatagram) {
+        PacketHeader& h = headers[n];
+        if (parse_packet_header(rest, m_local_cid.size(), h) != HeaderStatus::ok) {
+            ++m_counters.dropped_malformed;  // the rest of the datagram cannot be found
+            break;
+        }
+        if (h.type == PacketType::retry) {
+            on_retry(h, rest.first(h.packet_size), now_ns);
+            return;
+        }
+        if (h.type == PacketType::version_negotiation) {
+            on_version_negotiation(h);
+            return;
+        }
+        IncomingPacket& in = packets[n];
+        in.packet = rest.first(h.packet_size);
+        in.pn_offset = h.pn_offset;
+        rest = rest.subspan(h.packet_size);
+        // §5.2: ours, or (server, Initial and 0-RTT) the DCID the client chose for them.
+        const bool initial_dcid = m_role == Role::server && h.is_long() && m_initial_dcid == h.dcid;
+        if (!(m_local_cid == h.dcid) && !m_local_cids.contains(h.dcid) && !initial_dcid) {
+            ++m_counters.dropped_unknown_cid;  // §5.2: not for this connection
+            continue;
+        }
+        if (h.type == PacketType::zero_rtt) {
+            ++m_counters.dropped_zero_rtt;
+            continue;
+        }
+        ++n;
+    }
+    // 2: unprotect what has keys, process in order; 3: again for packets whose keys the
+    // first ones brought (a Handshake packet behind the Initial carrying the ServerHello).
+    bool opened[kMaxPacketsPerDatagram] = {};
+    for (int pass = 0; pass < 2; ++pass) {
+        IncomingPacket* batch[kMaxPacketsPerDatagram];
+        IncomingPacket burst[kMaxPacketsPerDatagram];
+        size_t index[kMaxPacketsPerDatagram];
+        size_t m = 0;
+        for (size_t i = 0; i < n; ++i) {
+            if (opened[i]) {
+                continue;
+            }
+            const PacketKeySet* keys = read_keys(headers[i].type);
+            if (keys == nullptr) {
+                continue;
+            }
+            IncomingPacket& in = packets[i];
+            const AckTracker& acks = space(space_of(headers[i].type)).acks;
+            in.keys = keys;
+            in.has_largest = acks.has_received();
+            in.largest_received = acks.largest_received();
+            burst[m] = in;
+            index[m] = i;
+            batch[m] = &packets[i];
+            ++m;
+        }
+        if (m == 0) {
+            break;
+        }
+        m_protection.unprotect(std::span(burst, m));
+        for (size_t k = 0; k < m; ++k) {
+            opened[index[k]] = true;
+            *batch[k] = burst[k];
+            process_packet(headers[index[k]], *batch[k], now_ns);
+            if (m_state == ConnectionState::closing || m_state == ConnectionState::draining) {
+                return;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; ++i) {
+        m_counters.dropped_no_keys += opened[i] ? 0 : 1;
+    }
+}
+
+// The header's fields a version 1 packet must have right once opened (RFC 9000 §17.2).
+bool Connection::check_packet(const PacketHeader& h, const IncomingPacket& in, PacketNumberSpace s) {
+    if (in.status == OpenStatus::auth_failed) {
+        ++m_counters.dropped_auth_failed;
+        return false;
+    }
+    if (in.status == OpenStatus::no_keys || in.status == OpenStatus::too_short) {
+        ++m_counters.dropped_no_keys;
+        return false;
+    }
+    if (in.status == OpenStatus::reserved_bits) {
+        close(TransportError::protocol_violation, 0, m_last_activity_ns);
+        return false;
+    }
+    (void)h;
+    (void)s;
+    return true;
+}
+
+void Connection::process_packet(const PacketHeader& h, IncomingPacket& in, uint64_t now_ns) {
+    const PacketNumberSpace s = space_of(h.type);
+    if (!check_packet(h, in, s)) {
+        return;
+    }
+    // A duplicate is dropped before its frames do anything twice (§12.3).
+    bool ack_eliciting = payload_is_ack_eliciting(in.payload);
+    if (space(s).acks.on_packet_received(in.packet_number, ack_eliciting, now_ns) != ReceiveResult::accepted) {
+        ++m_counters.dropped_duplicate;
+        return;
+    }
+    ++m_counters.packets_received;
+    m_last_activity_ns = now_ns;  // RFC 9000 §10.1: a packet processed restarts the idle timer
+    if (m_role == Role::client && !m_got_server_packet) {
+        on_first_packet_from_server(h);
+    }
+    if (m_role == Role::server && h.type == PacketType::handshake && !m_address_validated) {
+        // RFC 9000 §8.1: a Handshake packet proves the client got our Initial; RFC 9001
+        // §4.9.1: the server's Initial keys go with it.
+        m_address_validated = true;
+        m_loss.set_at_amplification_limit(false, now_ns);
+        discard_space(PacketNumberSpace::initial, now_ns);
+    }
+    const TransportError e = process_frames(s, h.type, in.payload, h.dcid, ack_eliciting, now_ns);
+    if (e != TransportError::no_error) {
+        close(e, 0, now_ns);
+        return;
+    }
+    after_handshake_progress(now_ns);
+}
+
+// RFC 9000 §7.2: the client switches its DCID to the server's SCID on the first packet.
+void Connection::on_first_packet_from_server(const PacketHeader& h) {
+    m_got_server_packet = true;
+    ConnectionId scid;
+    ConnectionId::from(h.scid, scid);
+    m_peer_cid = scid;
+    m_peer_cids.set_handshake_cid(scid, nullptr);
+    m_handshake.expect_connection_ids(scid, m_original_dcid, m_retried ? &m_retry_scid : nullptr);
+}
+
+// RFC 9000 §17.2.5.2: a client accepts one Retry, before any other packet from the server,
+// with a valid integrity tag (RFC 9001 §5.8), a token, and an SCID other than the DCID it
+// sent; then it starts over with the Retry's SCID as DCID and the token in every Initial.
+// RFC 9002 §6.3: loss recovery and congestion control start over too.
+void Connection::on_retry(const PacketHeader& h, std::span<const uint8_t> packet, uint64_t now_ns) {
+    const bool acceptable = m_role == Role::client && !m_got_server_packet && !m_retried && !h.token.empty() &&
+                            h.token.size() <= m_token.size() && !(m_initial_dcid == h.scid) &&
+                            m_local_cid == h.dcid &&
+                            crypto::verify_retry(m_protection.aead(), crypto::QuicVersion::v1, m_initial_dcid.span(),
+                                                 packet);
+    if (!acceptable) {
+        ++m_counters.dropped_retry;
+        return;
+    }
+    m_retried = true;
+    ConnectionId::from(h.scid, m_retry_scid);
+    m_peer_cid = m_retry_scid;
+    m_initial_dcid = m_retry_scid;
+    std::copy(h.token.begin(), h.token.end(), m_token.begin());
+    m_token_len = h.token.size();
+    if (!m_handshake.restart_initial(m_retry_scid)) {
+        close(TransportError::internal_error, 0, now_ns);
+        return;
+    }
+    m_loss.restart_after_retry(now_ns);
+    space(PacketNumberSpace::initial).probes = 0;
+}
+
+// RFC 9000 §6.2: a client that gets Version Negotiation before anything else, not listing
+// the version it chose, gives up (we speak version 1 only); one listing it is discarded.
+void Connection::on_version_negotiation(const PacketHeader& h) {
+    if (m_role != Role::client || m_got_server_packet) {
+        return;
+    }
+    WireReader r(h.versions);
+    while (!r.at_end()) {
+        if (r.u32() == kVersion1) {
+            return;
+        }
+    }
+    m_close_error = TransportError::no_viable_path;  // no common version
+    m_closed_by_peer = true;
+    m_state = ConnectionState::closed;
+}
+
+TransportError Connection::process_frames(PacketNumberSpace s, PacketType type, std::span<const uint8_t> payload,
+                                          std::span<const uint8_t> dcid, bool& ack_eliciting, uint64_t now_ns) {
+    // RFC 9000 §12.4: a packet without frames is PROTOCOL_VIOLATION.
+    if (payload.empty()) {
+        return TransportError::protocol_violation;
+    }
+    WireReader r(payload);
+    while (!r.at_end()) {
+        Frame f;
+        const TransportError e = parse_frame(r, f);
+        if (e != TransportError::no_error) {
+            return e;
+        }
+        if (!frame_allowed_in(f.type, type)) {
+            return TransportError::protocol_violation;
+        }
+        ack_eliciting = ack_eliciting || is_ack_eliciting(f.type);
+        const TransportError fe = on_frame(s, f, dcid, now_ns);
+        if (fe != TransportError::no_error || m_state == ConnectionState::draining) {
+            return fe;
+        }
+    }
+    return TransportError::no_error;
+}
+
+TransportError Connection::on_frame(PacketNumberSpace s, const Frame& f, std::span<const uint8_t> dcid,
+                                    uint64_t now_ns) {
+    switch (f.type) {
+    case FrameType::padding:
+    case FrameType::ping:
+        return TransportError::no_error;
+    case FrameType::ack:
+    case FrameType::ack_ecn: {
+        const uint64_t exponent = m_handshake.has_peer_params() ? m_handshake.peer_params().ack_delay_exponent : 3;
+        return m_loss.on_ack_received(s, f.ack, decode_ack_delay(f.ack.delay, exponent), now_ns);
+    }
+    case FrameType::crypto:
+        return m_handshake.on_crypto(s, f.crypto.offset, f.crypto.data);
+    case FrameType::handshake_done:
+        // RFC 9000 §19.20: only a server sends it.
+        if (m_role == Role::server) {
+            return TransportError::protocol_violation;
+        }
+        m_handshake.confirm();
+        m_loss.on_handshake_confirmed(now_ns);
+        discard_space(PacketNumberSpace::handshake, now_ns);  // RFC 9001 §4.9.2
+        return TransportError::no_error;
+    case FrameType::connection_close:
+    case FrameType::connection_close_app:
+        m_close_error = TransportError(f.close.error_code);
+        m_closed_by_peer = true;
+        enter_draining(now_ns);
+        return TransportError::no_error;
+    case FrameType::new_connection_id:
+        return m_peer_cids.on_new_connection_id(f.new_cid);
+    case FrameType::retire_connection_id: {
+        ConnectionId retired;
+        bool found = false;
+        return m_local_cids.retire(f.sequence, dcid, retired, found);
+    }
+    case FrameType::new_token:
+        // RFC 9000 §19.7: only a server sends it.
+        return m_role == Role::server ? TransportError::protocol_violation : TransportError::no_error;
+    case FrameType::stream:
+    case FrameType::reset_stream:
+    case FrameType::stop_sending:
+    case FrameType::max_stream_data:
+    case FrameType::stream_data_blocked:
+        // No stream credit was advertised (initial_max_streams_* = 0): §4.6.
+        return TransportError::stream_limit_error;
+    default:
+        return TransportError::no_error;  // flow control and path frames: nothing to act on yet
+    }
+}
+
+// RFC 9001 §4.1.2 and §4.9.2: the server confirms at completion and says so with
+// HANDSHAKE_DONE; Handshake keys go at confirmation.
+void Connection::after_handshake_progress(uint64_t now_ns) {
+    if (m_state != ConnectionState::handshaking || !m_handshake.complete()) {
+        return;
+    }
+    m_state = ConnectionState::established;
+    if (m_handshake.has_peer_params()) {
+        m_loss.set_peer_max_ack_delay(m_handshake.peer_params().max_ack_delay_ms * kNanosPerMilli);
+    }
+    if (m_role == Role::server) {
+        m_handshake.confirm();
+        m_handshake_done_pending = true;
+        m_loss.on_handshake_confirmed(now_ns);
+        discard_space(PacketNumberSpace::handshake, now_ns);
+    }
+}
+
+}  // namespace slip::stack::quic

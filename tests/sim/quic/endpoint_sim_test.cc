@@ -1,0 +1,311 @@
+// The server endpoint (stack/quic/endpoint.h) with many of the engine's own client
+// connections over an in-memory link with virtual time: a hundred handshakes on one core,
+// Version Negotiation for an unknown version, small Initials dropped (RFC 9000 §14.1),
+// stateless resets for unknown connections (§10.3), and connection slots freed when
+// connections end.
+#include <boost/test/unit_test.hpp>
+
+#include <map>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "crypto/aead.h"
+#include "crypto/address_token.h"
+#include "stack/quic/endpoint.h"
+#include "tests/sim/quic/quic_link.h"
+
+using namespace slip::stack::quic;
+namespace crypto = slip::crypto;
+
+namespace {
+
+constexpr uint64_t kSecond = 1000 * kNanosPerMilli;
+constexpr uint64_t kDelay = 5 * kNanosPerMilli;
+
+class SeededRandom final : public RandomSource {
+public:
+    explicit SeededRandom(uint64_t seed) : m_rng(seed) {}
+    void fill(std::span<uint8_t> out) override {
+        for (uint8_t& b : out) {
+            b = uint8_t(m_rng());
+        }
+    }
+
+private:
+    std::mt19937_64 m_rng;
+};
+
+PeerAddress address_of(size_t i) {
+    PeerAddress a;
+    a.addr = {10, 0, uint8_t(i >> 8), uint8_t(i)};
+    a.len = 4;
+    a.port = uint16_t(40000 + i);
+    return a;
+}
+
+struct Net {
+    crypto::TlsContext server_tls;
+    crypto::TlsContext client_tls;
+    PacketProtection protection;
+    crypto::AeadEngine engine;
+    crypto::AddressTokenCodec tokens;
+    EndpointSecrets secrets;
+    SeededRandom random{7};
+    std::unique_ptr<Endpoint> server;
+    std::vector<std::unique_ptr<Connection>> clients;
+    struct InFlight {
+        bool to_server;
+        size_t client;
+        std::vector<uint8_t> bytes;
+    };
+    std::multimap<uint64_t, InFlight> wire;
+    uint64_t now = kSecond;
+    std::vector<std::vector<uint8_t>> replies;  // datagrams the server sent to unknown addresses
+
+    explicit Net(EndpointOptions o = options()) {
+        crypto::TlsOptions so;
+        so.server = true;
+        BOOST_REQUIRE_EQUAL(server_tls.init(so), "");
+        crypto::TlsOptions co;
+        co.server = false;
+        co.client_side.verify_peer = false;
+        BOOST_REQUIRE_EQUAL(client_tls.init(co), "");
+        BOOST_REQUIRE(tokens.randomize(engine));
+        BOOST_REQUIRE(secrets.reset_key.randomize());
+        BOOST_REQUIRE(secrets.table_key.randomize());
+        secrets.tokens = &tokens;
+        secrets.engine = &engine;
+        BOOST_REQUIRE_EQUAL(o.validate(), "");
+        server = std::make_unique<Endpoint>(o, protection, server_tls, secrets, random);
+    }
+    static EndpointOptions options() {
+        EndpointOptions o;
+        o.connection = slip::test::quic_sim::QuicLink::default_options(Role::server);
+        o.max_connections = 200;
+        return o;
+    }
+    size_t add_client() {
+        const size_t i = clients.size();
+        std::vector<uint8_t> r(8);
+        random.fill(r);
+        ConnectionId scid, dcid;
+        ConnectionId::from(r, scid);
+        random.fill(r);
+        ConnectionId::from(r, dcid);
+        clients.push_back(std::make_unique<Connection>(slip::test::quic_sim::QuicLink::default_options(Role::client),
+                                                       protection, client_tls,
+                                                       HandshakeIds{scid, dcid, dcid, dcid, false}, now));
+        return i;
+    }
+    void flush() {
+        std::vector<uint8_t> buf(1500);
+        for (size_t i = 0; i < clients.size(); ++i) {
+            while (size_t n = clients[i]->send(buf, now)) {
+                wire.emplace(now + kDelay, InFlight{true, i, {buf.begin(), buf.begin() + long(n)}});
+            }
+        }
+        PeerAddress to;
+        while (size_t n = server->send(buf, to, now)) {
+            const size_t i = size_t(to.addr[2]) << 8 | to.addr[3];
+            wire.emplace(now + kDelay, InFlight{false, i, {buf.begin(), buf.begin() + long(n)}});
+        }
+    }
+    void run_for(uint64_t ns) {
+        const uint64_t end = now + ns;
+        flush();
+        while (now < end) {
+            uint64_t next = std::min(end, server->next_timeout());
+            for (auto& c : clients) {
+                next = std::min(next, c->next_timeout());
+            }
+            if (!wire.empty()) {
+                next = std::min(next, wire.begin()->first);
+            }
+            now = std::max(now + kNanosPerMicro, next);
+            while (!wire.empty() && wire.begin()->first <= now) {
+                InFlight f = std::move(wire.begin()->second);
+                wire.erase(wire.begin());
+                if (f.to_server) {
+                    server->receive(f.bytes, address_of(f.client), now);
+                } else if (f.client < clients.size()) {
+                    clients[f.client]->receive(f.bytes, now);
+                } else {
+                    replies.push_back(std::move(f.bytes));
+                }
+            }
+            server->on_timeout(now);
+            for (auto& c : clients) {
+                if (c->next_timeout() <= now) {
+                    c->on_timeout(now);
+                }
+            }
+            flush();
+        }
+    }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(endpoint_sim)
+
+BOOST_AUTO_TEST_CASE(a_hundred_handshakes_on_one_core) {
+    Net net;
+    for (int i = 0; i < 100; ++i) {
+        net.add_client();
+    }
+    net.run_for(kSecond);
+    for (size_t i = 0; i < net.clients.size(); ++i) {
+        BOOST_TEST_CONTEXT("client " << i) {
+            BOOST_TEST(net.clients[i]->handshake_confirmed());
+        }
+    }
+    BOOST_TEST(net.server->connections() == 100u);
+    BOOST_TEST(net.server->counters().accepted == 100u);
+    BOOST_TEST(net.server->handshakes() == 0u);
+    // Every server CID carries this core's index (the CID layout).
+    const CidLayout layout(CidLayoutOptions{});
+    for (size_t s = 0; s < net.server->slot_count(); ++s) {
+        if (const Connection* c = net.server->connection(s)) {
+            uint8_t core = 9;
+            BOOST_TEST(layout.core_of(c->local_cid().span(), core));
+            BOOST_TEST(core == 0);
+        }
+    }
+    // Closing them all frees every slot (after the draining period).
+    for (auto& c : net.clients) {
+        c->close(TransportError::no_error, 0, net.now);
+    }
+    net.run_for(5 * kSecond);
+    BOOST_TEST(net.server->connections() == 0u);
+}
+
+// RFC 9000 §6: a version we do not speak gets Version Negotiation listing ours, with the
+// connection IDs swapped; a small datagram gets nothing (it could be spoofed to amplify).
+BOOST_AUTO_TEST_CASE(unknown_versions_get_version_negotiation) {
+    Net net;
+    std::vector<uint8_t> d = {0xc0, 0xfa, 0xce, 0xb0, 0x0c, 4, 1, 2, 3, 4, 2, 9, 9};
+    d.resize(1200, 0);
+    net.server->receive(d, address_of(999), net.now);
+    std::vector<uint8_t> small(d.begin(), d.begin() + 100);
+    net.server->receive(small, address_of(999), net.now);
+    std::vector<uint8_t> out(1500);
+    PeerAddress to;
+    const size_t n = net.server->send(out, to, net.now);
+    BOOST_REQUIRE(n > 0u);
+    BOOST_TEST((to == address_of(999)));
+    PacketHeader h;
+    BOOST_REQUIRE((parse_packet_header(std::span(out.data(), n), 8, h) == HeaderStatus::ok));
+    BOOST_TEST((h.type == PacketType::version_negotiation));
+    BOOST_TEST((std::vector<uint8_t>(h.dcid.begin(), h.dcid.end()) == std::vector<uint8_t>{9, 9}));
+    BOOST_TEST((std::vector<uint8_t>(h.scid.begin(), h.scid.end()) == std::vector<uint8_t>{1, 2, 3, 4}));
+    BOOST_TEST(h.versions.size() == 8u);
+    BOOST_TEST(net.server->send(out, to, net.now) == 0u);  // nothing for the small one
+    BOOST_TEST(net.server->counters().version_negotiations == 1u);
+    BOOST_TEST(net.server->counters().dropped_unknown == 1u);
+}
+
+// RFC 9000 §14.1: a client Initial in a datagram under 1200 bytes makes no connection.
+BOOST_AUTO_TEST_CASE(small_initials_are_dropped) {
+    Net net;
+    // A client that pads its Initial to 1100 bytes only (a broken one, or a spoofer).
+    ConnectionOptions o = slip::test::quic_sim::QuicLink::default_options(Role::client);
+    o.max_datagram_size = 1100;
+    const ConnectionId cid = slip::test::quic_sim::QuicLink::cid_of(0x33);
+    Connection client(o, net.protection, net.client_tls, HandshakeIds{cid, cid, cid, cid, false}, net.now);
+    std::vector<uint8_t> buf(1500);
+    const size_t n = client.send(buf, net.now);
+    BOOST_REQUIRE(n == 1100u);
+    net.server->receive(std::span(buf.data(), n), address_of(0), net.now);
+    BOOST_TEST(net.server->connections() == 0u);
+    BOOST_TEST(net.server->counters().dropped_small_initial == 1u);
+}
+
+// RFC 9000 §10.3: a short header packet for no connection gets a stateless reset carrying
+// the token the CID would have had, shorter than the packet; tiny ones get nothing.
+BOOST_AUTO_TEST_CASE(unknown_connections_get_stateless_resets) {
+    Net net;
+    std::vector<uint8_t> d(100, 0x55);
+    d[0] = 0x41;
+    net.server->receive(d, address_of(998), net.now);
+    std::vector<uint8_t> tiny(21, 0x41);
+    net.server->receive(tiny, address_of(998), net.now);
+    std::vector<uint8_t> out(1500);
+    PeerAddress to;
+    const size_t n = net.server->send(out, to, net.now);
+    BOOST_REQUIRE(n > 0u);
+    BOOST_TEST(n < d.size());
+    BOOST_TEST((out[0] & 0xc0) == 0x40);
+    const crypto::StatelessResetToken t = net.secrets.reset_key.token(std::span(d.data() + 1, 8));
+    BOOST_TEST((std::vector<uint8_t>(out.begin() + long(n) - 16, out.begin() + long(n)) ==
+                std::vector<uint8_t>(t.begin(), t.end())));
+    BOOST_TEST(net.server->send(out, to, net.now) == 0u);
+    BOOST_TEST(net.server->counters().stateless_resets == 1u);
+    BOOST_TEST(net.server->counters().stateless_resets_limited == 1u);
+}
+
+// RFC 9000 §8.1.2: with Retry on, every client first gets a Retry with a token, comes back
+// with it (its address validated, no 3x limit), and the handshake authenticates the Retry's
+// connection IDs (§7.3: the client checks retry_source_connection_id).
+BOOST_AUTO_TEST_CASE(retry_validates_every_client) {
+    EndpointOptions o = Net::options();
+    o.retry_always = true;
+    Net net(o);
+    for (int i = 0; i < 10; ++i) {
+        net.add_client();
+    }
+    net.run_for(kSecond);
+    for (size_t i = 0; i < net.clients.size(); ++i) {
+        BOOST_TEST_CONTEXT("client " << i) {
+            BOOST_TEST(net.clients[i]->handshake_confirmed());
+            BOOST_TEST(net.clients[i]->counters().dropped_retry == 0u);
+        }
+    }
+    BOOST_TEST(net.server->counters().retries == 10u);
+    BOOST_TEST(net.server->counters().tokens_valid == 10u);
+    BOOST_TEST(net.server->counters().accepted == 10u);
+    for (size_t s = 0; s < net.server->slot_count(); ++s) {
+        if (const Connection* c = net.server->connection(s)) {
+            BOOST_TEST(c->address_validated());
+        }
+    }
+}
+
+// A Retry whose integrity tag does not verify is ignored by the client (RFC 9001 §5.8);
+// so is a second one (RFC 9000 §17.2.5.2).
+BOOST_AUTO_TEST_CASE(forged_retries_are_ignored) {
+    EndpointOptions o = Net::options();
+    o.retry_always = true;
+    Net net(o);
+    net.add_client();
+    std::vector<uint8_t> buf(1500);
+    const size_t n = net.clients[0]->send(buf, net.now);
+    net.server->receive(std::span(buf.data(), n), address_of(0), net.now);
+    PeerAddress to;
+    std::vector<uint8_t> retry(1500);
+    const size_t r = net.server->send(retry, to, net.now);
+    BOOST_REQUIRE(r > 0u);
+    retry.resize(r);
+    std::vector<uint8_t> forged = retry;
+    forged.back() ^= 1;  // the tag
+    net.clients[0]->receive(forged, net.now);
+    BOOST_TEST(net.clients[0]->counters().dropped_retry == 1u);
+    net.clients[0]->receive(retry, net.now);
+    BOOST_TEST(net.clients[0]->counters().dropped_retry == 1u);  // accepted
+    net.clients[0]->receive(retry, net.now);
+    BOOST_TEST(net.clients[0]->counters().dropped_retry == 2u);  // only one Retry is
+}
+
+BOOST_AUTO_TEST_CASE(a_full_table_refuses_and_recovers) {
+    EndpointOptions o = Net::options();
+    o.max_connections = 3;
+    Net net(o);
+    for (int i = 0; i < 5; ++i) {
+        net.add_client();
+    }
+    net.run_for(kSecond);
+    BOOST_TEST(net.server->connections() == 3u);
+    BOOST_TEST(net.server->counters().refused_full >= 2u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
