@@ -19,7 +19,7 @@ using stack::Mbuf;
 
 AppWorker::AppWorker(uint16_t index, std::span<WorkerChannel* const> channels, WorkerWakeup* wakeup,
                      const AppSet& apps, uint32_t slots_per_queue, stack::MbufPool* pool, stack::MbufPool* view_pool,
-                     stack::MbufPool* pattern_pool, stack::MbufPool* held_pool)
+                     stack::MbufPool* pattern_pool, stack::MbufPool* held_pool, uint32_t opens)
     : m_index(index),
       m_channels(channels.begin(), channels.end()),
       m_wakeup(wakeup),
@@ -28,8 +28,13 @@ AppWorker::AppWorker(uint16_t index, std::span<WorkerChannel* const> channels, W
       m_view_pool(view_pool != nullptr ? view_pool : pool),
       m_held_pool(held_pool),
       m_pattern(pool, view_pool, pattern_pool, /*across_cores=*/true),
-      m_conns(size_t(slots_per_queue) * channels.size()),
+      m_conns(size_t(slots_per_queue) * channels.size() + opens),
+      m_open_generation(opens),
       m_stages(channels.size()) {
+    m_free_opens.reserve(opens);
+    for (uint32_t k = opens; k > 0; --k) {
+        m_free_opens.push_back(k - 1);  // open slot 0 first
+    }
     for (const ListenerSpec& spec : apps) {
         m_apps.push_back(spec.make(AppContext{.queue = index, .slots = slot_count()}));
     }
@@ -43,7 +48,7 @@ AppWorker::~AppWorker() {
 }
 
 AppWorker::Conn* AppWorker::conn(ConnId c) {
-    if (c.queue >= m_channels.size() || c.index >= m_slots_per_queue) {
+    if (c.queue >= m_channels.size() || c.index >= m_slots_per_queue + m_open_generation.size()) {
         return nullptr;
     }
     Conn& k = m_conns[slot(c)];
@@ -64,6 +69,9 @@ void AppWorker::change_held(Conn& c, F&& change) {
 void AppWorker::forget(Conn& c) {
     change_held(c, [&] { c.reset(); });
     --m_local.connections;
+    if (c.id.index >= m_slots_per_queue) {
+        m_free_opens.push_back(c.id.index - m_slots_per_queue);  // with a new generation next time
+    }
 }
 
 // ---- the loop ----
@@ -90,13 +98,19 @@ bool AppWorker::poll_once() {
         worked |= m_stages[q].count > 0;
         flush_commands(q);
     }
+    publish();
+    return worked;
+}
+
+void AppWorker::publish() {
     const uint64_t values[] = {m_local.connections,  m_local.events_in, m_local.commands_out,
                                m_local.command_ring_full, m_local.held_bytes, m_local.held_buffers,
-                               m_local.sleeps,       m_local.busy_ns};
+                               m_local.sleeps,       m_local.busy_ns,   m_local.opens,
+                               m_local.opens_no_room};
+    static_assert(std::size(values) == std::extent_v<decltype(m_pub)>);
     for (size_t i = 0; i < std::size(values); ++i) {
         m_pub[i].store(values[i], std::memory_order_relaxed);
     }
-    return worked;
 }
 
 void AppWorker::run(const std::atomic<bool>& stop, const std::atomic<bool>* drain) {
@@ -146,7 +160,8 @@ void AppWorker::sleep() {
 WorkerStats AppWorker::stats() const {
     WorkerStats s;
     uint64_t* fields[] = {&s.connections, &s.events_in,    &s.commands_out, &s.command_ring_full,
-                          &s.held_bytes,  &s.held_buffers, &s.sleeps,       &s.busy_ns};
+                          &s.held_bytes,  &s.held_buffers, &s.sleeps,       &s.busy_ns,
+                          &s.opens,       &s.opens_no_room};
     for (size_t i = 0; i < std::size(fields); ++i) {
         *fields[i] = m_pub[i].load(std::memory_order_relaxed);
     }
@@ -160,10 +175,10 @@ void AppWorker::dispatch(const WorkerEvent& ev) {
         k.reset();
         k.id = ev.id;
         k.live = true;
-        k.app = ev.app;
+        k.app = m_apps[ev.app].get();
         k.credit = ev.credit;
         ++m_local.connections;
-        if (!m_apps[k.app]->on_accepted(*this, ev.id, ev.peer)) {
+        if (!k.app->on_accepted(*this, ev.id, ev.peer)) {
             abort(ev.id);
         }
         return;
@@ -173,8 +188,21 @@ void AppWorker::dispatch(const WorkerEvent& ev) {
         BufferChain::adopt(ev.chain).reset();
         return;
     }
-    app::Application& a = *m_apps[c->app];
+    app::Application& a = *c->app;
     switch (ev.kind) {
+    case EventKind::connected:
+        c->credit += ev.credit;
+        if (c->closing && c->deaf) {
+            return;  // closed before it was established (the core had the SYN-ACK first): on_closed follows
+        }
+        a.on_connected(*this, ev.id);
+        // A send before on_connected found no credit and asked for on_writable.
+        c = conn(ev.id);  // on_connected may have ended it
+        if (c != nullptr && c->wants_writable && c->credit > 0) {
+            c->wants_writable = false;
+            a.on_writable(*this, ev.id);
+        }
+        return;
     case EventKind::data: {
         if (c->deaf) {
             BufferChain::adopt(ev.chain).reset();  // never consumed: the window stays closed
@@ -341,7 +369,35 @@ Status AppWorker::abort(ConnId id) {
     return Status::ok;
 }
 
-ConnId AppWorker::connect(const app::Endpoint&, app::Application*, void*) { return {}; }
+ConnId AppWorker::connect(const app::Endpoint& remote, app::Application* app, void* user) {
+    if (app == nullptr || remote.port == 0) {
+        return {};
+    }
+    // Never waits for the core (unlike the other commands): no room now is an answer.
+    const uint16_t queue = m_next_queue;
+    if (m_stages[queue].count == kStage) {
+        flush_commands(queue);  // makes room when the ring has some
+    }
+    if (m_free_opens.empty() || m_stages[queue].count == kStage) {
+        ++m_local.opens_no_room;
+        publish();
+        return {};
+    }
+    m_next_queue = uint16_t((queue + 1) % m_channels.size());
+    const uint32_t open_slot = m_free_opens.back();
+    m_free_opens.pop_back();
+    const ConnId id{m_slots_per_queue + open_slot, ++m_open_generation[open_slot], queue};
+    Conn& c = m_conns[slot(id)];
+    c.reset();
+    c.id = id;
+    c.live = true;
+    c.app = app;
+    c.user = user;
+    ++m_local.connections;
+    ++m_local.opens;
+    push({.kind = CommandKind::connect, .id = id, .remote = remote});
+    return id;
+}
 
 Status AppWorker::set_user(ConnId id, void* user) {
     Conn* c = conn(id);

@@ -15,25 +15,37 @@
 
 namespace slip::dataplane {
 
-enum class EventKind : uint8_t { accepted, data, writable, peer_closed, timer, closed };
+// Active opens on a worker (Connections::connect there) are named, for their whole life, by
+// handles the worker gives out itself, without waiting for its polling core: the index is
+// past the queue's TCP slots (`tcp_slots + k`, k below the worker's reserve of open slots),
+// the generation counts the reuses of k, the queue is the polling core that opens it. The
+// core maps each (worker, k) to the TCP connection it opened, so events carry, and commands
+// name, the worker's handle. The reserve bounds a worker's live active opens (all queues).
+inline constexpr uint32_t kDefaultOpensPerWorker = 1024;
+
+enum class EventKind : uint8_t { accepted, connected, data, writable, peer_closed, timer, closed };
 
 struct WorkerEvent {
     EventKind kind = EventKind::data;
     uint8_t reason = 0;    // closed: app::CloseReason
     uint16_t app = 0;      // accepted: which application of the AppSet
-    uint32_t credit = 0;   // accepted, writable: bytes of send credit granted
+    uint32_t credit = 0;   // accepted, connected, writable: bytes of send credit granted
     app::ConnId id;
     uint32_t bytes = 0;    // data: bytes in `chain`
     app::Segment* chain = nullptr;  // data: the received bytes (ownership moves)
     app::Endpoint peer;    // accepted
 };
 
-enum class CommandKind : uint8_t { send, open_window, stop_reading, shutdown, close, abort, set_timer, cancel_timer };
+enum class CommandKind : uint8_t {
+    send, open_window, stop_reading, shutdown, close, abort, set_timer, cancel_timer,
+    connect,  // an active open under the worker's handle `id` (see kDefaultOpensPerWorker)
+};
 
 struct WorkerCommand {
     CommandKind kind = CommandKind::send;
     app::ConnId id;
     uint32_t bytes = 0;    // send: bytes in `chain`; open_window, close: bytes consumed
+    app::Endpoint remote;  // connect: the peer
     uint64_t ns = 0;       // set_timer: after how long
     app::Segment* chain = nullptr;  // send: the data (ownership moves)
 };
@@ -89,8 +101,9 @@ private:
 
 // One polling core <-> one worker: events one way, commands the other.
 struct WorkerChannel {
-    WorkerChannel(uint32_t capacity, WorkerWakeup* worker_wakeup)
-        : events(capacity), commands(capacity), wakeup(worker_wakeup) {}
+    // `command_capacity` 0: as many commands as events.
+    WorkerChannel(uint32_t capacity, WorkerWakeup* worker_wakeup, uint32_t command_capacity = 0)
+        : events(capacity), commands(command_capacity != 0 ? command_capacity : capacity), wakeup(worker_wakeup) {}
     SpscRing<WorkerEvent> events;
     SpscRing<WorkerCommand> commands;
     WorkerWakeup* wakeup;

@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(the_worker_refuses_stale_handles) {
         BOOST_TEST(b.worker.received(nobody).empty());
         app::ConnId other_queue{0, 0, 9};
         BOOST_TEST((b.worker.shutdown(other_queue) == app::Status::stale));
-        BOOST_TEST(!b.worker.connect({}, nullptr, nullptr).valid());  // active opens run inline
+        BOOST_TEST(!b.worker.connect({}, nullptr, nullptr).valid());  // no application, no port
         p.check_clean();
     }
 }
