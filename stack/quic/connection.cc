@@ -108,9 +108,11 @@ uint64_t Connection::next_timeout() const {
         return m_close_deadline_ns;
     }
     uint64_t t = m_loss.timer();
-    for (const SpaceState& s : m_spaces) {
-        if (s.acks.ack_eliciting_pending()) {
-            t = std::min(t, s.acks.ack_deadline());
+    for (PacketNumberSpace s : {PacketNumberSpace::initial, PacketNumberSpace::handshake,
+                                PacketNumberSpace::application}) {
+        // An ACK is only due where it can be sent: not in a space whose keys are gone.
+        if (space(s).acks.ack_eliciting_pending() && m_handshake.keys(s).has_write) {
+            t = std::min(t, space(s).acks.ack_deadline());
         }
     }
     const uint64_t idle = idle_timeout_ns();

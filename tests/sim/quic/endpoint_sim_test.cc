@@ -44,9 +44,11 @@ PeerAddress address_of(size_t i) {
     return a;
 }
 
+using slip::test::quic_sim::QuicLink;
+
 struct Net {
-    crypto::TlsContext server_tls;
-    crypto::TlsContext client_tls;
+    crypto::TlsContext& server_tls = QuicLink::server_tls();
+    crypto::TlsContext& client_tls = QuicLink::client_tls();
     PacketProtection protection;
     crypto::AeadEngine engine;
     crypto::AddressTokenCodec tokens;
@@ -64,13 +66,6 @@ struct Net {
     std::vector<std::vector<uint8_t>> replies;  // datagrams the server sent to unknown addresses
 
     explicit Net(EndpointOptions o = options()) {
-        crypto::TlsOptions so;
-        so.server = true;
-        BOOST_REQUIRE_EQUAL(server_tls.init(so), "");
-        crypto::TlsOptions co;
-        co.server = false;
-        co.client_side.verify_peer = false;
-        BOOST_REQUIRE_EQUAL(client_tls.init(co), "");
         BOOST_REQUIRE(tokens.randomize(engine));
         BOOST_REQUIRE(secrets.reset_key.randomize());
         BOOST_REQUIRE(secrets.table_key.randomize());

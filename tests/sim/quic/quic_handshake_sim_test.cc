@@ -25,6 +25,7 @@ void check_done(QuicLink& link) {
         BOOST_TEST(c->handshake().keys(PacketNumberSpace::application).has_write);
     }
     BOOST_TEST(link.amplification_respected());
+    BOOST_TEST(link.stuck_steps() == 0u);
 }
 
 }  // namespace

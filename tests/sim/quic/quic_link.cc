@@ -21,26 +21,42 @@ ConnectionId QuicLink::cid_of(uint8_t v) {
     return c;
 }
 
+crypto::TlsContext& QuicLink::server_tls() {
+    static crypto::TlsContext ctx;
+    static const std::string error = [] {
+        crypto::TlsOptions o;
+        o.server = true;
+        return ctx.init(o);
+    }();
+    BOOST_REQUIRE_EQUAL(error, "");
+    return ctx;
+}
+
+crypto::TlsContext& QuicLink::client_tls() {
+    static crypto::TlsContext ctx;
+    static const std::string error = [] {
+        crypto::TlsOptions o;
+        o.server = false;
+        o.client_side.verify_peer = false;
+        return ctx.init(o);
+    }();
+    BOOST_REQUIRE_EQUAL(error, "");
+    return ctx;
+}
+
 QuicLink::QuicLink(Direction c2s, Direction s2c, uint64_t seed, ConnectionOptions client_options,
                    ConnectionOptions server_options)
     : m_rng(seed) {
-    crypto::TlsOptions so;
-    so.server = true;
-    BOOST_REQUIRE_EQUAL(m_server_tls.init(so), "");
-    crypto::TlsOptions co;
-    co.server = false;
-    co.client_side.verify_peer = false;
-    BOOST_REQUIRE_EQUAL(m_client_tls.init(co), "");
     m_dirs[0] = std::move(c2s);
     m_dirs[1] = std::move(s2c);
     const ConnectionId odcid = cid_of(0x0d);
     const ConnectionId client_cid = cid_of(0xc1);
     const ConnectionId server_cid = cid_of(0x51);
-    m_client = std::make_unique<Connection>(client_options, m_protection, m_client_tls,
+    m_client = std::make_unique<Connection>(client_options, m_protection, client_tls(),
                                             HandshakeIds{client_cid, odcid, odcid, odcid, false}, m_now);
     // The server's connection is made as an endpoint would on the first Initial: from its
     // DCID (the original) and SCID (the client's).
-    m_server = std::make_unique<Connection>(server_options, m_protection, m_server_tls,
+    m_server = std::make_unique<Connection>(server_options, m_protection, server_tls(),
                                             HandshakeIds{server_cid, client_cid, odcid, odcid, false}, m_now);
     flush(true);
 }
@@ -80,6 +96,8 @@ void QuicLink::check() {
 
 void QuicLink::run_for(uint64_t ns) {
     const uint64_t end = m_now + ns;
+    flush(true);  // what the caller made due (a close, a new stream) goes out now
+    flush(false);
     bool stepped_at_now = false;
     while (true) {
         uint64_t next = end;
@@ -90,6 +108,7 @@ void QuicLink::run_for(uint64_t ns) {
         // A deadline already handled at this instant (an ACK that cannot go out yet) waits
         // for the clock to move: a microsecond at a time.
         if (next <= m_now && stepped_at_now) {
+            ++m_stuck_steps;
             next = m_now + kNanosPerMicro;
         }
         if (next > end) {

@@ -34,6 +34,10 @@ public:
 
     static ConnectionOptions default_options(Role role);
     static ConnectionId cid_of(uint8_t v);
+    // TLS contexts made once per process (an ephemeral certificate each): every link and
+    // every test shares them, as the connections of one engine core do.
+    static crypto::TlsContext& server_tls();
+    static crypto::TlsContext& client_tls();
 
     // Advances virtual time by `ns`; after each step, the invariant check runs.
     void run_for(uint64_t ns);
@@ -46,6 +50,9 @@ public:
     size_t datagrams(bool to_server) const { return to_server ? m_sent_to_server : m_sent_to_client; }
     // RFC 9000 §8.1: before validation, the server's bytes never exceeded 3x the client's.
     bool amplification_respected() const { return m_amplification_ok; }
+    // Steps where a side's next deadline had passed and handling it did not move it: a
+    // connection asking to be woken for something it cannot do (a busy loop in an engine).
+    size_t stuck_steps() const { return m_stuck_steps; }
     // Set to inject a datagram (garbage, replays) into the server.
     void inject_to_server(std::vector<uint8_t> datagram) { enqueue(true, std::move(datagram), 0); }
 
@@ -59,8 +66,6 @@ private:
     void flush(bool client_side);
     void check();
 
-    crypto::TlsContext m_server_tls;
-    crypto::TlsContext m_client_tls;
     PacketProtection m_protection;
     std::unique_ptr<Connection> m_client;
     std::unique_ptr<Connection> m_server;
@@ -71,6 +76,7 @@ private:
     size_t m_sent_to_server = 0;
     size_t m_sent_to_client = 0;
     bool m_amplification_ok = true;
+    size_t m_stuck_steps = 0;
 };
 
 }  // namespace slip::test::quic_sim
