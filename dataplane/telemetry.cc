@@ -110,7 +110,7 @@ std::string format_json(const EngineSnapshot& s) {
           << ",\"commands_out\":" << w.commands_out << ",\"command_ring_full\":" << w.command_ring_full
           << ",\"held_bytes\":" << w.held_bytes << ",\"held_buffers\":" << w.held_buffers
           << ",\"sleeps\":" << w.sleeps << ",\"wakeups\":" << s.worker_wakeups[i] << ",\"busy_ns\":" << w.busy_ns
-          << "}";
+          << ",\"opens\":" << w.opens << ",\"opens_no_room\":" << w.opens_no_room << "}";
     }
     o << "],\"total\":";
     json_queue(o, s.total);
@@ -173,7 +173,7 @@ std::string format_text(const EngineSnapshot& s) {
         o << "worker " << i << ": " << w.connections << " connections, events in " << w.events_in
           << ", commands out " << w.commands_out << ", command ring full " << w.command_ring_full << ", held "
           << w.held_bytes << " bytes in " << w.held_buffers << " buffers, sleeps " << w.sleeps << ", wakeups "
-          << s.worker_wakeups[i] << "\n";
+          << s.worker_wakeups[i] << ", active opens " << w.opens << " (refused at once " << w.opens_no_room << ")\n";
     }
     if (!s.workers.empty()) {
         o << "polling cores to workers: events out " << t.worker_events_out << ", commands in "
