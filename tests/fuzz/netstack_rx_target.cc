@@ -1,4 +1,5 @@
 #include "tests/fuzz/netstack_rx_target.h"
+#include "tests/fuzz/tcp_echo_service.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -18,28 +19,10 @@ struct UdpEcho final : stack::UdpService {
     }
 };
 
-// RFC 862 echo over TCP, as small as it gets: what arrives is sent back (zero copy) or,
-// when the send buffer is full, dropped; either way it is consumed. The harness's own, so
-// the target does not follow the services' changes.
-class TcpEcho final : public stack::tcp::TcpService {
-public:
-    explicit TcpEcho(stack::tcp::TcpLayer& tcp) : m_tcp(tcp) {}
-    void on_data(stack::tcp::TcpHandle h, stack::Mbuf* data, uint32_t len, stack::Instant now) override {
-        if (!m_tcp.send(h, data, now)) {
-            stack::buf::free(data);
-        }
-        m_tcp.consume(h, len, now);
-    }
-    void on_peer_closed(stack::tcp::TcpHandle h, stack::Instant now) override { m_tcp.close(h, now); }
-
-private:
-    stack::tcp::TcpLayer& m_tcp;
-};
-
 struct Target {
     stack::NetStack net;
     UdpEcho echo;
-    TcpEcho tcp_echo;
+    FuzzTcpEcho tcp_echo;
     stack::Instant now{1'000'000'000};
     Target()
         : net(

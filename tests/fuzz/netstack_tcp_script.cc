@@ -1,4 +1,5 @@
 #include "tests/fuzz/netstack_tcp_script.h"
+#include "tests/fuzz/tcp_echo_service.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -22,24 +23,6 @@ constexpr uint16_t kEchoPort = 7;
 constexpr uint32_t kPeerIsn = 0xfffff000;  // the peer's data crosses the 2^32 wrap early
 constexpr uint32_t kPeerTsBase = 5000;
 constexpr uint16_t kMaxPayload = 1460;
-
-// RFC 862 echo, as small as it gets: what arrives is sent back (zero copy) or, when the
-// send buffer is full, dropped; either way it is consumed, so the window keeps opening.
-// The harness's own, so the target does not follow the services' changes.
-class Echo final : public stack::tcp::TcpService {
-public:
-    explicit Echo(stack::tcp::TcpLayer& tcp) : m_tcp(tcp) {}
-    void on_data(stack::tcp::TcpHandle h, stack::Mbuf* data, uint32_t len, stack::Instant now) override {
-        if (!m_tcp.send(h, data, now)) {
-            stack::buf::free(data);
-        }
-        m_tcp.consume(h, len, now);
-    }
-    void on_peer_closed(stack::tcp::TcpHandle h, stack::Instant now) override { m_tcp.close(h, now); }
-
-private:
-    stack::tcp::TcpLayer& m_tcp;
-};
 
 stack::StackOptions options(uint8_t setup) {
     stack::StackOptions o;
@@ -99,7 +82,7 @@ private:
     static constexpr stack::Instant kStart{1'000'000'000};
     uint8_t m_setup;
     stack::NetStack m_net;
-    Echo m_echo;
+    FuzzTcpEcho m_echo;
     stack::Instant m_now = kStart;
     std::vector<stack::Mbuf*> m_burst;
     bool m_engine_seen = false;  // the engine's SYN-ACK arrived: m_engine_max is meaningful
