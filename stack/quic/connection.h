@@ -128,7 +128,7 @@ private:
 
     // connection_receive.cc
     void process_packet(const PacketHeader& h, IncomingPacket& in, uint64_t now_ns);
-    bool check_packet(const PacketHeader& h, const IncomingPacket& in, PacketNumberSpace space);
+    bool check_packet(const IncomingPacket& in);
     TransportError process_frames(PacketNumberSpace space, PacketType type, std::span<const uint8_t> payload,
                                   std::span<const uint8_t> dcid, bool& ack_eliciting, uint64_t now_ns);
     TransportError on_frame(PacketNumberSpace space, const Frame& f, std::span<const uint8_t> dcid, uint64_t now_ns);

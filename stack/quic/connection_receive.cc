@@ -120,8 +120,9 @@ void Connection::receive(std::span<uint8_t> datagram, uint64_t now_ns) {
     }
 }
 
-// The header's fields a version 1 packet must have right once opened (RFC 9000 §17.2).
-bool Connection::check_packet(const PacketHeader& h, const IncomingPacket& in, PacketNumberSpace s) {
+// The outcome of opening the packet: counted drops, or PROTOCOL_VIOLATION for reserved bits
+// set once protection is removed (RFC 9000 §17.2).
+bool Connection::check_packet(const IncomingPacket& in) {
     if (in.status == OpenStatus::auth_failed) {
         ++m_counters.dropped_auth_failed;
         return false;
@@ -134,14 +135,12 @@ bool Connection::check_packet(const PacketHeader& h, const IncomingPacket& in, P
         close(TransportError::protocol_violation, 0, m_last_activity_ns);
         return false;
     }
-    (void)h;
-    (void)s;
     return true;
 }
 
 void Connection::process_packet(const PacketHeader& h, IncomingPacket& in, uint64_t now_ns) {
     const PacketNumberSpace s = space_of(h.type);
-    if (!check_packet(h, in, s)) {
+    if (!check_packet(in)) {
         return;
     }
     // A duplicate is dropped before its frames do anything twice (§12.3).

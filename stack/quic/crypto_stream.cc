@@ -85,21 +85,7 @@ void CryptoSendStream::lost(uint64_t offset, size_t length) {
     if (begin >= end) {
         return;
     }
-    // Only what is not acknowledged since: walk the gaps of m_acked inside [begin, end).
-    uint64_t at = begin;
-    for (size_t i = 0; i < m_acked.size() && at < end; ++i) {
-        const ByteRange& a = m_acked[i];
-        if (a.end <= at) {
-            continue;
-        }
-        if (a.begin > at) {
-            (void)m_to_send.insert(at, std::min(a.begin, end));
-        }
-        at = std::max(at, a.end);
-    }
-    if (at < end) {
-        (void)m_to_send.insert(at, end);
-    }
+    m_to_send.insert_outside(begin, end, m_acked);  // only what is not acknowledged since
 }
 
 bool CryptoSendStream::all_acked() const { return m_bytes.empty(); }

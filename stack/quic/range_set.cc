@@ -75,6 +75,23 @@ bool RangeSet::erase(uint64_t begin, uint64_t end) {
     return true;
 }
 
+void RangeSet::insert_outside(uint64_t begin, uint64_t end, const RangeSet& except) {
+    uint64_t at = begin;
+    for (size_t i = 0; i < except.size() && at < end; ++i) {
+        const ByteRange& r = except[i];
+        if (r.end <= at) {
+            continue;
+        }
+        if (r.begin > at) {
+            (void)insert(at, std::min(r.begin, end));
+        }
+        at = std::max(at, r.end);
+    }
+    if (at < end) {
+        (void)insert(at, end);
+    }
+}
+
 void RangeSet::remove_below(uint64_t offset) {
     if (m_size > 0 && m_ranges[0].begin < offset) {
         (void)erase(0, offset);  // never splits: nothing is kept below `offset`

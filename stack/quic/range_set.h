@@ -29,6 +29,9 @@ public:
     // Removes [begin, end) (it may split a range: false, unchanged, when that needs a
     // range more than the capacity).
     bool erase(uint64_t begin, uint64_t end);
+    // Adds the parts of [begin, end) that `except` does not hold (what was sent and is not
+    // acknowledged since, when a packet carrying [begin, end) is lost).
+    void insert_outside(uint64_t begin, uint64_t end, const RangeSet& except);
     // Removes everything below `offset`.
     void remove_below(uint64_t offset);
     void clear() { m_size = 0; }

@@ -97,21 +97,7 @@ void StreamSend::lost(uint64_t offset, size_t length, bool fin) {
         return;
     }
     const uint64_t begin = std::max(offset, m_base);
-    const uint64_t end = offset + length;
-    uint64_t at = begin;
-    for (size_t i = 0; i < m_acked.size() && at < end; ++i) {
-        const ByteRange& a = m_acked[i];
-        if (a.end <= at) {
-            continue;
-        }
-        if (a.begin > at) {
-            (void)m_to_send.insert(at, std::min(a.begin, end));
-        }
-        at = std::max(at, a.end);
-    }
-    if (at < end) {
-        (void)m_to_send.insert(at, end);
-    }
+    m_to_send.insert_outside(begin, offset + length, m_acked);  // only what is not acknowledged since
     if (fin && !m_fin_acked) {
         m_fin_sent = false;  // the FIN goes again: with the last bytes, or alone
     }

@@ -60,6 +60,22 @@ BOOST_AUTO_TEST_CASE(erase_splits_and_trims) {
     BOOST_TEST(s.empty());
 }
 
+// What a lost packet puts back: its range less what was acknowledged since.
+BOOST_AUTO_TEST_CASE(insert_outside_skips_what_another_set_holds) {
+    RangeSet acked(8);
+    BOOST_TEST(acked.insert(10, 20));
+    BOOST_TEST(acked.insert(30, 40));
+    RangeSet lost(8);
+    lost.insert_outside(0, 50, acked);
+    BOOST_TEST(lost.size() == 3u);
+    BOOST_TEST((lost[0] == ByteRange{0, 10}));
+    BOOST_TEST((lost[1] == ByteRange{20, 30}));
+    BOOST_TEST((lost[2] == ByteRange{40, 50}));
+    RangeSet none(8);
+    none.insert_outside(12, 18, acked);
+    BOOST_TEST(none.empty());
+}
+
 BOOST_AUTO_TEST_CASE(matches_a_reference_under_random_use) {
     std::mt19937 rng(5);
     RangeSet s(64);
