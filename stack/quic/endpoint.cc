@@ -53,12 +53,6 @@ Endpoint::Endpoint(const EndpointOptions& options, PacketProtection& protection,
 
 Endpoint::~Endpoint() = default;
 
-size_t Endpoint::handshakes() const {
-    return size_t(std::count_if(m_slots.begin(), m_slots.end(), [](const Slot& s) {
-        return s.conn != nullptr && s.conn->state() == ConnectionState::handshaking;
-    }));
-}
-
 void Endpoint::receive(std::span<uint8_t> datagram, const PeerAddress& from, uint64_t now_ns) {
     ++m_counters.datagrams;
     if (datagram.empty()) {
@@ -129,6 +123,10 @@ void Endpoint::deliver(uint32_t slot, std::span<uint8_t> datagram, const PeerAdd
     // and answers still go to the address the connection was validated at.
     (void)from;
     s.conn->receive(datagram, now_ns);
+    if (s.handshaking && s.conn->state() != ConnectionState::handshaking) {
+        s.handshaking = false;
+        --m_handshakes;
+    }
     if (s.conn->state() == ConnectionState::closed) {
         reap(slot);
     }
@@ -175,6 +173,8 @@ void Endpoint::accept_initial(const PacketHeader& h, std::span<uint8_t> datagram
     s.conn = std::make_unique<Connection>(o, m_protection, m_tls, ids, now_ns);
     s.peer = from;
     s.initial_dcid = ids.initial_dcid;
+    s.handshaking = true;
+    ++m_handshakes;
     if (validated) {
         s.conn->set_address_validated(now_ns);
     }
@@ -332,6 +332,10 @@ void Endpoint::reap(uint32_t slot) {
     Slot& s = m_slots[slot];
     m_table.erase(s.conn->local_cid().span());
     m_table.erase(s.initial_dcid.span());
+    if (s.handshaking) {
+        s.handshaking = false;
+        --m_handshakes;
+    }
     s.conn.reset();
     m_free.push_back(slot);
     --m_live;

@@ -95,7 +95,7 @@ public:
     void on_timeout(uint64_t now_ns);
 
     size_t connections() const { return m_live; }
-    size_t handshakes() const;
+    size_t handshakes() const { return m_handshakes; }
     const EndpointCounters& counters() const { return m_counters; }
     // The connection in slot `i` (nullptr if free), for stats and tests.
     const Connection* connection(size_t i) const { return i < m_slots.size() ? m_slots[i].conn.get() : nullptr; }
@@ -106,6 +106,7 @@ private:
         std::unique_ptr<Connection> conn;
         PeerAddress peer;
         ConnectionId initial_dcid;  // the client's, registered until the connection ends
+        bool handshaking = false;   // counted in m_handshakes
     };
     struct Stateless {
         PeerAddress to;
@@ -133,6 +134,7 @@ private:
     std::vector<Slot> m_slots;
     std::vector<uint32_t> m_free;
     size_t m_live = 0;
+    size_t m_handshakes = 0;  // live connections still handshaking (Retry's threshold)
     size_t m_next_send = 0;  // round robin over slots
     std::array<Stateless, 32> m_stateless{};
     size_t m_stateless_head = 0;
