@@ -1,0 +1,226 @@
+#include "dataplane/xdp_program.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "dataplane/xdp/slip_filter_object.h"
+#include "dataplane/xdp_holder.h"
+
+namespace slip::dataplane {
+
+namespace {
+
+// libbpf's own messages (object parsing, the verifier's log) would be many lines on stderr;
+// each failure here is reported as one line of ours instead.
+int quiet_libbpf(libbpf_print_level, const char*, va_list) { return 0; }
+
+std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
+
+// Removes every key of a HASH map (ports left from an earlier configure()).
+void clear_hash(int fd) {
+    slip_xdp_port_key key = 0;
+    while (bpf_map_get_next_key(fd, nullptr, &key) == 0) {
+        if (bpf_map_delete_elem(fd, &key) != 0) {
+            return;
+        }
+    }
+}
+
+std::string fill_ports(int fd, const std::vector<uint16_t>& ports, const char* proto) {
+    if (ports.size() > SLIP_XDP_MAX_OWNED_PORTS) {
+        return std::string("xdp: ") + std::to_string(ports.size()) + " owned " + proto + " ports, the program holds at most " +
+               std::to_string(SLIP_XDP_MAX_OWNED_PORTS) + "; own fewer ports";
+    }
+    clear_hash(fd);
+    const uint8_t owned = 1;
+    for (const uint16_t port : ports) {
+        const slip_xdp_port_key key = port;
+        if (bpf_map_update_elem(fd, &key, &owned, BPF_ANY) != 0) {
+            return std::string("xdp: cannot write owned ") + proto + " port " + std::to_string(port) + " (" +
+                   errno_text(errno) + ")";
+        }
+    }
+    return {};
+}
+
+uint32_t mode_flag(XdpMode mode) { return mode == XdpMode::native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE; }
+
+}  // namespace
+
+bool parse_xdp_mode(const std::string& name, XdpMode& mode) {
+    if (name == "auto") {
+        mode = XdpMode::automatic;
+    } else if (name == "native") {
+        mode = XdpMode::native;
+    } else if (name == "generic") {
+        mode = XdpMode::generic;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+const char* xdp_mode_name(XdpMode mode) {
+    switch (mode) {
+        case XdpMode::automatic:
+            return "auto";
+        case XdpMode::native:
+            return "native";
+        case XdpMode::generic:
+            return "generic";
+    }
+    return "?";
+}
+
+const char* xdp_reason_name(slip_xdp_reason reason) {
+    switch (reason) {
+        case SLIP_XDP_REDIRECTED:
+            return "redirected";
+        case SLIP_XDP_PASSED_NO_SOCKET:
+            return "passed_no_socket";
+        case SLIP_XDP_PASSED_NOT_OURS:
+            return "passed_not_ours";
+        case SLIP_XDP_PASSED_PORT_NOT_OWNED:
+            return "passed_port_not_owned";
+        case SLIP_XDP_PASSED_OTHER_PROTO:
+            return "passed_other_proto";
+        case SLIP_XDP_PASSED_VLAN:
+            return "passed_vlan";
+        case SLIP_XDP_PASSED_FRAGMENT:
+            return "passed_fragment";
+        case SLIP_XDP_PASSED_EXT_CHAIN_TOO_LONG:
+            return "passed_ext_chain_too_long";
+        case SLIP_XDP_PASSED_TRUNCATED:
+            return "passed_truncated";
+        case SLIP_XDP_PASSED_MALFORMED:
+            return "passed_malformed";
+        case SLIP_XDP_REASONS:
+            break;
+    }
+    return "?";
+}
+
+XdpProgram::~XdpProgram() {
+    detach();
+    if (m_object != nullptr) {
+        bpf_object__close(m_object);
+    }
+}
+
+std::string XdpProgram::load() {
+    if (m_object != nullptr) {
+        return {};
+    }
+    libbpf_set_print(quiet_libbpf);
+    LIBBPF_OPTS(bpf_object_open_opts, open_opts, .object_name = "slip_filter");
+    bpf_object* obj = bpf_object__open_mem(kSlipFilterObject, kSlipFilterObject_size, &open_opts);
+    if (obj == nullptr) {
+        return "xdp: the embedded XDP program cannot be opened (" + errno_text(errno) +
+               "): the build produced a bad BPF object; rebuild with Debian's clang";
+    }
+    if (const int err = bpf_object__load(obj); err != 0) {
+        bpf_object__close(obj);
+        if (err == -EPERM) {
+            return "xdp: loading the XDP program needs root (CAP_BPF and CAP_NET_ADMIN); run the engine as root";
+        }
+        return "xdp: the kernel refused the XDP program (" + errno_text(err) +
+               "): it needs a kernel with BPF and XDP support (Linux 5.10 or later); use --xdp-program dpdk otherwise";
+    }
+    m_object = obj;
+    m_prog_fd = bpf_program__fd(bpf_object__find_program_by_name(obj, SLIP_XDP_PROG_NAME));
+    m_xsks_fd = bpf_object__find_map_fd_by_name(obj, SLIP_XDP_MAP_XSKS);
+    m_config_fd = bpf_object__find_map_fd_by_name(obj, SLIP_XDP_MAP_CONFIG);
+    m_tcp_ports_fd = bpf_object__find_map_fd_by_name(obj, SLIP_XDP_MAP_TCP_PORTS);
+    m_udp_ports_fd = bpf_object__find_map_fd_by_name(obj, SLIP_XDP_MAP_UDP_PORTS);
+    m_counters_fd = bpf_object__find_map_fd_by_name(obj, SLIP_XDP_MAP_COUNTERS);
+    return {};
+}
+
+std::string XdpProgram::configure(const XdpFilterConfig& config) {
+    if (m_object == nullptr) {
+        return "xdp: configure() before load()";
+    }
+    slip_xdp_config c{};
+    std::memcpy(&c.ipv4, config.ipv4.data(), sizeof c.ipv4);
+    for (size_t i = 0; i < config.ipv6.size(); ++i) {
+        std::memcpy(c.ipv6[i], config.ipv6[i].data(), sizeof c.ipv6[i]);
+    }
+    c.flags = config.share_host ? SLIP_XDP_SHARE_HOST : 0;
+    const uint32_t key = 0;
+    if (bpf_map_update_elem(m_config_fd, &key, &c, BPF_ANY) != 0) {
+        return "xdp: cannot write the XDP program's configuration (" + errno_text(errno) + ")";
+    }
+    if (std::string e = fill_ports(m_tcp_ports_fd, config.tcp_ports, "TCP"); !e.empty()) {
+        return e;
+    }
+    return fill_ports(m_udp_ports_fd, config.udp_ports, "UDP");
+}
+
+std::string XdpProgram::attach(const std::string& iface, XdpMode mode) {
+    if (m_object == nullptr) {
+        return "xdp: attach() before load()";
+    }
+    const int ifindex = static_cast<int>(if_nametoindex(iface.c_str()));
+    if (ifindex == 0) {
+        return "xdp: interface '" + iface + "' does not exist; pass an existing --iface";
+    }
+    if (const auto holder = find_xdp_holder(iface)) {
+        return "xdp: " + describe_xdp_holder(iface, *holder) + "; if it was left by an engine that was killed, remove it with " +
+               "'ip link set dev " + iface + " xdp off'";
+    }
+    // UPDATE_IF_NOEXIST: never replace a program that appeared since the check above.
+    const XdpMode first = mode == XdpMode::generic ? XdpMode::generic : XdpMode::native;
+    uint32_t flags = XDP_FLAGS_UPDATE_IF_NOEXIST | mode_flag(first);
+    int err = bpf_xdp_attach(ifindex, m_prog_fd, flags, nullptr);
+    XdpMode used = first;
+    if (err != 0 && mode == XdpMode::automatic) {
+        flags = XDP_FLAGS_UPDATE_IF_NOEXIST | mode_flag(XdpMode::generic);
+        err = bpf_xdp_attach(ifindex, m_prog_fd, flags, nullptr);
+        used = XdpMode::generic;
+    }
+    if (err != 0) {
+        return "xdp: " + iface + " refuses the XDP program in " + xdp_mode_name(mode) + " mode (" + errno_text(err) + ")" +
+               (mode == XdpMode::native ? ": the driver has no native XDP; try --xdp-mode generic" : "");
+    }
+    m_ifindex = ifindex;
+    m_attach_flags = flags & ~XDP_FLAGS_UPDATE_IF_NOEXIST;
+    m_attached_mode = used;
+    return {};
+}
+
+void XdpProgram::detach() {
+    if (m_ifindex == 0) {
+        return;
+    }
+    // REPLACE with our fd as the expected program: a no-op if someone replaced ours meanwhile.
+    LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = m_prog_fd);
+    bpf_xdp_detach(m_ifindex, m_attach_flags | XDP_FLAGS_REPLACE, &opts);
+    m_ifindex = 0;
+}
+
+XdpCounters XdpProgram::counters() const {
+    XdpCounters total{};
+    if (m_object == nullptr) {
+        return total;
+    }
+    const int cpus = libbpf_num_possible_cpus();
+    if (cpus <= 0) {
+        return total;
+    }
+    std::vector<uint64_t> per_cpu(static_cast<size_t>(cpus));
+    for (uint32_t reason = 0; reason < SLIP_XDP_REASONS; ++reason) {
+        if (bpf_map_lookup_elem(m_counters_fd, &reason, per_cpu.data()) == 0) {
+            for (const uint64_t v : per_cpu) {
+                total[reason] += v;
+            }
+        }
+    }
+    return total;
+}
+
+}  // namespace slip::dataplane

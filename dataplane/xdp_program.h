@@ -1,0 +1,81 @@
+#pragma once
+// The engine's own XDP program (dataplane/xdp/slip_filter.bpf.c), embedded in the binary and
+// loaded, configured and attached through libbpf: the engine's XSK sockets get only the
+// frames that are the engine's, the host's kernel keeps the rest of the interface.
+//
+// Ownership: the XdpProgram object that attached the program detaches it (destructor or
+// detach()), and only if the interface still runs this very program (XDP_FLAGS_REPLACE), so
+// it never removes another process's program.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dataplane/xdp/slip_filter_abi.h"
+
+struct bpf_object;
+
+namespace slip::dataplane {
+
+enum class XdpMode { automatic, native, generic };
+
+// "auto", "native", "generic"; false when `name` is none of them.
+bool parse_xdp_mode(const std::string& name, XdpMode& mode);
+const char* xdp_mode_name(XdpMode mode);
+
+// What the program treats as the engine's (see slip_filter_abi.h).
+struct XdpFilterConfig {
+    std::array<uint8_t, 4> ipv4{};                 // all zero: no IPv4 address
+    std::array<std::array<uint8_t, 16>, SLIP_XDP_IPV6_ADDRS> ipv6{};  // all zero: unused
+    bool share_host = false;  // addresses shared with the kernel: only the ports below
+    std::vector<uint16_t> tcp_ports;
+    std::vector<uint16_t> udp_ports;
+};
+
+using XdpCounters = std::array<uint64_t, SLIP_XDP_REASONS>;
+
+// The counter's name ("redirected", "passed_not_ours", ...) for telemetry and tests.
+const char* xdp_reason_name(slip_xdp_reason reason);
+
+class XdpProgram {
+public:
+    XdpProgram() = default;
+    ~XdpProgram();
+    XdpProgram(const XdpProgram&) = delete;
+    XdpProgram& operator=(const XdpProgram&) = delete;
+
+    // Opens the embedded object and loads it into the kernel. An empty string on success,
+    // else one line saying what failed, why, and what to do.
+    std::string load();
+    // Writes the addresses, switches and owned ports into the program's maps (after load()).
+    std::string configure(const XdpFilterConfig& config);
+    // Attaches to `iface`; automatic tries native mode first, then generic. Refuses when
+    // another program is attached.
+    std::string attach(const std::string& iface, XdpMode mode);
+    // Detaches if this object attached the program and it is still the one on the interface.
+    void detach();
+
+    bool loaded() const { return m_object != nullptr; }
+    bool attached() const { return m_ifindex != 0; }
+    // The mode the program is attached in: native or generic (never automatic).
+    XdpMode attached_mode() const { return m_attached_mode; }
+    int prog_fd() const { return m_prog_fd; }
+    // The XSKMAP the engine's sockets go into, keyed by queue index.
+    int xsks_map_fd() const { return m_xsks_fd; }
+    // Each reason's count, summed over the CPUs (zeros when not loaded).
+    XdpCounters counters() const;
+
+private:
+    bpf_object* m_object = nullptr;
+    int m_prog_fd = -1;
+    int m_xsks_fd = -1;
+    int m_config_fd = -1;
+    int m_tcp_ports_fd = -1;
+    int m_udp_ports_fd = -1;
+    int m_counters_fd = -1;
+    int m_ifindex = 0;
+    uint32_t m_attach_flags = 0;
+    XdpMode m_attached_mode = XdpMode::automatic;
+};
+
+}  // namespace slip::dataplane
