@@ -135,6 +135,12 @@ Engine::Engine(const EngineOptions& opts, const AppSet& apps) : m_opts(opts) {
         const bool own = i / nq == i % nq;
         m_handoff.push_back(nq > 1 && !own ? std::make_unique<SpscRing<stack::Mbuf*>>(4096) : nullptr);
     }
+    if (opts.quic.enabled()) {
+        m_quic_keys = std::make_unique<QuicSharedKeys>();
+        if (std::string e = m_quic_keys->randomize(); !e.empty()) {
+            throw SetupError(e);
+        }
+    }
     for (uint16_t q = 0; q < nq; ++q) {
         std::vector<WorkerChannel*> mine;
         for (size_t i = 0; i < w; ++i) {
@@ -145,7 +151,8 @@ Engine::Engine(const EngineOptions& opts, const AppSet& apps) : m_opts(opts) {
             handoff.to_queue.push_back(m_handoff[q * nq + p].get());
             handoff.from_queue.push_back(m_handoff[p * nq + q].get());
         }
-        m_loops.push_back(std::make_unique<QueueLoop>(m_opts, *m_port, q, apps, mine, std::move(handoff)));
+        m_loops.push_back(std::make_unique<QueueLoop>(m_opts, *m_port, q, apps, mine, std::move(handoff),
+                                                      m_quic_keys.get()));
     }
 }
 

@@ -81,6 +81,8 @@ private:
     // bytes is back in a pool) and before EAL's cleanup.
     std::unique_ptr<SharedByteStore> m_shared_bytes;
     std::unique_ptr<Port> m_port;
+    // The keys every core's QUIC endpoint shares (--quic-port only).
+    std::unique_ptr<QuicSharedKeys> m_quic_keys;
     std::vector<std::unique_ptr<QueueLoop>> m_loops;
     std::vector<unsigned> m_loop_lcores;
     // Application workers (--workers): their wakeups, the channels (queue-major: queue q,

@@ -27,6 +27,9 @@ std::string EngineOptions::validate() const {
     if (e.empty() && workers > 0 && (worker_ring < 64 || worker_ring > (1u << 20))) {
         e = "worker ring size must be between 64 and 1048576";
     }
+    if (e.empty()) {
+        e = quic.validate();
+    }
     if (e.empty() && tx_stall_timeout_ns == 0) {
         e = "tx_stall_timeout_ns must be above zero";
     }

@@ -7,6 +7,7 @@
 #include "dataplane/eal.h"
 #include "dataplane/impairment.h"
 #include "dataplane/port.h"
+#include "dataplane/quic_options.h"
 #include "stack/session/stack_options.h"
 
 namespace slip::dataplane {
@@ -35,6 +36,8 @@ struct EngineOptions {
     // On a stop request the applications drain (Application::on_drain) for at most this
     // long, or until their connections are gone; 0 stops at once.
     uint64_t drain_timeout_ns = 2'000'000'000;
+    // The QUIC server on every polling core (off unless a port is given).
+    QuicOptions quic;
 
     // Empty when valid; else one line naming the option, the problem and the fix.
     std::string validate() const;

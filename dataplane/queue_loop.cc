@@ -22,6 +22,32 @@ void add_impairment(ImpairmentStats& a, const ImpairmentStats& b) {
     a.overflow += b.overflow;
     a.packets_out += b.packets_out;
 }
+void add_quic(stack::quic::EndpointCounters& a, const stack::quic::EndpointCounters& b) {
+    a.datagrams += b.datagrams;
+    a.accepted += b.accepted;
+    a.refused_full += b.refused_full;
+    a.dropped_malformed += b.dropped_malformed;
+    a.dropped_small_initial += b.dropped_small_initial;
+    a.dropped_unknown += b.dropped_unknown;
+    a.version_negotiations += b.version_negotiations;
+    a.retries += b.retries;
+    a.tokens_valid += b.tokens_valid;
+    a.tokens_invalid += b.tokens_invalid;
+    a.stateless_resets += b.stateless_resets;
+    a.stateless_resets_limited += b.stateless_resets_limited;
+    a.stateless_queue_full += b.stateless_queue_full;
+}
+
+void add_quic_gauges(QuicGauges& a, const QuicGauges& b) {
+    a.connections += b.connections;
+    a.handshaking += b.handshaking;
+    a.established += b.established;
+    a.confirmed += b.confirmed;
+    a.confirmed_total += b.confirmed_total;
+    a.tx_datagrams += b.tx_datagrams;
+    a.tx_no_buffer += b.tx_no_buffer;
+    a.rx_copied += b.rx_copied;
+}
 }  // namespace
 
 QueueStats& QueueStats::operator+=(const QueueStats& o) {
@@ -53,11 +79,13 @@ QueueStats& QueueStats::operator+=(const QueueStats& o) {
     add_impairment(impair_tx, o.impair_tx);
     stack += o.stack;
     client += o.client;
+    add_quic(quic, o.quic);
+    add_quic_gauges(quic_gauges, o.quic_gauges);
     return *this;
 }
 
 QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue, const AppSet& apps,
-                     std::span<WorkerChannel* const> workers, Handoff handoff)
+                     std::span<WorkerChannel* const> workers, Handoff handoff, const QuicSharedKeys* quic_keys)
     : m_port_id(port.id()),
       m_queue(queue),
       m_burst(opts.burst),
@@ -94,6 +122,9 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
                              " is served twice (or its service could not be made); give each its own port");
         }
         m_datagram_services.push_back(std::move(service));
+    }
+    if (opts.quic.enabled()) {
+        start_quic(opts.quic, quic_keys, port);
     }
     if (!workers.empty()) {
         m_bridge = std::make_unique<WorkerBridge>(m_binding, workers);
@@ -166,13 +197,30 @@ bool QueueLoop::poll_once(stack::Instant now) {
     if (m_active) {
         m_active->poll(m_binding);
     }
+    // After the received packets and timers: QUIC's own timers, then what it has to send.
+    const bool quic = m_quic && m_quic->poll(m_stack, now);
     if (m_bridge) {
         m_bridge->flush_events();
     }
     const uint64_t sent_before = m_tx.sent();
     const bool pending = m_stack.tx_pending() > 0;
     transmit(now);
-    return n > 0 || ready > 0 || timers || pending || m_tx.sent() != sent_before;
+    return n > 0 || ready > 0 || timers || quic || pending || m_tx.sent() != sent_before;
+}
+
+void QueueLoop::start_quic(const QuicOptions& options, const QuicSharedKeys* keys, const Port& port) {
+    if (keys == nullptr) {
+        throw SetupError("quic: the engine made no endpoint keys for queue " + std::to_string(m_queue));
+    }
+    std::string error;
+    m_quic = QuicService::create(options, *keys, m_queue, port.pool(), error);
+    if (m_quic == nullptr) {
+        throw SetupError(error);
+    }
+    if (!m_stack.udp_bind(options.port, m_quic.get())) {
+        throw SetupError("--quic-port " + std::to_string(options.port) +
+                         " is already a UDP service's port (--udp-echo-port?); give QUIC its own port");
+    }
 }
 
 uint16_t QueueLoop::steer(std::span<stack::Mbuf*> burst) {
@@ -296,6 +344,10 @@ void QueueLoop::publish() {
     m_linearized.add_drops_to(m_local.stack);
     if (m_active) {
         m_local.client = m_active->stats();
+    }
+    if (m_quic) {
+        m_local.quic = m_quic->counters();
+        m_local.quic_gauges = m_quic->gauges();
     }
     uint64_t words[sizeof(QueueStats) / 8];
     std::memcpy(words, &m_local, sizeof m_local);

@@ -15,6 +15,7 @@
 #include "dataplane/clock.h"
 #include "dataplane/engine_options.h"
 #include "dataplane/impairment.h"
+#include "dataplane/quic_service.h"
 #include "dataplane/seqlock.h"
 #include "dataplane/tx_buffer.h"
 #include "dataplane/tx_linearize.h"
@@ -56,6 +57,9 @@ struct QueueStats {
     ImpairmentStats impair_tx;
     stack::Counters stack;
     ClientStats client;  // the active application's (queue 0)
+    // The QUIC endpoint's (all zero without --quic-port).
+    stack::quic::EndpointCounters quic;
+    QuicGauges quic_gauges;
 
     QueueStats& operator+=(const QueueStats& o);
 };
@@ -73,8 +77,10 @@ public:
     // Serves every listener of `apps`: inline (an instance of each, made for this core)
     // without `workers`, else on the workers, one channel each. Its datagram services and
     // (queue 0) its active application run inline, an instance made for this core.
+    // `quic_keys`: the engine's, when opts.quic is enabled (a QUIC service runs on this core).
     QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue, const AppSet& apps,
-              std::span<WorkerChannel* const> workers = {}, Handoff handoff = {});
+              std::span<WorkerChannel* const> workers = {}, Handoff handoff = {},
+              const QuicSharedKeys* quic_keys = nullptr);
     ~QueueLoop();
 
     // Polls until `stop` is set. `tick`, when given, runs every `tick_ns` on this core
@@ -98,6 +104,8 @@ private:
     uint16_t steer(std::span<stack::Mbuf*> burst);
     void take_handoffs(stack::Instant now);
     void transmit(stack::Instant now);
+    // Makes this core's QUIC service and binds it to its UDP port; throws SetupError.
+    void start_quic(const QuicOptions& options, const QuicSharedKeys* keys, const Port& port);
 
     uint16_t m_port_id;
     uint16_t m_queue;
@@ -107,6 +115,7 @@ private:
     stack::MbufPool* m_pool;
     // One per datagram spec, bound to the stack; declared before it, so destroyed after it.
     std::vector<std::unique_ptr<stack::UdpService>> m_datagram_services;
+    std::unique_ptr<QuicService> m_quic;  // bound to the stack like the datagram services
     stack::NetStack m_stack;
     stack::PatternSource m_pattern;
     app::TcpBinding m_binding;

@@ -24,6 +24,20 @@ void json_stack(std::ostringstream& o, const stack::Counters& c) {
     o << "},\"total_drops\":" << c.total_drops() << "}";
 }
 
+void json_quic(std::ostringstream& o, const stack::quic::EndpointCounters& c, const QuicGauges& g) {
+    o << "{\"datagrams\":" << c.datagrams << ",\"accepted\":" << c.accepted << ",\"refused_full\":" << c.refused_full
+      << ",\"dropped_malformed\":" << c.dropped_malformed << ",\"dropped_small_initial\":" << c.dropped_small_initial
+      << ",\"dropped_unknown\":" << c.dropped_unknown << ",\"version_negotiations\":" << c.version_negotiations
+      << ",\"retries\":" << c.retries << ",\"tokens_valid\":" << c.tokens_valid
+      << ",\"tokens_invalid\":" << c.tokens_invalid << ",\"stateless_resets\":" << c.stateless_resets
+      << ",\"stateless_resets_limited\":" << c.stateless_resets_limited
+      << ",\"stateless_queue_full\":" << c.stateless_queue_full << ",\"connections\":" << g.connections
+      << ",\"handshaking\":" << g.handshaking << ",\"established\":" << g.established
+      << ",\"confirmed\":" << g.confirmed << ",\"confirmed_total\":" << g.confirmed_total
+      << ",\"tx_datagrams\":" << g.tx_datagrams << ",\"tx_no_buffer\":" << g.tx_no_buffer
+      << ",\"rx_copied\":" << g.rx_copied << "}";
+}
+
 void json_queue(std::ostringstream& o, const QueueStats& q) {
     o << "{\"rx_packets\":" << q.rx_packets << ",\"rx_bursts\":" << q.rx_bursts << ",\"tx_packets\":" << q.tx_packets
       << ",\"tx_dropped\":" << q.tx_dropped << ",\"tx_partial\":" << q.tx_partial << ",\"polls\":" << q.polls
@@ -40,6 +54,8 @@ void json_queue(std::ostringstream& o, const QueueStats& q) {
     json_impairment(o, q.impair_rx);
     o << ",\"impair_tx\":";
     json_impairment(o, q.impair_tx);
+    o << ",\"quic\":";
+    json_quic(o, q.quic, q.quic_gauges);
     o << ",\"stack\":";
     json_stack(o, q.stack);
     o << "}";
@@ -178,6 +194,16 @@ std::string format_text(const EngineSnapshot& s) {
     if (!s.workers.empty()) {
         o << "polling cores to workers: events out " << t.worker_events_out << ", commands in "
           << t.worker_commands_in << ", polls stalled on a full event ring " << t.worker_ring_full_stalls << "\n";
+    }
+    if (t.quic.datagrams + t.quic_gauges.tx_datagrams > 0) {
+        const stack::quic::EndpointCounters& c = t.quic;
+        const QuicGauges& g = t.quic_gauges;
+        o << "quic: " << c.datagrams << " datagrams in, " << g.tx_datagrams << " out; " << c.accepted
+          << " connections accepted, " << g.confirmed_total << " seen confirmed, " << g.connections << " open ("
+          << g.handshaking << " handshaking, " << g.established << " established); " << c.retries << " retries, "
+          << c.version_negotiations << " version negotiations, " << c.stateless_resets << " stateless resets; dropped "
+          << c.dropped_small_initial << " small initials, " << c.dropped_malformed << " malformed, "
+          << c.dropped_unknown << " for no connection, " << c.refused_full << " refused (full)\n";
     }
     text_impairment(o, "rx", t.impair_rx);
     text_impairment(o, "tx", t.impair_tx);

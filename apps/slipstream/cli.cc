@@ -45,6 +45,24 @@ void add_run_options(CLI::App& run, RunArgs& a) {
 
     run.add_option("--udp-echo-port", a.udp_echo_port, "UDP echo service port (0: off)")->capture_default_str()
         ->group("Services");
+    run.add_option("--quic-port", a.quic_port,
+                   "QUIC v1 server UDP port on every polling core (0: off); handshakes only, no HTTP/3 yet")
+        ->capture_default_str()->group("QUIC");
+    run.add_option("--quic-cert", a.quic_cert, "QUIC server certificate chain, PEM (required with --quic-port)")
+        ->group("QUIC");
+    run.add_option("--quic-key", a.quic_key, "QUIC server private key, PEM (required with --quic-port)")->group("QUIC");
+    run.add_option("--quic-retry", a.quic_retry,
+                   "Address validation with Retry: always, or auto (only once handshakes pile up on a core)")
+        ->capture_default_str()->check(CLI::IsMember({"always", "auto"}))->group("QUIC");
+    run.add_option("--quic-max-connections", a.quic_max_connections, "QUIC connection slots per core")
+        ->capture_default_str()->group("QUIC");
+    run.add_option("--quic-uni-streams", a.quic_uni_streams,
+                   "Unidirectional streams a client may open, without data credit (no streams yet); HTTP/3 clients "
+                   "need 3 to finish the handshake")
+        ->capture_default_str()->group("QUIC");
+    run.add_option("--quic-keylog", a.quic_keylog,
+                   "Append every QUIC handshake's secrets here (SSLKEYLOGFILE format, for decrypting captures)")
+        ->group("QUIC");
     run.add_option("--tcp-echo-port", a.tcp_echo_port, "TCP echo service port (0: off)")->capture_default_str()
         ->group("Services");
     run.add_option("--tcp-discard-port", a.tcp_discard_port, "TCP discard service port (0: off)")
@@ -310,6 +328,13 @@ bool to_engine_options(const RunArgs& a, dataplane::EngineOptions& o, std::strin
         o.eal.extra_args.push_back(word);
     }
     o.burst = a.burst;
+    o.quic.port = a.quic_port;
+    o.quic.cert_file = a.quic_cert;
+    o.quic.key_file = a.quic_key;
+    o.quic.retry_always = a.quic_retry == "always";
+    o.quic.max_connections = a.quic_max_connections;
+    o.quic.keylog_file = a.quic_keylog;
+    o.quic.uni_streams = a.quic_uni_streams;
     error = o.validate();
     return error.empty();
 }

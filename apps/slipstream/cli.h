@@ -41,6 +41,13 @@ struct RunArgs {
     double neighbor_reachable_s = 30;
     uint32_t neighbor_capacity = 256;
     uint16_t udp_echo_port = 7;
+    uint16_t quic_port = 0;
+    std::string quic_cert;
+    std::string quic_key;
+    std::string quic_retry = "auto";
+    uint32_t quic_max_connections = 1024;
+    uint32_t quic_uni_streams = 0;
+    std::string quic_keylog;
     uint16_t tcp_echo_port = 7;
     uint16_t tcp_discard_port = 9;
     uint16_t tcp_source_port = 19;

@@ -73,6 +73,11 @@ int run_engine(const slip::apps::RunArgs& args) {
             if (args.udp_echo_port != 0) {
                 std::cout << "slipstream: udp echo on port " << args.udp_echo_port << "\n";
             }
+            if (opts.quic.enabled()) {
+                std::cout << "slipstream: quic on udp port " << opts.quic.port << " (retry "
+                          << (opts.quic.retry_always ? "always" : "auto") << ", " << opts.quic.max_connections
+                          << " connections per core; handshakes only, no streams yet)\n";
+            }
             std::cout << "slipstream: tcp echo " << args.tcp_echo_port << ", discard " << args.tcp_discard_port
                       << ", source " << args.tcp_source_port << ", http " << args.http_port << " (0: off), "
                       << (opts.workers == 0 ? std::string("inline") : "on " + std::to_string(opts.workers) + " worker(s)")

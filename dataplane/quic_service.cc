@@ -1,0 +1,226 @@
+#include "dataplane/quic_service.h"
+
+#include <gnutls/crypto.h>
+#include <rte_mbuf.h>
+
+#include <algorithm>
+
+namespace slip::dataplane {
+
+namespace sq = stack::quic;
+
+namespace {
+
+// RFC 9000 §14: 1200 bytes is the least every path carries; 1232 still fits an IPv6
+// minimum-MTU path (1280 - 40 - 8), so no datagram we send needs fragmenting anywhere.
+// Path MTU discovery (§14.3) would raise it.
+constexpr size_t kMaxDatagram = 1232;
+
+sq::PeerAddress peer_of(const stack::UdpMeta& meta) {
+    sq::PeerAddress p;
+    p.port = meta.src_port;
+    if (meta.ipv6) {
+        p.addr = meta.src6.bytes;
+        p.len = 16;
+    } else {
+        const uint32_t v = meta.src4.value;
+        p.addr[0] = uint8_t(v >> 24);
+        p.addr[1] = uint8_t(v >> 16);
+        p.addr[2] = uint8_t(v >> 8);
+        p.addr[3] = uint8_t(v);
+        p.len = 4;
+    }
+    return p;
+}
+
+stack::UdpFlow flow_to(const sq::PeerAddress& to, uint16_t local_port) {
+    stack::UdpFlow f;
+    f.local_port = local_port;
+    f.remote_port = to.port;
+    f.ipv6 = to.len == 16;
+    if (f.ipv6) {
+        f.remote6.bytes = to.addr;
+    } else {
+        f.remote4 = stack::Ipv4Addr::from_octets(to.addr[0], to.addr[1], to.addr[2], to.addr[3]);
+    }
+    return f;
+}
+
+// Every server connection's parameters. No data credit yet: the connection carries no
+// streams (docs/quic.md), so it says so rather than accept data it would refuse. Stream
+// counts only as configured (QuicOptions::uni_streams).
+sq::ConnectionOptions connection_options(const QuicOptions& options) {
+    sq::ConnectionOptions o;
+    o.role = sq::Role::server;
+    o.params.max_idle_timeout_ms = 30000;
+    o.params.max_udp_payload_size = 1472;  // what an Ethernet MTU of 1500 carries
+    o.max_datagram_size = kMaxDatagram;
+    o.params.initial_max_streams_uni = options.uni_streams;
+    return o;
+}
+
+}  // namespace
+
+std::string QuicSharedKeys::randomize() {
+    if (!reset_key.randomize() || !table_key.randomize() ||
+        gnutls_rnd(GNUTLS_RND_KEY, token_key.data(), token_key.size()) != 0 ||
+        gnutls_rnd(GNUTLS_RND_NONCE, &token_nonce_base, sizeof token_nonce_base) != 0) {
+        return "quic: the random generator failed making the endpoint keys (GnuTLS gnutls_rnd)";
+    }
+    return {};
+}
+
+void QuicService::BufferedRandom::fill(std::span<uint8_t> out) {
+    size_t done = 0;
+    while (done < out.size()) {
+        if (m_used == m_buffer.size()) {
+            // GNUTLS_RND_RANDOM: unpredictable output (CIDs must not be guessable, RFC 9000
+            // §5.1), from GnuTLS's user-space generator (no system call per refill).
+            if (gnutls_rnd(GNUTLS_RND_RANDOM, m_buffer.data(), m_buffer.size()) != 0) {
+                // Cannot happen after a successful start short of a failed reseed; the
+                // buffer is not reused as is.
+                std::abort();
+            }
+            m_used = 0;
+        }
+        const size_t n = std::min(out.size() - done, m_buffer.size() - m_used);
+        std::copy_n(m_buffer.begin() + long(m_used), n, out.begin() + long(done));
+        m_used += n;
+        done += n;
+    }
+}
+
+QuicService::QuicService(const QuicOptions& options, stack::MbufPool* pool) : m_port(options.port), m_pool(pool) {}
+
+QuicService::~QuicService() = default;
+
+std::unique_ptr<QuicService> QuicService::create(const QuicOptions& options, const QuicSharedKeys& keys,
+                                                 uint16_t core, stack::MbufPool* pool, std::string& error) {
+    std::unique_ptr<QuicService> s(new QuicService(options, pool));
+    error = s->init(options, keys, core);
+    if (!error.empty()) {
+        return nullptr;
+    }
+    return s;
+}
+
+std::string QuicService::init(const QuicOptions& options, const QuicSharedKeys& keys, uint16_t core) {
+    crypto::TlsOptions tls;
+    tls.server = true;
+    tls.server_side.cert_file = options.cert_file;
+    tls.server_side.key_file = options.key_file;
+    tls.server_side.alpn = {"h3"};
+    tls.keylog_file = options.keylog_file;
+    if (std::string e = m_tls.init(tls); !e.empty()) {
+        return "quic: " + e;
+    }
+    if (!m_protection.ok()) {
+        return "quic: no AES-GCM engine for this CPU's crypto path (intel-ipsec-mb)";
+    }
+    if (!m_tokens.init(m_protection.aead(), keys.token_key, keys.token_nonce_base + core)) {
+        return "quic: the address token key could not be set up";
+    }
+    m_secrets.reset_key = keys.reset_key;
+    m_secrets.table_key = keys.table_key;
+    m_secrets.tokens = &m_tokens;
+    m_secrets.engine = &m_protection.aead();
+    sq::EndpointOptions o;
+    o.core = uint8_t(core);
+    o.connection = connection_options(options);
+    o.max_connections = options.max_connections;
+    o.retry_always = options.retry_always;
+    if (std::string e = o.validate(); !e.empty()) {
+        return e;
+    }
+    m_endpoint = std::make_unique<sq::Endpoint>(o, m_protection, m_tls, m_secrets, m_random);
+    m_seen_confirmed.assign(m_endpoint->slot_count(), nullptr);
+    return {};
+}
+
+stack::UdpAction QuicService::on_datagram(stack::Mbuf* payload, const stack::UdpMeta& meta, stack::Instant now) {
+    const uint32_t len = stack::buf::pkt_len(payload);
+    std::span<uint8_t> datagram;
+    if (payload->nb_segs == 1 && RTE_MBUF_DIRECT(payload) && rte_mbuf_refcnt_read(payload) == 1) {
+        // Ours alone: decrypted where it arrived. Nothing of it is kept after receive()
+        // returns (no streams yet), so the buffer is freed right after.
+        datagram = {stack::buf::data(payload), len};
+    } else {
+        // Chained, or shared with a duplicate (impairment): decrypting in place would
+        // change the other copy, so it is copied into the scratch buffer first.
+        const uint32_t n = std::min<uint32_t>(len, uint32_t(m_scratch.size()));
+        const void* p = rte_pktmbuf_read(payload, 0, n, m_scratch.data());
+        if (p != m_scratch.data()) {
+            std::copy_n(static_cast<const uint8_t*>(p), n, m_scratch.begin());
+        }
+        datagram = {m_scratch.data(), n};
+        ++m_gauges.rx_copied;
+    }
+    m_endpoint->receive(datagram, peer_of(meta), now.ns);
+    stack::buf::free(payload);
+    m_send_due = true;
+    return stack::UdpAction::consumed;
+}
+
+bool QuicService::poll(stack::NetStack& net, stack::Instant now) {
+    bool worked = false;
+    if (now.ns >= m_deadline) {
+        m_endpoint->on_timeout(now.ns);
+        m_send_due = true;
+        worked = true;
+    }
+    if (!m_send_due) {
+        return worked;
+    }
+    m_send_due = false;
+    stack::Mbuf* m = nullptr;
+    for (uint32_t i = 0; i < kMaxSendPerPoll; ++i) {
+        if (m == nullptr && (m = stack::buf::alloc(m_pool)) == nullptr) {
+            ++m_gauges.tx_no_buffer;
+            m_send_due = true;  // try again next poll
+            break;
+        }
+        const size_t room = std::min<size_t>(rte_pktmbuf_tailroom(m), kMaxDatagram);
+        sq::PeerAddress to;
+        const size_t n = m_endpoint->send({stack::buf::data(m), room}, to, now.ns);
+        if (n == 0) {
+            break;
+        }
+        stack::buf::append(m, uint16_t(n));
+        net.udp_send(m, flow_to(to, m_port), now);
+        m = nullptr;
+        ++m_gauges.tx_datagrams;
+        worked = true;
+        if (i + 1 == kMaxSendPerPoll) {
+            m_send_due = true;  // more may be waiting
+        }
+    }
+    if (m != nullptr) {
+        stack::buf::free(m);
+    }
+    m_deadline = m_endpoint->next_timeout();
+    return worked;
+}
+
+QuicGauges QuicService::gauges() {
+    QuicGauges g = m_gauges;
+    g.connections = m_endpoint->connections();
+    g.handshaking = m_endpoint->handshakes();
+    for (size_t i = 0; i < m_endpoint->slot_count(); ++i) {
+        const sq::Connection* c = m_endpoint->connection(i);
+        if (c == nullptr) {
+            continue;
+        }
+        g.established += c->state() == sq::ConnectionState::established ? 1 : 0;
+        if (c->handshake_confirmed()) {
+            ++g.confirmed;
+            if (m_seen_confirmed[i] != c) {
+                m_seen_confirmed[i] = c;
+                ++m_gauges.confirmed_total;
+            }
+        }
+    }
+    g.confirmed_total = m_gauges.confirmed_total;
+    return g;
+}
+
+}  // namespace slip::dataplane
