@@ -9,6 +9,8 @@
     §14.1);
   - a datagram of an unknown version gets Version Negotiation listing version 1, with the
     connection IDs swapped (RFC 9000 §6, RFC 8999 §6);
+  - with --quic-retry always, the client is sent a Retry first and its second Initial, carrying
+    the address token, makes the connection (RFC 9000 §8.1.2);
   - --quic-port without a certificate: one line and a non-zero exit."""
 import os
 import shutil
@@ -86,7 +88,7 @@ def probes():
         h.fail("Version Negotiation should swap the connection IDs and list version 1")
 
 
-def gtlsclient(host, url_host, keylog):
+def gtlsclient(host, url_host, keylog, retry=False):
     env = dict(os.environ, SSLKEYLOGFILE=keylog)
     # The client waits for stream credit that never comes (no streams yet): the timeout ends it
     # well after the handshake (a few milliseconds on the veth).
@@ -96,6 +98,8 @@ def gtlsclient(host, url_host, keylog):
     for needle in ("Negotiated ALPN is h3", "QUIC handshake has completed", "QUIC handshake has been confirmed"):
         if needle not in out:
             h.fail("gtlsclient to %s: no '%s' (exit %d):\n%s" % (host, needle, r.returncode, out[-3000:]))
+    if retry and "type=Retry" not in out:
+        h.fail("gtlsclient to %s: no Retry received:\n%s" % (host, out[-3000:]))
     if "CONNECTION_CLOSE" in out:
         h.fail("gtlsclient to %s: the connection was closed:\n%s" % (host, out[-3000:]))
     cipher = [l for l in out.splitlines() if l.startswith("Negotiated cipher suite")]
@@ -164,6 +168,14 @@ def main():
         if q["refused_full"] or q["tx_no_buffer"]:
             h.fail("the endpoint refused connections or ran out of buffers")
         decode(capture, keylog)
+        with h.Engine("--quic-port", str(PORT), "--quic-cert", cert, "--quic-key", key, "--quic-uni-streams", "3",
+                      "--quic-retry", "always") as engine:
+            gtlsclient("10.0.0.2", "10.0.0.2", keylog, retry=True)
+            stats = engine.stop()
+        q = stats["total"]["quic"]
+        h.log("with Retry: " + ", ".join("%s=%d" % kv for kv in q.items() if kv[1]))
+        if q["retries"] < 1 or q["tokens_valid"] < 1 or q["confirmed_total"] < 1 or q["tokens_invalid"]:
+            h.fail("expected a Retry, a valid token and a confirmed connection")
         h.log("PASS")
     finally:
         shutil.rmtree(d, ignore_errors=True)
