@@ -99,7 +99,10 @@ Engine::Engine(const EngineOptions& opts, const AppSet& apps) : m_opts(opts) {
                          std::to_string(opts.port.queues) + " lcores but '" + eal.lcores + "' gives " +
                          std::to_string(lcores) + "; list more cores with --lcores or lower --queues");
     }
-    m_eal = std::make_unique<Eal>(eal, opts.port.eal_device_args(), opts.port.needs_pci());
+    if (std::string e = m_xdp_filter.prepare(m_opts.port); !e.empty()) {
+        throw SetupError(e);
+    }
+    m_eal = std::make_unique<Eal>(eal, m_opts.port.eal_device_args(), opts.port.needs_pci());
     try {
         m_port = std::make_unique<Port>(m_opts.port);
     } catch (const SetupError& e) {
@@ -120,6 +123,9 @@ Engine::Engine(const EngineOptions& opts, const AppSet& apps) : m_opts(opts) {
         }
         throw SetupError(said.empty() ? std::string(e.what()) + hint
                                       : std::string(e.what()) + " [DPDK: " + said + "]" + hint);
+    }
+    if (std::string e = m_xdp_filter.start(m_opts.port, m_opts.stack, m_port->mac()); !e.empty()) {
+        throw SetupError(e);
     }
     m_shared_bytes = std::make_unique<SharedByteStore>();
     for (const ListenerSpec& spec : apps) {
@@ -310,6 +316,10 @@ EngineSnapshot Engine::snapshot() const {
     s.mbufs_total = m_port->pool()->size;
     s.mbufs_in_use = rte_mempool_in_use_count(m_port->pool());
     s.views_in_use = rte_mempool_in_use_count(m_port->view_pool());
+    if (m_xdp_filter.active()) {
+        s.xdp_mode = m_xdp_filter.mode_name();
+        s.xdp = m_xdp_filter.counters();
+    }
     for (const auto& loop : m_loops) {
         s.queues.push_back(loop->stats());
         s.total += s.queues.back();

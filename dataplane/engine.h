@@ -12,6 +12,7 @@
 #include "dataplane/engine_options.h"
 #include "dataplane/app_worker.h"
 #include "dataplane/queue_loop.h"
+#include "dataplane/xdp_port_filter.h"
 #include "stack/base/instant.h"
 
 namespace slip::dataplane {
@@ -38,6 +39,10 @@ struct EngineSnapshot {
     std::vector<QueueStats> queues;
     std::vector<WorkerStats> workers;
     std::vector<uint64_t> worker_wakeups;
+    // The af_xdp port's own XDP program (xdp_port_filter.h): its mode ("" when not in use)
+    // and where each frame went, by reason.
+    const char* xdp_mode = "";
+    XdpCounters xdp{};
 };
 
 struct RunHooks {
@@ -76,6 +81,7 @@ public:
 
 private:
     EngineOptions m_opts;
+    XdpPortFilter m_xdp_filter;  // detaches after the port closed (member destroyed last)
     std::unique_ptr<Eal> m_eal;
     // Declared between EAL and the port: freed after the port closed (every view of its
     // bytes is back in a pool) and before EAL's cleanup.

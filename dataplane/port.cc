@@ -97,7 +97,8 @@ std::string PortOptions::validate() const {
 std::vector<std::string> PortOptions::eal_device_args() const {
     switch (kind) {
         case PortKind::af_xdp:
-            return {"--vdev", "net_af_xdp0,iface=" + iface + ",start_queue=0,queue_count=" + std::to_string(queues)};
+            return {"--vdev", "net_af_xdp0,iface=" + iface + ",start_queue=0,queue_count=" + std::to_string(queues) +
+                                  (xdp_object_path.empty() ? "" : ",xdp_prog=" + xdp_object_path)};
         case PortKind::af_packet:
             // A larger ring than the default: with it, 1500-byte bursts are not lost
             // silently in the kernel (37% of them were lost with the default ring on veth).

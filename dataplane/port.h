@@ -15,6 +15,10 @@ namespace slip::dataplane {
 
 enum class PortKind { af_xdp, af_packet, tap, pci, vdev };
 
+// The XDP program of an af_xdp port: the engine's own filter (dataplane/xdp: the kernel keeps
+// every frame that is not the engine's) or DPDK's default (every frame of the queue).
+enum class XdpProgramChoice { ours, dpdk };
+
 struct PortOptions {
     PortKind kind = PortKind::af_xdp;
     // Kernel interface for af_xdp and af_packet; name of the tap interface to create for tap.
@@ -38,6 +42,9 @@ struct PortOptions {
     uint16_t extra_pattern_buffers = 0;
     // MAC address to use instead of the device's.
     std::optional<stack::MacAddr> mac;
+    XdpProgramChoice xdp_program = XdpProgramChoice::ours;
+    // af_xdp with our program: the file the driver loads it from (xdp_port_filter.h sets it).
+    std::string xdp_object_path;
 
     std::string validate() const;
     // EAL arguments that make the device appear (--vdev ... or -a ...).

@@ -103,6 +103,34 @@ void json_client(std::ostringstream& o, const ClientStats& c) {
       << "}";
 }
 
+// The af_xdp port's own XDP program: "xdp":{"mode":"native","redirected":N,...}, (nothing when not in use).
+void json_xdp(std::ostringstream& o, const EngineSnapshot& s) {
+    if (*s.xdp_mode == '\0') {
+        return;
+    }
+    o << "\"xdp\":{\"mode\":\"" << s.xdp_mode << "\"";
+    for (size_t r = 0; r < s.xdp.size(); ++r) {
+        o << ",\"" << xdp_reason_name(static_cast<slip_xdp_reason>(r)) << "\":" << s.xdp[r];
+    }
+    o << "},";
+}
+
+// "xdp program (native): redirected N, passed_not_ours M, ..." with the non-zero reasons.
+void text_xdp(std::ostringstream& o, const EngineSnapshot& s) {
+    if (*s.xdp_mode == '\0') {
+        return;
+    }
+    o << "xdp program (" << s.xdp_mode << "):";
+    const char* sep = " ";
+    for (size_t r = 0; r < s.xdp.size(); ++r) {
+        if (s.xdp[r] != 0 || r == SLIP_XDP_REDIRECTED) {
+            o << sep << xdp_reason_name(static_cast<slip_xdp_reason>(r)) << " " << s.xdp[r];
+            sep = ", ";
+        }
+    }
+    o << "\n";
+}
+
 }  // namespace
 
 std::string format_json(const EngineSnapshot& s) {
@@ -112,7 +140,9 @@ std::string format_json(const EngineSnapshot& s) {
       << ",\"opackets\":" << s.port_opackets << ",\"imissed\":" << s.port_imissed << ",\"ierrors\":" << s.port_ierrors
       << ",\"oerrors\":" << s.port_oerrors << ",\"rx_nombuf\":" << s.port_rx_nombuf
       << ",\"mbufs_in_use\":" << s.mbufs_in_use << ",\"mbufs_total\":" << s.mbufs_total << ",\"views_in_use\":" << s.views_in_use
-      << "},\"queues\":[";
+      << "},";
+    json_xdp(o, s);
+    o << "\"queues\":[";
     for (size_t i = 0; i < s.queues.size(); ++i) {
         if (i) {
             o << ",";
@@ -171,6 +201,7 @@ std::string format_text(const EngineSnapshot& s) {
       << s.port_opackets << " missed " << s.port_imissed << " errors " << s.port_ierrors << "/" << s.port_oerrors
       << ", mbufs in use " << s.mbufs_in_use << "/" << s.mbufs_total << ", payload views in use " << s.views_in_use
       << "\n";
+    text_xdp(o, s);
     for (size_t i = 0; i < s.queues.size(); ++i) {
         const QueueStats& q = s.queues[i];
         o << "queue " << i << ": rx " << q.rx_packets << " pkts in " << q.rx_bursts << " bursts, tx " << q.tx_packets

@@ -4,8 +4,10 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 #include <net/if.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "dataplane/xdp/slip_filter_object.h"
@@ -49,6 +51,47 @@ std::string fill_ports(int fd, const std::vector<uint16_t>& ports, const char* p
 }
 
 uint32_t mode_flag(XdpMode mode) { return mode == XdpMode::native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE; }
+
+// The program attached to `ifindex` and the mode flag it was attached with (0: none attached).
+uint32_t attached_prog(int ifindex, uint32_t& mode_flags) {
+    LIBBPF_OPTS(bpf_xdp_query_opts, q);
+    if (bpf_xdp_query(ifindex, 0, &q) != 0) {
+        return 0;
+    }
+    if (q.attach_mode == XDP_ATTACHED_DRV) {
+        mode_flags = XDP_FLAGS_DRV_MODE;
+        return q.drv_prog_id;
+    }
+    if (q.attach_mode == XDP_ATTACHED_SKB) {
+        mode_flags = XDP_FLAGS_SKB_MODE;
+        return q.skb_prog_id;
+    }
+    return 0;  // none, offloaded or several: none of ours
+}
+
+// The program's name and, in `maps`, the descriptors of its maps by name (the caller closes them).
+bool open_prog_maps(int prog_fd, std::string& name, std::vector<std::pair<std::string, int>>& maps) {
+    uint32_t ids[16] = {};
+    bpf_prog_info info{};
+    info.nr_map_ids = std::size(ids);
+    info.map_ids = reinterpret_cast<uintptr_t>(ids);
+    uint32_t len = sizeof info;
+    if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) != 0) {
+        return false;
+    }
+    name.assign(info.name, strnlen(info.name, sizeof info.name));
+    for (uint32_t i = 0; i < info.nr_map_ids && i < std::size(ids); ++i) {
+        const int fd = bpf_map_get_fd_by_id(ids[i]);
+        bpf_map_info map_info{};
+        uint32_t map_len = sizeof map_info;
+        if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &map_info, &map_len) == 0) {
+            maps.emplace_back(std::string(map_info.name, strnlen(map_info.name, sizeof map_info.name)), fd);
+        } else if (fd >= 0) {
+            close(fd);
+        }
+    }
+    return true;
+}
 
 }  // namespace
 
@@ -107,9 +150,62 @@ const char* xdp_reason_name(slip_xdp_reason reason) {
 
 XdpProgram::~XdpProgram() {
     detach();
+    close_fds();
+}
+
+void XdpProgram::close_fds() {
     if (m_object != nullptr) {
-        bpf_object__close(m_object);
+        bpf_object__close(m_object);  // closes the program's and the maps' descriptors
+        m_object = nullptr;
+    } else {
+        for (const int fd : {m_prog_fd, m_xsks_fd, m_config_fd, m_tcp_ports_fd, m_udp_ports_fd, m_counters_fd}) {
+            if (fd >= 0) {
+                close(fd);
+            }
+        }
     }
+    m_prog_fd = m_xsks_fd = m_config_fd = m_tcp_ports_fd = m_udp_ports_fd = m_counters_fd = -1;
+}
+
+std::string XdpProgram::adopt_attached(const std::string& iface) {
+    if (m_prog_fd >= 0) {
+        return "xdp: adopt_attached() with a program already loaded";
+    }
+    const int ifindex = static_cast<int>(if_nametoindex(iface.c_str()));
+    uint32_t mode_flags = 0;
+    const uint32_t id = ifindex == 0 ? 0 : attached_prog(ifindex, mode_flags);
+    const int prog_fd = id == 0 ? -1 : bpf_prog_get_fd_by_id(id);
+    if (prog_fd < 0) {
+        return "xdp: the af_xdp driver attached no XDP program to " + iface + " (or it cannot be read: " +
+               errno_text(errno) + "); try --xdp-program dpdk";
+    }
+    std::string name;
+    std::vector<std::pair<std::string, int>> maps;
+    open_prog_maps(prog_fd, name, maps);
+    m_prog_fd = prog_fd;
+    for (const auto& [map_name, fd] : maps) {
+        int* slot = map_name == SLIP_XDP_MAP_XSKS          ? &m_xsks_fd
+                    : map_name == SLIP_XDP_MAP_CONFIG      ? &m_config_fd
+                    : map_name == SLIP_XDP_MAP_TCP_PORTS   ? &m_tcp_ports_fd
+                    : map_name == SLIP_XDP_MAP_UDP_PORTS   ? &m_udp_ports_fd
+                    : map_name == SLIP_XDP_MAP_COUNTERS    ? &m_counters_fd
+                                                           : nullptr;
+        if (slot != nullptr && *slot < 0) {
+            *slot = fd;
+        } else {
+            close(fd);
+        }
+    }
+    if (name != SLIP_XDP_PROG_NAME || m_config_fd < 0 || m_counters_fd < 0 || m_tcp_ports_fd < 0 ||
+        m_udp_ports_fd < 0) {
+        close_fds();
+        return "xdp: the XDP program on " + iface + " is '" + name + "', not the engine's " + SLIP_XDP_PROG_NAME +
+               "; remove it with 'ip link set dev " + iface + " xdp off'";
+    }
+    m_ifindex = ifindex;
+    m_attach_flags = mode_flags;
+    m_attached_mode = mode_flags == XDP_FLAGS_DRV_MODE ? XdpMode::native : XdpMode::generic;
+    return {};
 }
 
 std::string XdpProgram::load() {
@@ -142,7 +238,7 @@ std::string XdpProgram::load() {
 }
 
 std::string XdpProgram::configure(const XdpFilterConfig& config) {
-    if (m_object == nullptr) {
+    if (m_config_fd < 0) {
         return "xdp: configure() before load()";
     }
     slip_xdp_config c{};
@@ -205,7 +301,7 @@ void XdpProgram::detach() {
 
 XdpCounters XdpProgram::counters() const {
     XdpCounters total{};
-    if (m_object == nullptr) {
+    if (m_counters_fd < 0) {
         return total;
     }
     const int cpus = libbpf_num_possible_cpus();
@@ -221,6 +317,43 @@ XdpCounters XdpProgram::counters() const {
         }
     }
     return total;
+}
+
+std::string write_xdp_object_file(const std::string& dir, std::string& path) {
+    std::string name = dir + "/slip_filter.XXXXXX";
+    const int fd = mkstemp(name.data());
+    if (fd < 0) {
+        return "xdp: cannot create a file for the XDP program in " + dir + " (" + errno_text(errno) +
+               "); make it writable or use --xdp-program dpdk";
+    }
+    const ssize_t n = write(fd, kSlipFilterObject, kSlipFilterObject_size);
+    close(fd);
+    if (n != static_cast<ssize_t>(kSlipFilterObject_size)) {
+        unlink(name.c_str());
+        return "xdp: cannot write the XDP program to " + name + "; free some space in " + dir;
+    }
+    path = name;
+    return {};
+}
+
+bool remove_stale_xdp_program(const std::string& iface) {
+    const auto holder = find_xdp_holder(iface);
+    if (!holder || holder->prog_name != SLIP_XDP_PROG_NAME || !holder->processes.empty()) {
+        return false;
+    }
+    const int ifindex = static_cast<int>(if_nametoindex(iface.c_str()));
+    uint32_t mode_flags = 0;
+    if (attached_prog(ifindex, mode_flags) != holder->prog_id) {
+        return false;
+    }
+    const int fd = bpf_prog_get_fd_by_id(holder->prog_id);
+    if (fd < 0) {
+        return false;
+    }
+    LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = fd);
+    const bool removed = bpf_xdp_detach(ifindex, mode_flags | XDP_FLAGS_REPLACE, &opts) == 0;
+    close(fd);
+    return removed;
 }
 
 }  // namespace slip::dataplane

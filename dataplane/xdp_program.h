@@ -3,9 +3,11 @@
 // loaded, configured and attached through libbpf: the engine's XSK sockets get only the
 // frames that are the engine's, the host's kernel keeps the rest of the interface.
 //
-// Ownership: the XdpProgram object that attached the program detaches it (destructor or
-// detach()), and only if the interface still runs this very program (XDP_FLAGS_REPLACE), so
-// it never removes another process's program.
+// Ownership: the XdpProgram object that attached (or adopted) the program detaches it
+// (destructor or detach()), and only if the interface still runs this very program
+// (XDP_FLAGS_REPLACE), so it never removes another process's program. On an af_xdp port the
+// driver loads and attaches the program from the file write_xdp_object_file() gives it
+// (DPDK 22.11's af_xdp takes no program descriptor, only a path), and the engine adopts it.
 #include <array>
 #include <cstdint>
 #include <string>
@@ -52,10 +54,14 @@ public:
     // Attaches to `iface`; automatic tries native mode first, then generic. Refuses when
     // another program is attached.
     std::string attach(const std::string& iface, XdpMode mode);
+    // Takes the program of ours attached to `iface` (loaded by the af_xdp driver from
+    // write_xdp_object_file()'s copy): its maps for configure() and counters(), and its
+    // attachment for detach().
+    std::string adopt_attached(const std::string& iface);
     // Detaches if this object attached the program and it is still the one on the interface.
     void detach();
 
-    bool loaded() const { return m_object != nullptr; }
+    bool loaded() const { return m_prog_fd >= 0; }
     bool attached() const { return m_ifindex != 0; }
     // The mode the program is attached in: native or generic (never automatic).
     XdpMode attached_mode() const { return m_attached_mode; }
@@ -66,7 +72,9 @@ public:
     XdpCounters counters() const;
 
 private:
-    bpf_object* m_object = nullptr;
+    void close_fds();
+
+    bpf_object* m_object = nullptr;  // null for an adopted program
     int m_prog_fd = -1;
     int m_xsks_fd = -1;
     int m_config_fd = -1;
@@ -77,5 +85,13 @@ private:
     uint32_t m_attach_flags = 0;
     XdpMode m_attached_mode = XdpMode::automatic;
 };
+
+// Writes the embedded BPF object to a new file in `dir` (for the af_xdp driver's xdp_prog
+// devarg) and sets `path`; an empty string on success, else one line. The caller removes it.
+std::string write_xdp_object_file(const std::string& dir, std::string& path);
+
+// Detaches a program of ours (recognised by name) that no process holds any more: one left
+// attached to `iface` by an engine that was killed. True when one was removed.
+bool remove_stale_xdp_program(const std::string& iface);
 
 }  // namespace slip::dataplane

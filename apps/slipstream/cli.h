@@ -32,6 +32,7 @@ struct RunArgs {
     uint16_t tx_descriptors = 1024;
     uint32_t mbufs = 0;
     std::string mac;
+    std::string xdp_program = "ours";
     std::string ipv4 = "10.0.0.2/24";
     std::string gateway4;
     std::string ipv6 = "fd00::2/64";
