@@ -73,6 +73,39 @@ bool AckTracker::gap_before(uint64_t pn) const {
     return false;
 }
 
+bool AckTracker::forget(PacketNumber packet) {
+    const uint64_t pn = packet.raw();
+    for (size_t i = m_count; i > 0; --i) {
+        AckInterval& iv = at(i - 1);
+        if (iv.largest < pn) {
+            return true;  // not held
+        }
+        if (iv.smallest > pn) {
+            continue;
+        }
+        if (iv.smallest == iv.largest) {
+            erase_at(i - 1);
+        } else if (iv.smallest == pn) {
+            ++iv.smallest;
+        } else if (iv.largest == pn) {
+            --iv.largest;
+        } else {
+            if (m_count == m_config.max_intervals) {
+                return false;
+            }
+            const uint64_t top = iv.largest;
+            iv.largest = pn - 1;
+            insert_at(i, pn + 1);
+            at(i).largest = top;
+        }
+        if (m_count == 0) {
+            on_ack_sent();  // nothing left to acknowledge: no ACK is due for it
+        }
+        return true;
+    }
+    return true;
+}
+
 bool AckTracker::contains(uint64_t pn) const {
     for (size_t i = m_count; i > 0; --i) {
         const AckInterval& iv = at(i - 1);

@@ -66,6 +66,11 @@ public:
     // them (§13.2.1), though one may ride along in a packet sent for other reasons.
     bool ack_eliciting_pending() const { return m_ack_eliciting_since_ack > 0; }
 
+    // A processed packet must not be acknowledged after all (its data could not be kept:
+    // the peer must send it again, RFC 9000 §13.3); it may be received again. False when
+    // the split this needs finds no room (the caller must then close the connection).
+    bool forget(PacketNumber pn);
+
     // The intervals to acknowledge, largest first, into `out` (the largest ones when it is
     // shorter). Returns how many.
     size_t ack_intervals(std::span<AckInterval> out) const;

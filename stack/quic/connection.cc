@@ -21,6 +21,17 @@ LossDetectionConfig loss_config(const ConnectionOptions& o) {
     return c;
 }
 
+// When nobody counts buffer references, the caller keeps the memory alive itself.
+class NoBufferOwner final : public RxBufferOwner, public TxBufferOwner {
+public:
+    static NoBufferOwner& instance() {
+        static NoBufferOwner owner;
+        return owner;
+    }
+    void retain(void*) override {}
+    void release(void*) override {}
+};
+
 }  // namespace
 
 const char* to_string(ConnectionState s) {
@@ -50,6 +61,9 @@ Connection::Connection(const ConnectionOptions& options, PacketProtection& prote
       m_peer_cid(ids.peer),
       m_initial_dcid(ids.initial_dcid),
       m_original_dcid(ids.original_dcid),
+      m_streams(options.role, options.params, options.max_local_streams,
+                options.rx_owner != nullptr ? *options.rx_owner : NoBufferOwner::instance(),
+                options.tx_owner != nullptr ? *options.tx_owner : NoBufferOwner::instance()),
       m_address_validated(options.role == Role::client),
       m_last_activity_ns(now_ns) {
     TransportParameters ours = options.params;
@@ -197,6 +211,7 @@ void Connection::on_packet_acked(PacketNumberSpace s, const SentPacket& p) {
     for (uint8_t i = 0; i < f.crypto_count; ++i) {
         m_handshake.crypto_out(s).acked(f.crypto[i].offset, f.crypto[i].length);
     }
+    m_streams.on_acked(f);
     if (f.has_ack) {
         space(s).acks.on_ack_of_ack(f.ack_largest);  // RFC 9000 §13.2.4
     }
@@ -212,6 +227,7 @@ void Connection::on_packet_lost(PacketNumberSpace s, const SentPacket& p) {
     for (uint8_t i = 0; i < f.crypto_count; ++i) {
         m_handshake.crypto_out(s).lost(f.crypto[i].offset, f.crypto[i].length);
     }
+    m_streams.on_lost(f);
     if (f.handshake_done && m_state == ConnectionState::established) {
         m_handshake_done_pending = true;
     }

@@ -5,8 +5,8 @@
 // tracking and loss recovery per packet number space, congestion control, connection IDs,
 // the anti-amplification limit, the idle timeout and the closing and draining states.
 //
-// Streams are not carried yet: the connection advertises no stream credit, so a STREAM
-// frame is refused with STREAM_LIMIT_ERROR (RFC 9000 §4.6), as the parameters say.
+// Streams (ConnectionStreams) carry data once the handshake is complete (1-RTT only: no
+// 0-RTT yet), with the stream credit our transport parameters advertise.
 //
 // Files: connection.cc (life and timers), connection_receive.cc (datagrams in, frames
 // dispatched), connection_send.cc (packets built, coalesced, padded, protected).
@@ -18,6 +18,7 @@
 #include "crypto/tls_context.h"
 #include "stack/quic/ack_tracker.h"
 #include "stack/quic/connection_ids.h"
+#include "stack/quic/connection_streams.h"
 #include "stack/quic/handshake.h"
 #include "stack/quic/loss_detection.h"
 #include "stack/quic/newreno.h"
@@ -37,6 +38,13 @@ struct ConnectionOptions {
     size_t max_sent_packets = 1024;  // per packet number space
     // Server: the stateless reset token of its handshake CID (§10.3), from the engine's key.
     ResetToken reset_token{};
+    // Who counts references to received datagrams (STREAM data stays in them) and to the
+    // application's send buffers. Null: nobody; the caller keeps every datagram's memory
+    // until its stream data is consumed, and its send buffers until acknowledged.
+    RxBufferOwner* rx_owner = nullptr;
+    TxBufferOwner* tx_owner = nullptr;
+    // Streams we open at once; the peer's are bounded by the limits in `params`.
+    size_t max_local_streams = 16;
 };
 
 enum class ConnectionState : uint8_t {
@@ -84,8 +92,9 @@ public:
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
-    // One received datagram, decrypted in place.
-    void receive(std::span<uint8_t> datagram, uint64_t now_ns);
+    // One received datagram, decrypted in place; `buffer` is what holds it (retained through
+    // ConnectionOptions::rx_owner for as long as stream data in it is kept).
+    void receive(std::span<uint8_t> datagram, uint64_t now_ns, void* buffer = nullptr);
     // Writes the next datagram into `out`; its size, 0 when nothing is due now.
     size_t send(std::span<uint8_t> out, uint64_t now_ns);
     // When to call on_timeout (kNoDeadline: nothing armed).
@@ -100,6 +109,9 @@ public:
     TransportError close_error() const { return m_close_error; }
     bool closed_by_peer() const { return m_closed_by_peer; }
     const ConnectionCounters& counters() const { return m_counters; }
+    // The application's side of the streams (open, write, read, consume, events).
+    ConnectionStreams& streams() { return m_streams; }
+    const ConnectionStreams& streams() const { return m_streams; }
     const Handshake& handshake() const { return m_handshake; }
     const LossDetection& recovery() const { return m_loss; }
     const ConnectionId& local_cid() const { return m_local_cid; }
@@ -172,6 +184,9 @@ private:
     ConnectionId m_original_dcid;
     LocalConnectionIds m_local_cids;
     PeerConnectionIds m_peer_cids;
+    ConnectionStreams m_streams;
+    void* m_rx_buffer = nullptr;  // the datagram being processed
+    bool m_data_not_kept = false; // its packet's STREAM data could not all be held
     ConnectionState m_state = ConnectionState::handshaking;
     ConnectionCounters m_counters;
     uint64_t m_bytes_received = 0;

@@ -31,7 +31,7 @@ const PacketKeySet* Connection::read_keys(PacketType type) const {
     return type != PacketType::zero_rtt && k.has_read ? &k.read : nullptr;
 }
 
-void Connection::receive(std::span<uint8_t> datagram, uint64_t now_ns) {
+void Connection::receive(std::span<uint8_t> datagram, uint64_t now_ns, void* buffer) {
     if (m_state == ConnectionState::closed || m_state == ConnectionState::draining) {
         return;
     }
@@ -76,6 +76,7 @@ void Connection::receive(std::span<uint8_t> datagram, uint64_t now_ns) {
         }
         ++n;
     }
+    m_rx_buffer = buffer;
     // 2: unprotect what has keys, process in order; 3: again for packets whose keys the
     // first ones brought (a Handshake packet behind the Initial carrying the ServerHello).
     bool opened[kMaxPacketsPerDatagram] = {};
@@ -161,9 +162,16 @@ void Connection::process_packet(const PacketHeader& h, IncomingPacket& in, uint6
         m_loss.set_at_amplification_limit(false, now_ns);
         discard_space(PacketNumberSpace::initial, now_ns);
     }
+    m_data_not_kept = false;
     const TransportError e = process_frames(s, h.type, in.payload, h.dcid, ack_eliciting, now_ns);
     if (e != TransportError::no_error) {
         close(e, 0, now_ns);
+        return;
+    }
+    // STREAM data that could not be held: the packet goes unacknowledged, so the peer
+    // declares it lost and sends the data again (RFC 9000 §13.3).
+    if (m_data_not_kept && !space(s).acks.forget(in.packet_number)) {
+        close(TransportError::internal_error, 0, now_ns);
         return;
     }
     after_handshake_progress(now_ns);
@@ -287,15 +295,29 @@ TransportError Connection::on_frame(PacketNumberSpace s, const Frame& f, std::sp
     case FrameType::new_token:
         // RFC 9000 §19.7: only a server sends it.
         return m_role == Role::server ? TransportError::protocol_violation : TransportError::no_error;
-    case FrameType::stream:
+    case FrameType::stream: {
+        bool kept = true;
+        const TransportError e = m_streams.on_stream(f.stream, m_rx_buffer, kept);
+        m_data_not_kept = m_data_not_kept || !kept;
+        return e;
+    }
     case FrameType::reset_stream:
+        return m_streams.on_reset_stream(f.reset);
     case FrameType::stop_sending:
+        return m_streams.on_stop_sending(f.reset.stream_id, f.reset.error_code);
+    case FrameType::max_data:
+        m_streams.on_max_data(f.maximum);
+        return TransportError::no_error;
     case FrameType::max_stream_data:
+        return m_streams.on_max_stream_data(f.stream_id, f.maximum);
+    case FrameType::max_streams_bidi:
+    case FrameType::max_streams_uni:
+        m_streams.on_max_streams(f.type == FrameType::max_streams_uni, f.maximum);
+        return TransportError::no_error;
     case FrameType::stream_data_blocked:
-        // No stream credit was advertised (initial_max_streams_* = 0): §4.6.
-        return TransportError::stream_limit_error;
+        return m_streams.on_stream_data_blocked(f.stream_id);
     default:
-        return TransportError::no_error;  // flow control and path frames: nothing to act on yet
+        return TransportError::no_error;  // DATA_BLOCKED, STREAMS_BLOCKED, path frames: nothing to do
     }
 }
 
@@ -308,6 +330,7 @@ void Connection::after_handshake_progress(uint64_t now_ns) {
     m_state = ConnectionState::established;
     if (m_handshake.has_peer_params()) {
         m_loss.set_peer_max_ack_delay(m_handshake.peer_params().max_ack_delay_ms * kNanosPerMilli);
+        m_streams.on_peer_params(m_handshake.peer_params());
     }
     if (m_role == Role::server) {
         m_handshake.confirm();

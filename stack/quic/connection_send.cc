@@ -49,7 +49,9 @@ bool Connection::space_has_data(PacketNumberSpace s, uint64_t now_ns) const {
     }
     uint64_t retire = 0;
     return s == PacketNumberSpace::application &&
-           (m_handshake_done_pending || m_peer_cids.next_retirement(retire));
+           (m_handshake_done_pending || m_peer_cids.next_retirement(retire) ||
+            (m_state == ConnectionState::established && m_cc.can_send(m_loss.bytes_in_flight()) &&
+             m_streams.wants_to_send()));
 }
 
 size_t Connection::write_frames(PacketNumberSpace s, WireWriter& w, SentFrames& record, uint64_t now_ns,
@@ -59,7 +61,9 @@ size_t Connection::write_frames(PacketNumberSpace s, WireWriter& w, SentFrames& 
     if (st.acks.has_unacknowledged()) {
         AckInterval intervals[kMaxAckIntervals];
         const size_t n = st.acks.ack_intervals(intervals);
-        if (n > 0 && write_ack(w, std::span(intervals, n), st.acks.ack_delay_field(now_ns), n)) {
+        if (n == 0) {
+            st.acks.on_ack_sent();  // every interval was forgotten: nothing to say
+        } else if (write_ack(w, std::span(intervals, n), st.acks.ack_delay_field(now_ns), n)) {
             record.has_ack = true;
             record.ack_largest = PacketNumber(intervals[0].largest);
             st.acks.on_ack_sent();
@@ -94,6 +98,9 @@ size_t Connection::write_frames(PacketNumberSpace s, WireWriter& w, SentFrames& 
         record.retire_cid = true;
         record.retired_sequence = retire;
         ack_eliciting = true;
+    }
+    if (s == PacketNumberSpace::application && m_state == ConnectionState::established) {
+        m_streams.write(w, kTagLength, record, ack_eliciting);
     }
     if (st.probes > 0 && !ack_eliciting) {
         w.u8(uint8_t(FrameType::ping));  // RFC 9002 §6.2.4: a probe must elicit an ACK

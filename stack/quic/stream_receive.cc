@@ -13,6 +13,16 @@ void StreamReceive::release_all() {
     m_count = 0;
 }
 
+void StreamReceive::reuse() {
+    release_all();
+    m_read = 0;
+    m_highest = 0;
+    m_final = 0;
+    m_final_known = false;
+    m_state = RecvState::recv;
+    m_reset_error = 0;
+}
+
 TransportError StreamReceive::on_data(uint64_t offset, std::span<const uint8_t> bytes, bool fin, void* buffer,
                                       bool& kept) {
     kept = true;

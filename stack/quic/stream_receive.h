@@ -37,7 +37,7 @@ enum class RecvState : uint8_t { recv, size_known, data_recvd, reset_recvd };
 
 class StreamReceive {
 public:
-    static constexpr size_t kMaxPieces = 32;
+    static constexpr size_t kMaxPieces = 128;
 
     explicit StreamReceive(RxBufferOwner& owner) : m_owner(owner) {}
     ~StreamReceive();
@@ -52,6 +52,8 @@ public:
     // RESET_STREAM (§19.4): FINAL_SIZE_ERROR when it contradicts what is known; everything
     // held is freed.
     TransportError on_reset(uint64_t final_size, uint64_t error_code);
+    // Everything held freed and the state back to Recv, for a new stream in the same slot.
+    void reuse();
 
     // The in-order pieces from the read offset (until the first gap), at most `out.size()`.
     size_t readable(std::span<RxPiece> out) const;

@@ -133,4 +133,16 @@ void StreamSend::reset() {
     }
 }
 
+void StreamSend::reuse() {
+    reset();
+    m_head = 0;
+    m_base = 0;
+    m_end = 0;
+    m_sent_end = 0;
+    m_fin = false;
+    m_fin_sent = false;
+    m_fin_acked = false;
+    m_state = SendState::ready;
+}
+
 }  // namespace slip::stack::quic

@@ -54,6 +54,9 @@ public:
     void lost(uint64_t offset, size_t length, bool fin);
     // RESET_STREAM sent (§3.1): everything queued is freed; nothing more is sent.
     void reset();
+    // Back to Ready with nothing queued, for a new stream in the same slot (a pool reuses
+    // streams instead of allocating one per stream).
+    void reuse();
 
     SendState state() const { return m_state; }
     uint64_t queued_end() const { return m_end; }  // the offset after the last byte queued

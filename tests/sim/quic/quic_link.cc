@@ -49,6 +49,8 @@ QuicLink::QuicLink(Direction c2s, Direction s2c, uint64_t seed, ConnectionOption
     : m_rng(seed) {
     m_dirs[0] = std::move(c2s);
     m_dirs[1] = std::move(s2c);
+    client_options.rx_owner = client_options.rx_owner != nullptr ? client_options.rx_owner : &m_buffers;
+    server_options.rx_owner = server_options.rx_owner != nullptr ? server_options.rx_owner : &m_buffers;
     const ConnectionId odcid = cid_of(0x0d);
     const ConnectionId client_cid = cid_of(0xc1);
     const ConnectionId server_cid = cid_of(0x51);
@@ -96,7 +98,10 @@ void QuicLink::check() {
 
 void QuicLink::run_for(uint64_t ns) {
     const uint64_t end = m_now + ns;
-    flush(true);  // what the caller made due (a close, a new stream) goes out now
+    if (on_step) {
+        on_step();  // what the caller made due (a close, a new stream) goes out now
+    }
+    flush(true);
     flush(false);
     bool stepped_at_now = false;
     while (true) {
@@ -119,13 +124,18 @@ void QuicLink::run_for(uint64_t ns) {
         while (!m_wire.empty() && m_wire.begin()->first <= m_now) {
             InFlight f = std::move(m_wire.begin()->second);
             m_wire.erase(m_wire.begin());
-            (f.to_server ? *m_server : *m_client).receive(f.bytes, m_now);
+            SimBuffers::Buffer* b = m_buffers.make(std::move(f.bytes));
+            (f.to_server ? *m_server : *m_client).receive(b->bytes, m_now, b);
+            m_buffers.release(b);  // the link's reference: what a stream kept holds its own
         }
         if (m_client->next_timeout() <= m_now) {
             m_client->on_timeout(m_now);
         }
         if (m_server->next_timeout() <= m_now) {
             m_server->on_timeout(m_now);
+        }
+        if (on_step) {
+            on_step();
         }
         flush(true);
         flush(false);

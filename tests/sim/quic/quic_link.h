@@ -26,6 +26,32 @@ struct Direction {
     std::function<bool(size_t n)> drop;
 };
 
+// The link's received datagrams, each in its own buffer with a reference count: stream
+// data stays in them (as in the engine's packet buffers) until the application consumes it.
+class SimBuffers final : public RxBufferOwner {
+public:
+    struct Buffer {
+        std::vector<uint8_t> bytes;
+        int refs = 1;
+    };
+    Buffer* make(std::vector<uint8_t> bytes) {
+        ++m_live;
+        return new Buffer{std::move(bytes), 1};
+    }
+    void retain(void* b) override { ++static_cast<Buffer*>(b)->refs; }
+    void release(void* b) override {
+        Buffer* buffer = static_cast<Buffer*>(b);
+        if (--buffer->refs == 0) {
+            delete buffer;
+            --m_live;
+        }
+    }
+    size_t live() const { return m_live; }
+
+private:
+    size_t m_live = 0;
+};
+
 class QuicLink {
 public:
     QuicLink(Direction client_to_server = {}, Direction server_to_client = {}, uint64_t seed = 1,
@@ -53,6 +79,11 @@ public:
     // Steps where a side's next deadline had passed and handling it did not move it: a
     // connection asking to be woken for something it cannot do (a busy loop in an engine).
     size_t stuck_steps() const { return m_stuck_steps; }
+    // Called after every step's deliveries and timers, before the sides send: the
+    // applications' turn (read, consume, write).
+    std::function<void()> on_step;
+    // Received datagrams still held (by stream data not yet consumed).
+    size_t buffers_held() const { return m_buffers.live(); }
     // Set to inject a datagram (garbage, replays) into the server.
     void inject_to_server(std::vector<uint8_t> datagram) { enqueue(true, std::move(datagram), 0); }
 
@@ -67,6 +98,7 @@ private:
     void check();
 
     PacketProtection m_protection;
+    SimBuffers m_buffers;  // outlives the connections, which release into it
     std::unique_ptr<Connection> m_client;
     std::unique_ptr<Connection> m_server;
     Direction m_dirs[2];  // [0] client to server, [1] server to client

@@ -288,4 +288,36 @@ BOOST_AUTO_TEST_CASE(ack_of_ack_forgets_what_the_peer_has_seen) {
     BOOST_TEST(t.lowest_accepted().raw() == 11u);
 }
 
+// A packet whose data could not be kept is forgotten: left out of the next ACK (so the
+// peer sends its data again, RFC 9000 §13.3) and accepted if it comes again.
+BOOST_AUTO_TEST_CASE(a_forgotten_packet_is_not_acknowledged_and_may_come_again) {
+    AckTracker t(config(PacketNumberSpace::application));
+    for (uint64_t pn = 0; pn <= 9; ++pn) {
+        receive(t, pn, true, 0);
+    }
+    BOOST_TEST(t.forget(PacketNumber(5)));
+    BOOST_TEST((intervals(t) == Ivs{{6, 9}, {0, 4}}));
+    BOOST_TEST(t.forget(PacketNumber(9)));
+    BOOST_TEST(t.forget(PacketNumber(0)));
+    BOOST_TEST((intervals(t) == Ivs{{6, 8}, {1, 4}}));
+    BOOST_TEST(t.forget(PacketNumber(42)));  // never held: nothing changes
+    BOOST_TEST((intervals(t) == Ivs{{6, 8}, {1, 4}}));
+    BOOST_TEST((receive(t, 5, true, 0) == ReceiveResult::accepted));
+    BOOST_TEST((intervals(t) == Ivs{{1, 8}}));
+    // Forgetting the only packet leaves nothing to acknowledge and no ACK due.
+    AckTracker one(config(PacketNumberSpace::application));
+    receive(one, 3, true, 0);
+    BOOST_TEST(one.forget(PacketNumber(3)));
+    BOOST_TEST(intervals(one).empty());
+    BOOST_TEST(!one.has_unacknowledged());
+    BOOST_TEST(!one.should_send_ack(1'000 * kMs));
+    // A split that needs an interval more than the tracker holds says so.
+    AckTracker full(config(PacketNumberSpace::application, 2));
+    for (uint64_t pn : {0, 1, 2, 10}) {
+        receive(full, pn, true, 0);
+    }
+    BOOST_TEST(!full.forget(PacketNumber(1)));
+    BOOST_TEST((intervals(full) == Ivs{{10, 10}, {0, 2}}));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,285 @@
+// QUIC streams between the engine's own client and server connections over the in-memory
+// link with virtual time: bulk data both ways over loss and reordering (every byte
+// arrives, in order, once; buffers are released), flow control as backpressure (a reader
+// that stops reading stops its writer at the window), stream-count limits raised with
+// MAX_STREAMS as streams close, and RESET_STREAM / STOP_SENDING reaching the other side.
+#include <boost/test/unit_test.hpp>
+
+#include <map>
+
+#include "tests/sim/quic/quic_link.h"
+
+using namespace slip::test::quic_sim;
+
+namespace {
+
+constexpr uint64_t kSecond = 1000 * kNanosPerMilli;
+constexpr size_t kChunk = 16 * 1024;
+
+uint8_t pattern(uint64_t stream, size_t i) { return uint8_t(i * 7 + i / 251 + stream * 13); }
+
+std::vector<uint8_t> payload(uint64_t stream, size_t size) {
+    std::vector<uint8_t> v(size);
+    for (size_t i = 0; i < size; ++i) {
+        v[i] = pattern(stream, i);
+    }
+    return v;
+}
+
+// Counts the application's send buffers the connection gives back (each write's buffer
+// token is released once, when its bytes are all acknowledged or the stream is reset).
+struct TxCounter final : TxBufferOwner {
+    size_t released = 0;
+    void release(void*) override { ++released; }
+};
+
+ConnectionOptions stream_options(Role role, TxCounter& tx) {
+    ConnectionOptions o = QuicLink::default_options(role);
+    o.params.initial_max_data = 1 << 20;
+    o.params.initial_max_stream_data_bidi_local = 128 * 1024;
+    o.params.initial_max_stream_data_bidi_remote = 128 * 1024;
+    o.params.initial_max_stream_data_uni = 64 * 1024;
+    o.params.initial_max_streams_bidi = 4;
+    o.params.initial_max_streams_uni = 3;
+    o.tx_owner = &tx;
+    return o;
+}
+
+// One side's application: writes whole payloads in chunks as room allows, reads and
+// consumes what arrives (unless told to hold it), and records the events.
+struct App {
+    explicit App(Connection& conn) : c(conn) {}
+    struct Out {
+        std::vector<uint8_t> data;
+        size_t written = 0;
+        bool finish = true;
+        bool finished = false;
+    };
+    Connection& c;
+    std::map<uint64_t, Out> out;
+    std::map<uint64_t, std::vector<uint8_t>> in;
+    std::map<uint64_t, bool> fin;
+    std::map<uint64_t, uint8_t> seen;  // every event bit each stream got
+    std::map<uint64_t, uint64_t> errors;
+    bool reading = true;
+    size_t accepted = 0;
+
+    void send(uint64_t id, std::vector<uint8_t> data, bool finish = true) {
+        out[id] = Out{std::move(data), 0, finish, false};
+    }
+    void step() {
+        StreamEvent e;
+        while (c.streams().next_event(e)) {
+            seen[e.id] |= e.bits;
+            if (e.bits & (kStreamReset | kStreamStopped)) {
+                errors[e.id] = e.error_code;
+            }
+        }
+        for (auto& [id, o] : out) {
+            pump(id, o);
+        }
+        if (reading) {
+            for (auto& [id, bits] : seen) {
+                read(id);
+            }
+        }
+    }
+    void pump(uint64_t id, Out& o) {
+        while (o.written < o.data.size()) {
+            const size_t n = std::min(kChunk, o.data.size() - o.written);
+            const StreamWrite w = c.streams().write(id, std::span(o.data).subspan(o.written, n), &o);
+            if (w != StreamWrite::accepted) {
+                return;
+            }
+            o.written += n;
+            ++accepted;
+        }
+        if (o.finish && !o.finished) {
+            o.finished = c.streams().finish(id);
+        }
+    }
+    void read(uint64_t id) {
+        while (true) {
+            RxPiece pieces[8];
+            bool f = false;
+            const size_t n = c.streams().read(id, pieces, f);
+            uint64_t bytes = 0;
+            for (size_t i = 0; i < n; ++i) {
+                in[id].insert(in[id].end(), pieces[i].bytes.begin(), pieces[i].bytes.end());
+                bytes += pieces[i].bytes.size();
+            }
+            fin[id] = fin[id] || f;
+            if (n == 0) {
+                return;
+            }
+            c.streams().consume(id, bytes);
+        }
+    }
+};
+
+struct Pair {
+    TxCounter client_tx, server_tx;
+    QuicLink link;
+    App client, server;
+    Pair(Direction c2s, Direction s2c, uint64_t seed)
+        : link(std::move(c2s), std::move(s2c), seed, stream_options(Role::client, client_tx),
+               stream_options(Role::server, server_tx)),
+          client(link.client()),
+          server(link.server()) {
+        link.on_step = [this] {
+            client.step();
+            server.step();
+        };
+    }
+};
+
+void check_payload(const std::vector<uint8_t>& got, uint64_t stream, size_t size) {
+    BOOST_REQUIRE_EQUAL(got.size(), size);
+    BOOST_TEST((got == payload(stream, size)));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(quic_streams_sim)
+
+// A request and its answer on one bidirectional stream, 2 MB up and 600 KB down: more than
+// every window (the connection's 1 MB, the stream's 128 KB), so credit must follow what
+// the readers consume; over 2% loss and reordering on several seeds.
+BOOST_AUTO_TEST_CASE(bulk_both_ways_over_loss) {
+    for (uint64_t seed = 1; seed <= 4; ++seed) {
+        BOOST_TEST_CONTEXT("seed " << seed) {
+            Direction lossy{10 * kNanosPerMilli, 0.02, 0.02, {}};
+            Pair p(lossy, lossy, seed);
+            BOOST_REQUIRE(p.link.run_until_established(5 * kSecond));
+            uint64_t id = 0;
+            BOOST_REQUIRE(p.link.client().streams().open(StreamDirection::bidirectional, id));
+            BOOST_TEST(id == 0u);  // RFC 9000 §2.1: the client's first bidirectional stream
+            p.client.send(id, payload(id, 2'000'000));
+            for (int i = 0; i < 600 && !p.server.fin[id]; ++i) {
+                p.link.run_for(100 * kNanosPerMilli);
+            }
+            BOOST_REQUIRE(p.server.fin[id]);
+            check_payload(p.server.in[id], id, 2'000'000);
+            p.server.send(id, payload(id + 1, 600'000));
+            for (int i = 0; i < 600 && !p.client.fin[id]; ++i) {
+                p.link.run_for(100 * kNanosPerMilli);
+            }
+            BOOST_REQUIRE(p.client.fin[id]);
+            check_payload(p.client.in[id], id + 1, 600'000);
+            p.link.run_for(2 * kSecond);  // the last acknowledgments
+            // Both sides closed the stream and freed everything: the send buffers went back
+            // once each, no received datagram is held any more.
+            BOOST_TEST((p.client.seen[id] & kStreamClosed) != 0);
+            BOOST_TEST((p.server.seen[id] & kStreamClosed) != 0);
+            BOOST_TEST((p.server.seen[id] & kStreamOpened) != 0);
+            BOOST_TEST(p.link.client().streams().open_streams() == 0u);
+            BOOST_TEST(p.link.server().streams().open_streams() == 0u);
+            BOOST_TEST(p.client_tx.released == p.client.accepted);
+            BOOST_TEST(p.server_tx.released == p.server.accepted);
+            BOOST_TEST(p.link.buffers_held() == 0u);
+            BOOST_TEST(p.link.stuck_steps() == 0u);
+            BOOST_TEST((p.link.client().state() == ConnectionState::established));
+        }
+    }
+}
+
+// A reader that stops reading stops its writer: the writer sends no more than the stream
+// window we advertised, the held data stays bounded, and everything flows once the reader
+// reads again (RFC 9000 §4.1).
+BOOST_AUTO_TEST_CASE(a_stalled_reader_stops_the_writer_at_the_window) {
+    Pair p(Direction{}, Direction{}, 7);
+    BOOST_REQUIRE(p.link.run_until_established(kSecond));
+    p.server.reading = false;
+    uint64_t id = 0;
+    BOOST_REQUIRE(p.link.client().streams().open(StreamDirection::bidirectional, id));
+    p.client.send(id, payload(id, 900'000));
+    p.link.run_for(5 * kSecond);
+    const uint64_t sent = p.link.client().bytes_sent();
+    p.link.run_for(5 * kSecond);
+    // Nothing more than the 128 KB window went, and the connection stays quiet meanwhile
+    // apart from the one STREAM_DATA_BLOCKED and its acknowledgment.
+    BOOST_TEST(p.link.client().bytes_sent() - sent < 200u);
+    BOOST_TEST(p.link.server().bytes_received() < 128 * 1024 + 20'000);
+    BOOST_TEST(p.link.buffers_held() > 0u);
+    BOOST_TEST(p.link.stuck_steps() == 0u);
+    p.server.reading = true;
+    for (int i = 0; i < 100 && !p.server.fin[id]; ++i) {
+        p.link.run_for(100 * kNanosPerMilli);
+    }
+    BOOST_REQUIRE(p.server.fin[id]);
+    check_payload(p.server.in[id], id, 900'000);
+}
+
+// RFC 9000 §4.6: the peer's limit of 4 bidirectional streams holds until streams close;
+// then MAX_STREAMS lets more open. Also unidirectional streams (HTTP/3 opens three).
+BOOST_AUTO_TEST_CASE(stream_limits_and_max_streams) {
+    Pair p(Direction{}, Direction{}, 3);
+    BOOST_REQUIRE(p.link.run_until_established(kSecond));
+    ConnectionStreams& cs = p.link.client().streams();
+    std::vector<uint64_t> ids;
+    uint64_t id = 0;
+    for (int i = 0; i < 4; ++i) {
+        BOOST_REQUIRE(cs.open(StreamDirection::bidirectional, id));
+        ids.push_back(id);
+        p.client.send(id, payload(id, 1000));
+    }
+    BOOST_TEST(!cs.open(StreamDirection::bidirectional, id));
+    BOOST_TEST(cs.counters().open_refused == 1u);
+    uint64_t uni = 0;
+    BOOST_REQUIRE(cs.open(StreamDirection::unidirectional, uni));
+    BOOST_TEST(uni == 2u);
+    p.client.send(uni, payload(uni, 3000));
+    p.link.run_for(kSecond);
+    for (uint64_t s : ids) {
+        BOOST_TEST(p.server.fin[s]);
+        p.server.send(s, payload(s, 500));  // the answers close the streams
+    }
+    BOOST_TEST(p.server.fin[uni]);
+    check_payload(p.server.in[uni], uni, 3000);
+    p.link.run_for(kSecond);
+    for (uint64_t s : ids) {
+        BOOST_TEST((p.client.seen[s] & kStreamClosed) != 0);
+        check_payload(p.client.in[s], s, 500);
+    }
+    // The server's MAX_STREAMS came: four more may open.
+    for (int i = 0; i < 4; ++i) {
+        BOOST_TEST(cs.open(StreamDirection::bidirectional, id));
+    }
+    BOOST_TEST(id == 28u);
+}
+
+// RFC 9000 §3.1, §3.5, §19.4, §19.5: a reset reaches the reader with its error code and
+// frees what the stream held; STOP_SENDING makes the writer reset with that code.
+BOOST_AUTO_TEST_CASE(reset_and_stop_sending) {
+    Direction lossy{10 * kNanosPerMilli, 0.05, 0, {}};
+    Pair p(lossy, lossy, 11);
+    BOOST_REQUIRE(p.link.run_until_established(5 * kSecond));
+    ConnectionStreams& cs = p.link.client().streams();
+    uint64_t a = 0, b = 0;
+    BOOST_REQUIRE(cs.open(StreamDirection::bidirectional, a));
+    BOOST_REQUIRE(cs.open(StreamDirection::bidirectional, b));
+    p.client.send(a, payload(a, 100'000), false);
+    p.client.send(b, payload(b, 100'000), false);
+    p.link.run_for(kSecond);
+    BOOST_TEST(cs.reset(a, 0x10c));
+    BOOST_TEST(p.link.server().streams().stop_sending(b, 0x10d));
+    p.server.send(a, payload(a, 10));
+    p.server.send(b, payload(b, 10));
+    p.link.run_for(3 * kSecond);
+    BOOST_TEST((p.server.seen[a] & kStreamReset) != 0);
+    BOOST_TEST(p.server.errors[a] == 0x10cu);
+    BOOST_TEST((p.client.seen[b] & kStreamStopped) != 0);
+    BOOST_TEST(p.client.errors[b] == 0x10du);
+    BOOST_TEST((p.server.seen[b] & kStreamReset) != 0);  // the answer to STOP_SENDING
+    BOOST_TEST(p.server.errors[b] == 0x10du);
+    // Both streams are over on both sides and nothing is held.
+    for (uint64_t s : {a, b}) {
+        BOOST_TEST((p.client.seen[s] & kStreamClosed) != 0);
+        BOOST_TEST((p.server.seen[s] & kStreamClosed) != 0);
+    }
+    BOOST_TEST(p.client_tx.released == p.client.accepted);
+    BOOST_TEST(p.link.buffers_held() == 0u);
+    BOOST_TEST(p.link.stuck_steps() == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
