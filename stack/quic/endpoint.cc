@@ -25,6 +25,22 @@ std::string EndpointOptions::validate() const {
     if (max_connections == 0) {
         return "quic: max connections is 0; allow at least one";
     }
+    const TransportParameters& p = connection.params;
+    // Every stream the peer may open at once has a slot in its connection's table, made
+    // when the connection is: the limits bound memory per connection.
+    if (p.initial_max_streams_bidi + p.initial_max_streams_uni > kMaxPeerStreams) {
+        return "quic: " + std::to_string(p.initial_max_streams_bidi + p.initial_max_streams_uni) +
+               " concurrent peer streams per connection is more than " + std::to_string(kMaxPeerStreams) +
+               "; lower the stream limits";
+    }
+    // Received data is held in place, at most StreamReceive::kMaxPieces pieces a stream: a
+    // window larger than those pieces can hold would be granted and then not honoured.
+    const uint64_t window = std::max({p.initial_max_stream_data_bidi_local, p.initial_max_stream_data_bidi_remote,
+                                      p.initial_max_stream_data_uni});
+    if (window > kMaxStreamWindow) {
+        return "quic: a stream window of " + std::to_string(window) + " bytes is more than the " +
+               std::to_string(kMaxStreamWindow) + " a stream holds in received packet buffers; lower it";
+    }
     if (connection.max_datagram_size < kMinInitialDatagram) {
         return "quic: max datagram size " + std::to_string(connection.max_datagram_size) +
                " is below the 1200 bytes QUIC requires (RFC 9000 §14)";
@@ -53,7 +69,8 @@ Endpoint::Endpoint(const EndpointOptions& options, PacketProtection& protection,
 
 Endpoint::~Endpoint() = default;
 
-void Endpoint::receive(std::span<uint8_t> datagram, const PeerAddress& from, uint64_t now_ns) {
+void Endpoint::receive(std::span<uint8_t> datagram, const PeerAddress& from, uint64_t now_ns, void* buffer) {
+    m_rx_buffer = buffer;
     ++m_counters.datagrams;
     if (datagram.empty()) {
         ++m_counters.dropped_malformed;
@@ -122,7 +139,7 @@ void Endpoint::deliver(uint32_t slot, std::span<uint8_t> datagram, const PeerAdd
     // A new address is migration (RFC 9000 §9), not handled yet: the datagram is processed
     // and answers still go to the address the connection was validated at.
     (void)from;
-    s.conn->receive(datagram, now_ns);
+    s.conn->receive(datagram, now_ns, m_rx_buffer);
     if (s.handshaking && s.conn->state() != ConnectionState::handshaking) {
         s.handshaking = false;
         --m_handshakes;

@@ -44,6 +44,9 @@ protected:
 };
 
 struct EndpointOptions {
+    static constexpr uint64_t kMaxPeerStreams = 1024;
+    // Full-size datagrams of ~1 KB of stream data each in the pieces a stream holds.
+    static constexpr uint64_t kMaxStreamWindow = StreamReceive::kMaxPieces * 1024;
     CidLayoutOptions cids;
     uint8_t core = 0;
     ConnectionOptions connection;  // every server connection's
@@ -88,7 +91,9 @@ public:
              EndpointSecrets& secrets, RandomSource& random);
     ~Endpoint();
 
-    void receive(std::span<uint8_t> datagram, const PeerAddress& from, uint64_t now_ns);
+    // `buffer` holds the datagram: stream data stays in it (retained through the
+    // connections' RxBufferOwner, EndpointOptions::connection.rx_owner) until consumed.
+    void receive(std::span<uint8_t> datagram, const PeerAddress& from, uint64_t now_ns, void* buffer = nullptr);
     // The next datagram to send into `out` and its destination; 0 when nothing is due.
     size_t send(std::span<uint8_t> out, PeerAddress& to, uint64_t now_ns);
     uint64_t next_timeout() const;
@@ -136,6 +141,7 @@ private:
     size_t m_live = 0;
     size_t m_handshakes = 0;  // live connections still handshaking (Retry's threshold)
     size_t m_next_send = 0;  // round robin over slots
+    void* m_rx_buffer = nullptr;  // the datagram being received
     std::array<Stateless, 32> m_stateless{};
     size_t m_stateless_head = 0;
     size_t m_stateless_count = 0;
