@@ -190,6 +190,16 @@ void Connection::close(TransportError error, uint64_t frame_type, uint64_t now_n
     m_close_deadline_ns = now_ns + three_ptos();
 }
 
+void Connection::close_application(uint64_t error_code, uint64_t now_ns) {
+    if (m_state == ConnectionState::closing || m_state == ConnectionState::draining ||
+        m_state == ConnectionState::closed) {
+        return;
+    }
+    m_close_application = true;
+    m_application_error = error_code;
+    close(TransportError::application_error, 0, now_ns);
+}
+
 void Connection::enter_draining(uint64_t now_ns) {
     // RFC 9000 §10.2.2: nothing more is sent, not even our own CONNECTION_CLOSE.
     m_state = ConnectionState::draining;

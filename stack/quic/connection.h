@@ -102,12 +102,18 @@ public:
     void on_timeout(uint64_t now_ns);
     // Closes with a transport error (RFC 9000 §10.2); CONNECTION_CLOSE goes out next send().
     void close(TransportError error, uint64_t frame_type, uint64_t now_ns);
+    // Closes with an application error (CONNECTION_CLOSE type 0x1d, RFC 9000 §19.19; in
+    // Initial and Handshake packets it becomes APPLICATION_ERROR, §10.2.3).
+    void close_application(uint64_t error_code, uint64_t now_ns);
 
     ConnectionState state() const { return m_state; }
     bool handshake_confirmed() const { return m_handshake.confirmed(); }
     // The error the connection closed with, ours or the peer's.
     TransportError close_error() const { return m_close_error; }
     bool closed_by_peer() const { return m_closed_by_peer; }
+    // The close carried an application error (ours or the peer's), and its code.
+    bool closed_by_application() const { return m_close_application; }
+    uint64_t application_error() const { return m_application_error; }
     const ConnectionCounters& counters() const { return m_counters; }
     // The application's side of the streams (open, write, read, consume, events).
     ConnectionStreams& streams() { return m_streams; }
@@ -205,6 +211,8 @@ private:
     TransportError m_close_error = TransportError::no_error;
     uint64_t m_close_frame_type = 0;
     bool m_closed_by_peer = false;
+    bool m_close_application = false;
+    uint64_t m_application_error = 0;
     bool m_close_pending = false;  // CONNECTION_CLOSE to (re)send
 };
 

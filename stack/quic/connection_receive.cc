@@ -281,7 +281,9 @@ TransportError Connection::on_frame(PacketNumberSpace s, const Frame& f, std::sp
         return TransportError::no_error;
     case FrameType::connection_close:
     case FrameType::connection_close_app:
-        m_close_error = TransportError(f.close.error_code);
+        m_close_application = f.type == FrameType::connection_close_app;
+        m_application_error = m_close_application ? f.close.error_code : 0;
+        m_close_error = m_close_application ? TransportError::application_error : TransportError(f.close.error_code);
         m_closed_by_peer = true;
         enter_draining(now_ns);
         return TransportError::no_error;

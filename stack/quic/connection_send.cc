@@ -272,6 +272,12 @@ size_t Connection::send_closing(std::span<uint8_t> out) {
         f.type = FrameType::connection_close;
         f.close.error_code = uint64_t(m_close_error);
         f.close.frame_type = m_close_frame_type;
+        // RFC 9000 §10.2.3: the application's code only where the peer can tell it is
+        // authenticated (1-RTT); before that, APPLICATION_ERROR in a transport close.
+        if (m_close_application && s == PacketNumberSpace::application) {
+            f.type = FrameType::connection_close_app;
+            f.close.error_code = m_application_error;
+        }
         if (!ok || !write_frame(w, f)) {
             continue;
         }

@@ -282,4 +282,19 @@ BOOST_AUTO_TEST_CASE(reset_and_stop_sending) {
     BOOST_TEST(p.link.stuck_steps() == 0u);
 }
 
+// RFC 9000 §10.2.3, §19.19: an application's close reaches the peer with its code (what
+// HTTP/3 uses, H3_NO_ERROR = 0x100, RFC 9114 §8.1).
+BOOST_AUTO_TEST_CASE(an_application_close_carries_its_code) {
+    Pair p(Direction{}, Direction{}, 5);
+    BOOST_REQUIRE(p.link.run_until_established(kSecond));
+    p.link.client().close_application(0x100, p.link.now());
+    p.link.run_for(100 * kNanosPerMilli);
+    BOOST_TEST((p.link.server().state() == ConnectionState::draining));
+    BOOST_TEST(p.link.server().closed_by_peer());
+    BOOST_TEST(p.link.server().closed_by_application());
+    BOOST_TEST(p.link.server().application_error() == 0x100u);
+    BOOST_TEST((p.link.client().state() == ConnectionState::closing));
+    BOOST_TEST(p.link.client().closed_by_application());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
