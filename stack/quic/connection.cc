@@ -64,6 +64,7 @@ Connection::Connection(const ConnectionOptions& options, PacketProtection& prote
       m_streams(options.role, options.params, options.max_local_streams,
                 options.rx_owner != nullptr ? *options.rx_owner : NoBufferOwner::instance(),
                 options.tx_owner != nullptr ? *options.tx_owner : NoBufferOwner::instance()),
+      m_key_update(protection),
       m_address_validated(options.role == Role::client),
       m_last_activity_ns(now_ns) {
     TransportParameters ours = options.params;
@@ -133,7 +134,7 @@ uint64_t Connection::next_timeout() const {
     if (idle != kNoDeadline) {
         t = std::min(t, m_last_activity_ns + idle);
     }
-    return t;
+    return std::min(t, m_key_update.deadline());
 }
 
 void Connection::on_timeout(uint64_t now_ns) {
@@ -153,6 +154,7 @@ void Connection::on_timeout(uint64_t now_ns) {
         m_state = ConnectionState::closed;
         return;
     }
+    m_key_update.on_timeout(now_ns);
     const LossTimeout t = m_loss.on_timeout(now_ns);
     if (t.action == TimeoutAction::probe) {
         probe(t.space, 2);  // RFC 9002 §6.2.4: one or two; two survive a single loss
@@ -190,6 +192,38 @@ void Connection::close(TransportError error, uint64_t frame_type, uint64_t now_n
     m_close_deadline_ns = now_ns + three_ptos();
 }
 
+// RFC 9001 §6.6: AES-GCM's confidentiality limit is 2^23 packets per key; we update at
+// half of it. ChaCha20-Poly1305's is beyond any connection.
+uint64_t Connection::key_update_interval() const {
+    if (m_options.key_update_packets != 0) {
+        return m_options.key_update_packets;
+    }
+    const crypto::AeadAlgorithm alg = m_handshake.keys(PacketNumberSpace::application).algorithm;
+    return alg == crypto::AeadAlgorithm::chacha20_poly1305 ? UINT64_MAX : uint64_t(1) << 22;
+}
+
+bool Connection::initiate_key_update(uint64_t now_ns) {
+    return m_state == ConnectionState::established && m_key_update.initiate(now_ns, three_ptos());
+}
+
+// The 1-RTT keys TLS made go to the key update state, which owns them from then on.
+void Connection::take_one_rtt_keys() {
+    const SpaceKeys& k = m_handshake.keys(PacketNumberSpace::application);
+    bool ok = true;
+    if (k.has_read && !m_key_update.has_read()) {
+        ok = m_key_update.install_read(k.algorithm, k.read_secret, k.read);
+    }
+    if (k.has_write && !m_key_update.has_write()) {
+        ok = ok && m_key_update.install_write(k.algorithm, k.write_secret, k.write);
+    }
+    if (m_handshake.confirmed()) {
+        m_key_update.set_confirmed();
+    }
+    if (!ok) {
+        close(TransportError::internal_error, 0, m_last_activity_ns);
+    }
+}
+
 void Connection::close_application(uint64_t error_code, uint64_t now_ns) {
     if (m_state == ConnectionState::closing || m_state == ConnectionState::draining ||
         m_state == ConnectionState::closed) {
@@ -222,6 +256,9 @@ void Connection::on_packet_acked(PacketNumberSpace s, const SentPacket& p) {
         m_handshake.crypto_out(s).acked(f.crypto[i].offset, f.crypto[i].length);
     }
     m_streams.on_acked(f);
+    if (s == PacketNumberSpace::application) {
+        m_key_update.on_packet_acked(p.packet_number);
+    }
     if (f.has_ack) {
         space(s).acks.on_ack_of_ack(f.ack_largest);  // RFC 9000 §13.2.4
     }

@@ -20,6 +20,7 @@
 #include "stack/quic/connection_ids.h"
 #include "stack/quic/connection_streams.h"
 #include "stack/quic/handshake.h"
+#include "stack/quic/key_update.h"
 #include "stack/quic/loss_detection.h"
 #include "stack/quic/newreno.h"
 #include "stack/quic/packet_header.h"
@@ -45,6 +46,10 @@ struct ConnectionOptions {
     TxBufferOwner* tx_owner = nullptr;
     // Streams we open at once; the peer's are bounded by the limits in `params`.
     size_t max_local_streams = 16;
+    // RFC 9001 §6.6: a key update after this many packets sealed with one key; 0: by the
+    // AEAD's confidentiality limit (AES-GCM: 2^23 packets, updated at half of it;
+    // ChaCha20-Poly1305 needs none).
+    uint64_t key_update_packets = 0;
 };
 
 enum class ConnectionState : uint8_t {
@@ -102,6 +107,9 @@ public:
     void on_timeout(uint64_t now_ns);
     // Closes with a transport error (RFC 9000 §10.2); CONNECTION_CLOSE goes out next send().
     void close(TransportError error, uint64_t frame_type, uint64_t now_ns);
+    // Starts a key update (RFC 9001 §6.1) if one is allowed now.
+    bool initiate_key_update(uint64_t now_ns);
+    const KeyUpdate& key_update() const { return m_key_update; }
     // Closes with an application error (CONNECTION_CLOSE type 0x1d, RFC 9000 §19.19; in
     // Initial and Handshake packets it becomes APPLICATION_ERROR, §10.2.3).
     void close_application(uint64_t error_code, uint64_t now_ns);
@@ -154,6 +162,9 @@ private:
     void on_retry(const PacketHeader& h, std::span<const uint8_t> packet, uint64_t now_ns);
     void on_version_negotiation(const PacketHeader& h);
     void after_handshake_progress(uint64_t now_ns);
+    void take_one_rtt_keys();
+    bool on_one_rtt_packet(const IncomingPacket& in, uint64_t now_ns);
+    uint64_t key_update_interval() const;
     const PacketKeySet* read_keys(PacketType type) const;
 
     // connection_send.cc
@@ -165,6 +176,7 @@ private:
     size_t write_frames(PacketNumberSpace space, WireWriter& w, SentFrames& record, uint64_t now_ns,
                         bool& ack_eliciting);
     size_t amplification_allowance() const;
+    const PacketKeySet* write_keys(PacketNumberSpace space) const;
     void on_packet_sent_in(PacketNumberSpace space, uint64_t now_ns);
 
     // connection.cc
@@ -191,6 +203,7 @@ private:
     LocalConnectionIds m_local_cids;
     PeerConnectionIds m_peer_cids;
     ConnectionStreams m_streams;
+    KeyUpdate m_key_update;
     void* m_rx_buffer = nullptr;  // the datagram being processed
     bool m_data_not_kept = false; // its packet's STREAM data could not all be held
     ConnectionState m_state = ConnectionState::handshaking;

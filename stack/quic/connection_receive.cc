@@ -26,6 +26,9 @@ bool payload_is_ack_eliciting(std::span<const uint8_t> payload) {
 }  // namespace
 
 const PacketKeySet* Connection::read_keys(PacketType type) const {
+    if (type == PacketType::one_rtt) {
+        return m_key_update.has_read() ? &m_key_update.read() : nullptr;
+    }
     const PacketNumberSpace s = space_of(type);
     const SpaceKeys& k = m_handshake.keys(s);
     return type != PacketType::zero_rtt && k.has_read ? &k.read : nullptr;
@@ -96,6 +99,12 @@ void Connection::receive(std::span<uint8_t> datagram, uint64_t now_ns, void* buf
             IncomingPacket& in = packets[i];
             const AckTracker& acks = space(space_of(headers[i].type)).acks;
             in.keys = keys;
+            if (headers[i].type == PacketType::one_rtt) {
+                in.next_keys = m_key_update.read_next();
+                in.previous_keys = m_key_update.read_previous();
+                in.key_phase = m_key_update.phase();
+                in.phase_start = m_key_update.phase_start();
+            }
             in.has_largest = acks.has_received();
             in.largest_received = acks.largest_received();
             burst[m] = in;
@@ -126,6 +135,13 @@ void Connection::receive(std::span<uint8_t> datagram, uint64_t now_ns, void* buf
 bool Connection::check_packet(const IncomingPacket& in) {
     if (in.status == OpenStatus::auth_failed) {
         ++m_counters.dropped_auth_failed;
+        // RFC 9001 §6.6: past the integrity limit (2^36 forgeries for ChaCha20-Poly1305,
+        // 2^52 for AES-GCM) the connection ends.
+        const bool chacha =
+            m_handshake.keys(PacketNumberSpace::application).algorithm == crypto::AeadAlgorithm::chacha20_poly1305;
+        if (m_counters.dropped_auth_failed >= (uint64_t(1) << (chacha ? 36 : 52))) {
+            close(TransportError::aead_limit_reached, 0, m_last_activity_ns);
+        }
         return false;
     }
     if (in.status == OpenStatus::no_keys || in.status == OpenStatus::too_short) {
@@ -148,6 +164,9 @@ void Connection::process_packet(const PacketHeader& h, IncomingPacket& in, uint6
     bool ack_eliciting = payload_is_ack_eliciting(in.payload);
     if (space(s).acks.on_packet_received(in.packet_number, ack_eliciting, now_ns) != ReceiveResult::accepted) {
         ++m_counters.dropped_duplicate;
+        return;
+    }
+    if (h.type == PacketType::one_rtt && !on_one_rtt_packet(in, now_ns)) {
         return;
     }
     ++m_counters.packets_received;
@@ -276,6 +295,7 @@ TransportError Connection::on_frame(PacketNumberSpace s, const Frame& f, std::sp
             return TransportError::protocol_violation;
         }
         m_handshake.confirm();
+        m_key_update.set_confirmed();
         m_loss.on_handshake_confirmed(now_ns);
         discard_space(PacketNumberSpace::handshake, now_ns);  // RFC 9001 §4.9.2
         return TransportError::no_error;
@@ -323,9 +343,26 @@ TransportError Connection::on_frame(PacketNumberSpace s, const Frame& f, std::sp
     }
 }
 
+// RFC 9001 §6.2, §6.3: which phase an opened 1-RTT packet belongs to. Its Key Phase bit is
+// read again here (not only when it was opened): a burst may hold several packets of the
+// peer's new phase, and only the first of them is the update.
+bool Connection::on_one_rtt_packet(const IncomingPacket& in, uint64_t now_ns) {
+    const bool bit = (in.first_byte & 0x04) != 0;
+    if (bit == m_key_update.phase()) {
+        m_key_update.on_current_phase_packet(in.packet_number);
+    } else if (in.opened_with == KeyChoice::previous) {
+        m_key_update.on_previous_phase_packet();
+    } else if (!m_key_update.on_peer_update(in.packet_number, now_ns, three_ptos())) {
+        close(TransportError::internal_error, 0, now_ns);
+        return false;
+    }
+    return true;
+}
+
 // RFC 9001 §4.1.2 and §4.9.2: the server confirms at completion and says so with
 // HANDSHAKE_DONE; Handshake keys go at confirmation.
 void Connection::after_handshake_progress(uint64_t now_ns) {
+    take_one_rtt_keys();
     if (m_state != ConnectionState::handshaking || !m_handshake.complete()) {
         return;
     }
@@ -336,6 +373,7 @@ void Connection::after_handshake_progress(uint64_t now_ns) {
     }
     if (m_role == Role::server) {
         m_handshake.confirm();
+        m_key_update.set_confirmed();
         m_handshake_done_pending = true;
         m_loss.on_handshake_confirmed(now_ns);
         discard_space(PacketNumberSpace::handshake, now_ns);

@@ -26,6 +26,11 @@ PacketType packet_type_of(PacketNumberSpace s) {
 
 }  // namespace
 
+// 1-RTT keys come from the key update state (the current phase's); the others from TLS.
+const PacketKeySet* Connection::write_keys(PacketNumberSpace s) const {
+    return s == PacketNumberSpace::application ? &m_key_update.write() : &m_handshake.keys(s).write;
+}
+
 size_t Connection::amplification_allowance() const {
     if (m_address_validated) {
         return SIZE_MAX;
@@ -124,7 +129,7 @@ size_t Connection::build_packet(PacketNumberSpace s, std::span<uint8_t> out, uin
     WireWriter w(out.first(out.size() - kTagLength));
     const bool header_ok =
         s == PacketNumberSpace::application
-            ? write_short_header(w, m_peer_cid.span(), pn, pn_length, false, false, h)
+            ? write_short_header(w, m_peer_cid.span(), pn, pn_length, m_key_update.phase(), false, h)
             : write_long_header(w, packet_type_of(s), kVersion1, m_peer_cid.span(), m_local_cid.span(),
                                 std::span<const uint8_t>(m_token.data(), s == PacketNumberSpace::initial ? m_token_len : 0),
                                 pn, pn_length, h);
@@ -146,7 +151,7 @@ size_t Connection::build_packet(PacketNumberSpace s, std::span<uint8_t> out, uin
     if (s != PacketNumberSpace::application) {
         patch_long_header_length(w, h, size - h.pn_offset);
     }
-    built = OutgoingPacket{out.first(size), h.pn_offset, pn_length, pn, &m_handshake.keys(s).write};
+    built = OutgoingPacket{out.first(size), h.pn_offset, pn_length, pn, write_keys(s)};
     sent = SentPacket{PacketNumber(pn), now_ns, uint32_t(size), token, ack_eliciting, ack_eliciting};
     ++st.next_packet_number;
     if (ack_eliciting && st.probes > 0) {
@@ -175,6 +180,10 @@ size_t Connection::send(std::span<uint8_t> out, uint64_t now_ns) {
     }
     if (m_state == ConnectionState::closing) {
         return send_closing(out);
+    }
+    // RFC 9001 §6.6: a new key before the confidentiality limit of this one.
+    if (m_key_update.packets_in_phase() >= key_update_interval()) {
+        (void)initiate_key_update(now_ns);
     }
     const size_t budget = std::min({out.size(), m_options.max_datagram_size, amplification_allowance()});
     OutgoingPacket packets[kPacketNumberSpaceCount];
@@ -223,6 +232,9 @@ size_t Connection::send(std::span<uint8_t> out, uint64_t now_ns) {
     bool ack_eliciting = false;
     for (size_t i = 0; i < count; ++i) {
         m_loss.on_packet_sent(spaces[i], sent[i]);
+        if (spaces[i] == PacketNumberSpace::application) {
+            m_key_update.on_packet_sent(sent[i].packet_number);
+        }
         ack_eliciting = ack_eliciting || sent[i].ack_eliciting;
         if (spaces[i] == PacketNumberSpace::handshake) {
             m_sent_handshake_packet = true;
@@ -265,7 +277,7 @@ size_t Connection::send_closing(std::span<uint8_t> out) {
         WireWriter w(room.first(room.size() - kTagLength));
         BuiltHeader h;
         const bool ok = s == PacketNumberSpace::application
-                            ? write_short_header(w, m_peer_cid.span(), pn, 4, false, false, h)
+                            ? write_short_header(w, m_peer_cid.span(), pn, 4, m_key_update.phase(), false, h)
                             : write_long_header(w, packet_type_of(s), kVersion1, m_peer_cid.span(),
                                                 m_local_cid.span(), {}, pn, 4, h);
         Frame f;
@@ -285,7 +297,7 @@ size_t Connection::send_closing(std::span<uint8_t> out) {
         if (s != PacketNumberSpace::application) {
             patch_long_header_length(w, h, size - h.pn_offset);
         }
-        packets[count++] = OutgoingPacket{room.first(size), h.pn_offset, 4, pn, &k.write};
+        packets[count++] = OutgoingPacket{room.first(size), h.pn_offset, 4, pn, write_keys(s)};
         used += size;
     }
     m_protection.protect(std::span(packets, count));

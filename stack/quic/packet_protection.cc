@@ -113,6 +113,23 @@ size_t PacketProtection::protect_chunk(std::span<OutgoingPacket> burst) {
     return done;
 }
 
+// RFC 9001 §6.3: a short header's Key Phase bit picks the keys once header protection is
+// off; the packet number tells a late packet of the previous phase from the next phase.
+static const PacketKeySet* choose_keys(IncomingPacket& p) {
+    p.opened_with = KeyChoice::current;
+    const bool short_header = (p.first_byte & 0x80) == 0;
+    if (!short_header || (p.next_keys == nullptr && p.previous_keys == nullptr) ||
+        ((p.first_byte & 0x04) != 0) == p.key_phase) {
+        return p.keys;
+    }
+    if (p.previous_keys != nullptr && p.packet_number < p.phase_start) {
+        p.opened_with = KeyChoice::previous;
+        return p.previous_keys;
+    }
+    p.opened_with = KeyChoice::next;
+    return p.next_keys;
+}
+
 // RFC 9001 §5.4.2 then §5.3: unmask the first byte and the packet number, recover the full
 // packet number (RFC 9000 A.3), then open in place with the unprotected header as AAD.
 size_t PacketProtection::unprotect_chunk(std::span<IncomingPacket> burst) {
@@ -153,9 +170,14 @@ size_t PacketProtection::unprotect_chunk(std::span<IncomingPacket> burst) {
             p.status = OpenStatus::too_short;
             continue;
         }
-        nonces[i] = crypto::packet_nonce(p.keys->iv, p.packet_number.raw());
+        const PacketKeySet* keys = choose_keys(p);
+        if (keys == nullptr) {
+            p.status = OpenStatus::no_keys;
+            continue;
+        }
+        nonces[i] = crypto::packet_nonce(keys->iv, p.packet_number.raw());
         const size_t cipher = p.packet.size() - header;
-        ops[i] = crypto::AeadOp{&p.keys->aead, nonces[i], p.packet.first(header), p.packet.subspan(header, cipher),
+        ops[i] = crypto::AeadOp{&keys->aead, nonces[i], p.packet.first(header), p.packet.subspan(header, cipher),
                                 p.packet.subspan(header, cipher - kAeadTagLen)};
     }
     m_engine.open(std::span(ops.data(), burst.size()));

@@ -44,11 +44,20 @@ enum class OpenStatus : uint8_t {
     no_keys,
 };
 
+enum class KeyChoice : uint8_t { current, next, previous };
+
 // A received packet whose header was parsed up to its packet number (parse_packet_header).
 struct IncomingPacket {
     std::span<uint8_t> packet;  // this packet only (coalesced ones are split before)
     size_t pn_offset = 0;
     const PacketKeySet* keys = nullptr;
+    // 1-RTT across key updates (RFC 9001 §6.3): a short header whose Key Phase bit is not
+    // `key_phase` is opened with `previous_keys` when its number is below `phase_start`,
+    // else with `next_keys` (none given: the bit is not looked at).
+    const PacketKeySet* next_keys = nullptr;
+    const PacketKeySet* previous_keys = nullptr;
+    bool key_phase = false;
+    PacketNumber phase_start;
     PacketNumber largest_received;  // in the packet's number space
     bool has_largest = false;
     // Results.
@@ -57,6 +66,7 @@ struct IncomingPacket {
     size_t pn_length = 0;
     PacketNumber packet_number;
     std::span<uint8_t> payload;  // plaintext frames, in place
+    KeyChoice opened_with = KeyChoice::current;
 };
 
 class PacketProtection {

@@ -33,7 +33,7 @@ struct TxCounter final : TxBufferOwner {
     void release(void*) override { ++released; }
 };
 
-ConnectionOptions stream_options(Role role, TxCounter& tx) {
+ConnectionOptions stream_options(Role role, TxCounter& tx, uint64_t key_update_packets = 0) {
     ConnectionOptions o = QuicLink::default_options(role);
     o.params.initial_max_data = 1 << 20;
     o.params.initial_max_stream_data_bidi_local = 128 * 1024;
@@ -42,6 +42,7 @@ ConnectionOptions stream_options(Role role, TxCounter& tx) {
     o.params.initial_max_streams_bidi = 4;
     o.params.initial_max_streams_uni = 3;
     o.tx_owner = &tx;
+    o.key_update_packets = key_update_packets;
     return o;
 }
 
@@ -121,9 +122,9 @@ struct Pair {
     TxCounter client_tx, server_tx;
     QuicLink link;
     App client, server;
-    Pair(Direction c2s, Direction s2c, uint64_t seed)
-        : link(std::move(c2s), std::move(s2c), seed, stream_options(Role::client, client_tx),
-               stream_options(Role::server, server_tx)),
+    Pair(Direction c2s, Direction s2c, uint64_t seed, uint64_t client_key_update = 0, uint64_t server_key_update = 0)
+        : link(std::move(c2s), std::move(s2c), seed, stream_options(Role::client, client_tx, client_key_update),
+               stream_options(Role::server, server_tx, server_key_update)),
           client(link.client()),
           server(link.server()) {
         link.on_step = [this] {
@@ -295,6 +296,72 @@ BOOST_AUTO_TEST_CASE(an_application_close_carries_its_code) {
     BOOST_TEST(p.link.server().application_error() == 0x100u);
     BOOST_TEST((p.link.client().state() == ConnectionState::closing));
     BOOST_TEST(p.link.client().closed_by_application());
+}
+
+// RFC 9001 §6: key updates during a transfer over loss and reordering, started by either
+// side every few hundred packets (as the AEAD limits of §6.6 would ask over a long run):
+// every byte arrives, both sides follow each other's updates, late packets of the previous
+// phase still open.
+BOOST_AUTO_TEST_CASE(key_updates_during_a_transfer) {
+    for (uint64_t seed = 1; seed <= 3; ++seed) {
+        BOOST_TEST_CONTEXT("seed " << seed) {
+            Direction lossy{10 * kNanosPerMilli, 0.02, 0.05, {}};
+            Pair p(lossy, lossy, seed, 300, 450);
+            BOOST_REQUIRE(p.link.run_until_established(5 * kSecond));
+            uint64_t id = 0;
+            BOOST_REQUIRE(p.link.client().streams().open(StreamDirection::bidirectional, id));
+            p.client.send(id, payload(id, 1'500'000));
+            for (int i = 0; i < 600 && !p.server.fin[id]; ++i) {
+                p.link.run_for(100 * kNanosPerMilli);
+            }
+            p.server.send(id, payload(id + 1, 1'500'000));
+            for (int i = 0; i < 600 && !p.client.fin[id]; ++i) {
+                p.link.run_for(100 * kNanosPerMilli);
+            }
+            BOOST_REQUIRE(p.server.fin[id]);
+            BOOST_REQUIRE(p.client.fin[id]);
+            check_payload(p.server.in[id], id, 1'500'000);
+            check_payload(p.client.in[id], id + 1, 1'500'000);
+            const KeyUpdateCounters& c = p.link.client().key_update().counters();
+            const KeyUpdateCounters& s = p.link.server().key_update().counters();
+            BOOST_TEST(c.initiated >= 2u);
+            BOOST_TEST(s.initiated >= 2u);
+            // Each side followed the other's updates: the phases agree at the end.
+            BOOST_TEST(c.followed >= 1u);
+            BOOST_TEST(s.followed >= 1u);
+            BOOST_TEST(p.link.client().key_update().phase() == p.link.server().key_update().phase());
+            BOOST_TEST(p.link.client().counters().dropped_auth_failed == 0u);
+            BOOST_TEST(p.link.server().counters().dropped_auth_failed == 0u);
+            BOOST_TEST((p.link.client().state() == ConnectionState::established));
+            BOOST_TEST(p.link.stuck_steps() == 0u);
+        }
+    }
+}
+
+// RFC 9001 §6.1: no update before a packet of the current phase is acknowledged; one asked
+// for by the application goes through when allowed, and the peer follows.
+BOOST_AUTO_TEST_CASE(an_update_waits_for_an_acknowledgment_in_its_phase) {
+    Pair p(Direction{}, Direction{}, 9);
+    BOOST_REQUIRE(p.link.run_until_established(kSecond));
+    p.link.run_for(kSecond);
+    // The client's 1-RTT packets so far were ACK-only (never acknowledged): not yet.
+    BOOST_TEST(!p.link.client().initiate_key_update(p.link.now()));
+    uint64_t id = 0;
+    BOOST_REQUIRE(p.link.client().streams().open(StreamDirection::bidirectional, id));
+    p.client.send(id, payload(id, 5000), false);
+    p.link.run_for(kSecond);
+    BOOST_TEST(p.link.client().initiate_key_update(p.link.now()));
+    BOOST_TEST(!p.link.client().initiate_key_update(p.link.now()));  // nothing acknowledged in it yet
+    p.client.out[id].data = payload(id, 10000);
+    p.link.run_for(kSecond);
+    BOOST_TEST(p.link.server().key_update().counters().followed == 1u);
+    BOOST_TEST(p.link.server().key_update().phase());
+    BOOST_TEST(p.link.client().initiate_key_update(p.link.now()));  // acknowledged since
+    p.client.out[id].data = payload(id, 15000);
+    p.link.run_for(kSecond);
+    BOOST_TEST(p.server.in[id].size() == 15000u);
+    BOOST_TEST(p.link.server().key_update().counters().followed == 2u);
+    BOOST_TEST(!p.link.server().key_update().phase());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
