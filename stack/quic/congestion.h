@@ -16,6 +16,8 @@
 
 namespace slip::stack::quic {
 
+enum class CongestionAlgorithm : uint8_t { newreno, cubic };
+
 // RFC 9002 §14 / RFC 9000 §14: every QUIC path carries 1200-byte datagrams.
 inline constexpr uint64_t kMinMaxDatagramSize = 1200;
 

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "stack/quic/cubic.h"
+#include "stack/quic/newreno.h"
+
 namespace slip::stack::quic {
 
 namespace {
@@ -32,6 +35,13 @@ public:
     void release(void*) override {}
 };
 
+std::unique_ptr<CongestionController> make_congestion_controller(const ConnectionOptions& o) {
+    if (o.congestion == CongestionAlgorithm::newreno) {
+        return std::make_unique<NewReno>(o.max_datagram_size);
+    }
+    return std::make_unique<Cubic>(o.max_datagram_size);
+}
+
 }  // namespace
 
 const char* to_string(ConnectionState s) {
@@ -51,8 +61,8 @@ Connection::Connection(const ConnectionOptions& options, PacketProtection& prote
       m_role(options.role),
       m_protection(protection),
       m_handshake(protection),
-      m_cc(options.max_datagram_size),
-      m_loss(loss_config(options), m_cc, *this),
+      m_cc(make_congestion_controller(options)),
+      m_loss(loss_config(options), *m_cc, *this),
       m_sent_frames(kPacketNumberSpaceCount * options.max_sent_packets),
       m_spaces{{SpaceState(ack_config(PacketNumberSpace::initial, options.params)),
                SpaceState(ack_config(PacketNumberSpace::handshake, options.params)),

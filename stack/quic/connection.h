@@ -13,16 +13,17 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "crypto/tls_context.h"
 #include "stack/quic/ack_tracker.h"
 #include "stack/quic/connection_ids.h"
+#include "stack/quic/congestion.h"
 #include "stack/quic/connection_streams.h"
 #include "stack/quic/handshake.h"
 #include "stack/quic/key_update.h"
 #include "stack/quic/loss_detection.h"
-#include "stack/quic/newreno.h"
 #include "stack/quic/packet_header.h"
 #include "stack/quic/packet_protection.h"
 #include "stack/quic/sent_frames.h"
@@ -50,6 +51,7 @@ struct ConnectionOptions {
     // AEAD's confidentiality limit (AES-GCM: 2^23 packets, updated at half of it;
     // ChaCha20-Poly1305 needs none).
     uint64_t key_update_packets = 0;
+    CongestionAlgorithm congestion = CongestionAlgorithm::cubic;
 };
 
 enum class ConnectionState : uint8_t {
@@ -128,6 +130,7 @@ public:
     const ConnectionStreams& streams() const { return m_streams; }
     const Handshake& handshake() const { return m_handshake; }
     const LossDetection& recovery() const { return m_loss; }
+    const CongestionController& congestion() const { return *m_cc; }
     const ConnectionId& local_cid() const { return m_local_cid; }
     uint64_t bytes_received() const { return m_bytes_received; }
     uint64_t bytes_sent() const { return m_bytes_sent; }
@@ -192,7 +195,7 @@ private:
     Role m_role;
     PacketProtection& m_protection;
     Handshake m_handshake;
-    NewReno m_cc;
+    std::unique_ptr<CongestionController> m_cc;  // made with the connection, never replaced
     LossDetection m_loss;
     SentFramesPool m_sent_frames;
     std::array<SpaceState, kPacketNumberSpaceCount> m_spaces;

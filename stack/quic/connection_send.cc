@@ -55,7 +55,7 @@ bool Connection::space_has_data(PacketNumberSpace s, uint64_t now_ns) const {
     uint64_t retire = 0;
     return s == PacketNumberSpace::application &&
            (m_handshake_done_pending || m_peer_cids.next_retirement(retire) ||
-            (m_state == ConnectionState::established && m_cc.can_send(m_loss.bytes_in_flight()) &&
+            (m_state == ConnectionState::established && m_cc->can_send(m_loss.bytes_in_flight()) &&
              m_streams.wants_to_send()));
 }
 
@@ -74,7 +74,7 @@ size_t Connection::write_frames(PacketNumberSpace s, WireWriter& w, SentFrames& 
             st.acks.on_ack_sent();
         }
     }
-    const bool congestion_ok = st.probes > 0 || m_cc.can_send(m_loss.bytes_in_flight());
+    const bool congestion_ok = st.probes > 0 || m_cc->can_send(m_loss.bytes_in_flight());
     if (!congestion_ok) {
         return w.size();
     }
