@@ -25,7 +25,23 @@ constexpr std::string_view kIndex = "<html><body>slipstream over HTTP/3</body></
 // Each side's own control, QPACK encoder and decoder streams, and the peer's three.
 constexpr size_t kCriticalStreams = 6;
 
-ConnectionOptions h3_options(Role role, Http3Session& session) {
+// The connection's send-buffer owner: the session's, except for the raw writes a test
+// makes itself (to play a peer that breaks the protocol).
+struct TxSplit final : TxBufferOwner {
+    explicit TxSplit(TxBufferOwner& s) : session(s) {}
+    TxBufferOwner& session;
+    int raw = 0;  // the token of the test's own writes
+    size_t raw_released = 0;
+    void release(void* buffer) override {
+        if (buffer == &raw) {
+            ++raw_released;
+        } else {
+            session.release(buffer);
+        }
+    }
+};
+
+ConnectionOptions h3_options(Role role, TxBufferOwner& tx) {
     ConnectionOptions o = QuicLink::default_options(role);
     o.params.initial_max_data = 1 << 20;
     o.params.initial_max_stream_data_bidi_local = 128 * 1024;
@@ -34,7 +50,7 @@ ConnectionOptions h3_options(Role role, Http3Session& session) {
     o.params.initial_max_streams_bidi = 32;
     o.params.initial_max_streams_uni = 3;  // RFC 9114 §6.2: control and the two QPACK streams
     o.max_local_streams = 32;
-    o.tx_owner = &session.tx_owner();
+    o.tx_owner = &tx;
     return o;
 }
 
@@ -52,11 +68,13 @@ struct H3Pair {
     Http3Client client_app{"sim.example"};
     Http3Session server_session{server_app, session_options(Role::server)};
     Http3Session client_session{client_app, session_options(Role::client)};
+    TxSplit client_tx{client_session.tx_owner()};
+    TxSplit server_tx{server_session.tx_owner()};
     QuicLink link;
 
     H3Pair(Direction c2s, Direction s2c, uint64_t seed)
-        : link(std::move(c2s), std::move(s2c), seed, h3_options(Role::client, client_session),
-               h3_options(Role::server, server_session)) {
+        : link(std::move(c2s), std::move(s2c), seed, h3_options(Role::client, client_tx),
+               h3_options(Role::server, server_tx)) {
         server_app.bind(server_session);
         client_app.bind(client_session);
         server_session.attach(link.server());
@@ -233,6 +251,44 @@ BOOST_AUTO_TEST_CASE(a_request_reset_by_the_client) {
     // acknowledged: by now.
     BOOST_TEST(p.server_app.stats().closed_with_error == 1u);
     BOOST_TEST(p.server_session.counters().stops_received == 1u);
+    // 50 MB did not fit the stream's buffer table: the answer waited for writable events.
+    BOOST_TEST(p.server_session.counters().writes_refused > 0u);
+}
+
+// An answer far larger than every window and the stream's buffer table, over loss: the
+// server's writes are refused and resumed many times (blocked and unblocked in nghttp3),
+// the client's reads give credit back as nghttp3 consumes them.
+BOOST_AUTO_TEST_CASE(a_large_answer_over_loss) {
+    Direction lossy{10 * kNanosPerMilli, 0.02, 0.02, {}};
+    H3Pair p(lossy, lossy, 13);
+    BOOST_REQUIRE(p.link.run_until_established(5 * kSecond));
+    const size_t big = p.client_app.get("/bytes/6000000");
+    BOOST_REQUIRE(p.run_until_done(120 * kSecond));
+    check_pattern(p.client_app.responses()[big], 6'000'000);
+    BOOST_TEST(p.server_session.counters().writes_refused > 0u);
+    BOOST_TEST(p.client_session.counters().bytes_consumed == p.client_session.counters().bytes_fed);
+    check_clean(p);
+}
+
+// RFC 9114 §7.2.1, §8: a DATA frame before any HEADERS on a request stream is a connection
+// error H3_FRAME_UNEXPECTED; the server closes the connection with it (CONNECTION_CLOSE
+// 0x1d, RFC 9000 §19.19) and the client's connection learns the code.
+BOOST_AUTO_TEST_CASE(a_frame_out_of_place_closes_the_connection) {
+    H3Pair p(Direction{}, Direction{}, 17);
+    BOOST_REQUIRE(p.link.run_until_established(kSecond));
+    p.link.run_for(100 * kNanosPerMilli);  // the sessions' own streams are up
+    BOOST_REQUIRE(p.server_session.ready());
+    static const uint8_t kData[] = {0x00, 0x01, 'x'};  // DATA, length 1
+    uint64_t id = 0;
+    BOOST_REQUIRE(p.link.client().streams().open(StreamDirection::bidirectional, id));
+    BOOST_REQUIRE((p.link.client().streams().write(id, kData, &p.client_tx.raw) == StreamWrite::accepted));
+    p.link.run_for(kSecond);
+    BOOST_TEST(p.server_session.failed());
+    BOOST_TEST(p.server_session.error() == 0x105u);  // H3_FRAME_UNEXPECTED
+    BOOST_TEST(p.link.server().closed_by_application());
+    BOOST_TEST(p.link.client().closed_by_peer());
+    BOOST_TEST(p.link.client().closed_by_application());
+    BOOST_TEST(p.link.client().application_error() == 0x105u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
