@@ -33,6 +33,7 @@ struct ReadState {
     uint64_t credit = 0;     // nghttp3 consumed these, the QUIC stream not yet
     uint64_t error = 0;      // the peer's reset or stop code, for close_stream
     bool fin_fed = false;
+    bool linked = false;     // nghttp3 has it as the stream's user data
 };
 
 struct Http3Session::Impl final : quic::TxBufferOwner {
@@ -55,6 +56,11 @@ struct Http3Session::Impl final : quic::TxBufferOwner {
     bool write_one();
     void fail(int liberr);
     ReadState* find(int64_t id);
+    // The stream's state from nghttp3's stream user data when linked, else by search.
+    ReadState* state_of(int64_t id, void* stream_user) {
+        ReadState* r = static_cast<ReadState*>(stream_user);
+        return r != nullptr && r->id == id ? r : find(id);
+    }
     ReadState* track(int64_t id);
     WriteRecord* take_record();
     static void fill_nv(std::span<const Field> fields, std::array<nghttp3_nv, kMaxFields>& nv, size_t& n);
@@ -93,19 +99,19 @@ int on_stream_close(nghttp3_conn*, int64_t stream, uint64_t error, void* user, v
 
 // RFC 9114 §4.1: content is the handler's as it comes; its credit goes back to the peer
 // once the handler had it.
-int on_recv_data(nghttp3_conn*, int64_t stream, const uint8_t* data, size_t len, void* user, void*) {
+int on_recv_data(nghttp3_conn*, int64_t stream, const uint8_t* data, size_t len, void* user, void* stream_user) {
     Http3Session::Impl& s = impl_of(user);
     s.handler.on_body(stream, std::span(data, len));
-    if (ReadState* r = s.find(stream)) {
+    if (ReadState* r = s.state_of(stream, stream_user)) {
         r->credit += len;
     }
     return 0;
 }
 
 // RFC 9204 §2.1.2: a header block that waited for the encoder stream was decoded now.
-int on_deferred_consume(nghttp3_conn*, int64_t stream, size_t n, void* user, void*) {
+int on_deferred_consume(nghttp3_conn*, int64_t stream, size_t n, void* user, void* stream_user) {
     Http3Session::Impl& s = impl_of(user);
-    if (ReadState* r = s.find(stream)) {
+    if (ReadState* r = s.state_of(stream, stream_user)) {
         r->credit += n;
         s.deferred = true;
     }
@@ -375,11 +381,11 @@ void Http3Session::Impl::on_event(const quic::StreamEvent& e) {
     if ((e.bits & quic::kStreamClosed) != 0) {
         ++counters.streams_closed;
         const uint64_t code = s != nullptr && s->error != 0 ? s->error : uint64_t(H3Error::no_error);
+        const int rv = nghttp3_conn_close_stream(h3, id, code);
         if (s != nullptr) {
             apply_credit(*s);
             s->id = -1;
         }
-        const int rv = nghttp3_conn_close_stream(h3, id, code);
         if (rv != 0 && rv != NGHTTP3_ERR_STREAM_NOT_FOUND) {
             fail(rv);  // a critical stream closed (RFC 9114 §6.2.1)
         }
@@ -406,6 +412,10 @@ void Http3Session::Impl::feed(ReadState& s) {
             if (rv < 0) {
                 fail(int(rv));
                 return;
+            }
+            if (!s.linked) {
+                // nghttp3 knows the stream now: its callbacks carry the state from here on.
+                s.linked = nghttp3_conn_set_stream_user_data(h3, s.id, &s) == 0;
             }
             s.fed += bytes.size();
             s.credit += uint64_t(rv);
