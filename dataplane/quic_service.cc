@@ -4,6 +4,7 @@
 #include <rte_mbuf.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace slip::dataplane {
 
@@ -77,8 +78,9 @@ void QuicService::BufferedRandom::fill(std::span<uint8_t> out) {
             // GNUTLS_RND_RANDOM: unpredictable output (CIDs must not be guessable, RFC 9000
             // §5.1), from GnuTLS's user-space generator (no system call per refill).
             if (gnutls_rnd(GNUTLS_RND_RANDOM, m_buffer.data(), m_buffer.size()) != 0) {
-                // Cannot happen after a successful start short of a failed reseed; the
-                // buffer is not reused as is.
+                // Only a failed reseed of a generator that worked at start gets here. Reusing
+                // old bytes would repeat CIDs and reset tokens' randomness, and there is no
+                // error path from a CID's creation: stop rather than go on predictably.
                 std::abort();
             }
             m_used = 0;
@@ -88,6 +90,14 @@ void QuicService::BufferedRandom::fill(std::span<uint8_t> out) {
         m_used += n;
         done += n;
     }
+}
+
+void QuicService::MbufRxOwner::retain(void* buffer) {
+    rte_mbuf_refcnt_update(static_cast<stack::Mbuf*>(buffer), 1);
+}
+
+void QuicService::MbufRxOwner::release(void* buffer) {
+    stack::buf::free(static_cast<stack::Mbuf*>(buffer));
 }
 
 QuicService::QuicService(const QuicOptions& options, stack::MbufPool* pool) : m_port(options.port), m_pool(pool) {}
@@ -127,6 +137,7 @@ std::string QuicService::init(const QuicOptions& options, const QuicSharedKeys& 
     sq::EndpointOptions o;
     o.core = uint8_t(core);
     o.connection = connection_options(options);
+    o.connection.rx_owner = &m_rx_owner;
     o.max_connections = options.max_connections;
     o.retry_always = options.retry_always;
     if (std::string e = o.validate(); !e.empty()) {
@@ -140,10 +151,12 @@ std::string QuicService::init(const QuicOptions& options, const QuicSharedKeys& 
 stack::UdpAction QuicService::on_datagram(stack::Mbuf* payload, const stack::UdpMeta& meta, stack::Instant now) {
     const uint32_t len = stack::buf::pkt_len(payload);
     std::span<uint8_t> datagram;
+    stack::Mbuf* holder = nullptr;
     if (payload->nb_segs == 1 && RTE_MBUF_DIRECT(payload) && rte_mbuf_refcnt_read(payload) == 1) {
-        // Ours alone: decrypted where it arrived. Nothing of it is kept after receive()
-        // returns (no streams yet), so the buffer is freed right after.
+        // Ours alone: decrypted where it arrived; stream data kept from it holds its own
+        // references (MbufRxOwner), ours goes below.
         datagram = {stack::buf::data(payload), len};
+        holder = payload;
     } else {
         // Chained, or shared with a duplicate (impairment): decrypting in place would
         // change the other copy, so it is copied into the scratch buffer first.
@@ -155,7 +168,7 @@ stack::UdpAction QuicService::on_datagram(stack::Mbuf* payload, const stack::Udp
         datagram = {m_scratch.data(), n};
         ++m_gauges.rx_copied;
     }
-    m_endpoint->receive(datagram, peer_of(meta), now.ns);
+    m_endpoint->receive(datagram, peer_of(meta), now.ns, holder);
     stack::buf::free(payload);
     m_send_due = true;
     return stack::UdpAction::consumed;

@@ -77,6 +77,14 @@ private:
         size_t m_used = 512;
     };
 
+    // Stream data a connection keeps stays in the packet buffer it arrived in: a reference
+    // on the buffer per piece kept.
+    class MbufRxOwner final : public stack::quic::RxBufferOwner {
+    public:
+        void retain(void* buffer) override;
+        void release(void* buffer) override;
+    };
+
     QuicService(const QuicOptions& options, stack::MbufPool* pool);
     std::string init(const QuicOptions& options, const QuicSharedKeys& keys, uint16_t core);
 
@@ -87,6 +95,7 @@ private:
     crypto::AddressTokenCodec m_tokens;
     stack::quic::EndpointSecrets m_secrets;
     BufferedRandom m_random;
+    MbufRxOwner m_rx_owner;
     std::unique_ptr<stack::quic::Endpoint> m_endpoint;
     // The endpoint's next deadline, read again only after it did something (its
     // next_timeout() walks every slot).
@@ -96,7 +105,8 @@ private:
     std::vector<const stack::quic::Connection*> m_seen_confirmed;
     QuicGauges m_gauges;
     // A received datagram that is chained or shared is copied here to be decrypted in
-    // place (RFC 9001 §5); a plain one is decrypted where it arrived.
+    // place (RFC 9001 §5); a plain one is decrypted where it arrived. A copy has no buffer
+    // to keep, so its stream data is not kept (the peer sends it again).
     std::array<uint8_t, 65536> m_scratch{};
 };
 

@@ -185,6 +185,11 @@ std::string format_line(const EngineSnapshot& s) {
     // Applications: what they hold unconsumed (on the polling cores, and per worker).
     out += " | apps held " + std::to_string(s.total.app_received_bytes) + " B/" +
            std::to_string(s.total.app_received_buffers) + " bufs";
+    if (s.total.quic.datagrams > 0) {
+        const QuicGauges& q = s.total.quic_gauges;
+        out += " | quic " + std::to_string(q.connections) + " conns (" + std::to_string(q.handshaking) +
+               " handshaking), " + std::to_string(s.total.quic.accepted) + " accepted";
+    }
     for (size_t i = 0; i < s.workers.size(); ++i) {
         const WorkerStats& w = s.workers[i];
         out += " | worker " + std::to_string(i) + ": " + std::to_string(w.connections) + " conns, held " +
