@@ -75,6 +75,7 @@ Connection::Connection(const ConnectionOptions& options, PacketProtection& prote
                 options.rx_owner != nullptr ? *options.rx_owner : NoBufferOwner::instance(),
                 options.tx_owner != nullptr ? *options.tx_owner : NoBufferOwner::instance()),
       m_key_update(protection),
+      m_pacer(options.max_datagram_size),
       m_address_validated(options.role == Role::client),
       m_last_activity_ns(now_ns) {
     TransportParameters ours = options.params;
@@ -143,6 +144,14 @@ uint64_t Connection::next_timeout() const {
     const uint64_t idle = idle_timeout_ns();
     if (idle != kNoDeadline) {
         t = std::min(t, m_last_activity_ns + idle);
+    }
+    // Stream data held back by the pacer goes when the bucket has refilled.
+    if (m_state == ConnectionState::established && m_cc->can_send(m_loss.bytes_in_flight()) &&
+        m_streams.wants_to_send()) {
+        const uint64_t ready = m_pacer.ready_at(pacing_rate());
+        if (ready != 0) {
+            t = std::min(t, ready);
+        }
     }
     return std::min(t, m_key_update.deadline());
 }

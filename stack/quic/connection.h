@@ -24,6 +24,7 @@
 #include "stack/quic/handshake.h"
 #include "stack/quic/key_update.h"
 #include "stack/quic/loss_detection.h"
+#include "stack/quic/pacer.h"
 #include "stack/quic/packet_header.h"
 #include "stack/quic/packet_protection.h"
 #include "stack/quic/sent_frames.h"
@@ -180,6 +181,9 @@ private:
                         bool& ack_eliciting);
     size_t amplification_allowance() const;
     const PacketKeySet* write_keys(PacketNumberSpace space) const;
+    // RFC 9002 §7.7: the congestion controller's rate once there is an RTT sample.
+    uint64_t pacing_rate() const;
+    bool streams_may_send(uint64_t now_ns) const;
     void on_packet_sent_in(PacketNumberSpace space, uint64_t now_ns);
 
     // connection.cc
@@ -207,6 +211,7 @@ private:
     PeerConnectionIds m_peer_cids;
     ConnectionStreams m_streams;
     KeyUpdate m_key_update;
+    Pacer m_pacer;
     void* m_rx_buffer = nullptr;  // the datagram being processed
     bool m_data_not_kept = false; // its packet's STREAM data could not all be held
     ConnectionState m_state = ConnectionState::handshaking;

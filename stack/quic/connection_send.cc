@@ -26,6 +26,16 @@ PacketType packet_type_of(PacketNumberSpace s) {
 
 }  // namespace
 
+uint64_t Connection::pacing_rate() const {
+    return m_loss.rtt().has_sample() ? m_cc->pacing_rate(m_loss.rtt()) : UINT64_MAX;
+}
+
+// Stream frames go once established, within the congestion window and the pacer's rate.
+bool Connection::streams_may_send(uint64_t now_ns) const {
+    return m_state == ConnectionState::established && m_cc->can_send(m_loss.bytes_in_flight()) &&
+           m_pacer.can_send(now_ns, pacing_rate());
+}
+
 // 1-RTT keys come from the key update state (the current phase's); the others from TLS.
 const PacketKeySet* Connection::write_keys(PacketNumberSpace s) const {
     return s == PacketNumberSpace::application ? &m_key_update.write() : &m_handshake.keys(s).write;
@@ -55,8 +65,7 @@ bool Connection::space_has_data(PacketNumberSpace s, uint64_t now_ns) const {
     uint64_t retire = 0;
     return s == PacketNumberSpace::application &&
            (m_handshake_done_pending || m_peer_cids.next_retirement(retire) ||
-            (m_state == ConnectionState::established && m_cc->can_send(m_loss.bytes_in_flight()) &&
-             m_streams.wants_to_send()));
+            (streams_may_send(now_ns) && m_streams.wants_to_send()));
 }
 
 size_t Connection::write_frames(PacketNumberSpace s, WireWriter& w, SentFrames& record, uint64_t now_ns,
@@ -104,7 +113,7 @@ size_t Connection::write_frames(PacketNumberSpace s, WireWriter& w, SentFrames& 
         record.retired_sequence = retire;
         ack_eliciting = true;
     }
-    if (s == PacketNumberSpace::application && m_state == ConnectionState::established) {
+    if (s == PacketNumberSpace::application && streams_may_send(now_ns)) {
         m_streams.write(w, kTagLength, record, ack_eliciting);
     }
     if (st.probes > 0 && !ack_eliciting) {
@@ -234,6 +243,9 @@ size_t Connection::send(std::span<uint8_t> out, uint64_t now_ns) {
         m_loss.on_packet_sent(spaces[i], sent[i]);
         if (spaces[i] == PacketNumberSpace::application) {
             m_key_update.on_packet_sent(sent[i].packet_number);
+            if (sent[i].ack_eliciting) {
+                m_pacer.on_sent(now_ns, sent[i].bytes, pacing_rate());
+            }
         }
         ack_eliciting = ack_eliciting || sent[i].ack_eliciting;
         if (spaces[i] == PacketNumberSpace::handshake) {

@@ -72,6 +72,7 @@ void QuicLink::flush(bool client_side) {
     Connection& c = client_side ? *m_client : *m_server;
     Direction& d = m_dirs[client_side ? 0 : 1];
     size_t& count = client_side ? m_sent_to_server : m_sent_to_client;
+    size_t burst = 0;
     for (int i = 0; i < 64; ++i) {
         std::vector<uint8_t> buf(1500);
         const size_t n = c.send(buf, m_now);
@@ -80,6 +81,8 @@ void QuicLink::flush(bool client_side) {
         }
         buf.resize(n);
         check();
+        size_t& most = m_max_burst[client_side ? 0 : 1];
+        most = std::max(most, ++burst);
         const size_t index = count++;
         const bool lost = (d.drop && d.drop(index)) || std::uniform_real_distribution<>(0, 1)(m_rng) < d.loss;
         if (lost) {

@@ -82,6 +82,9 @@ public:
     // Called after every step's deliveries and timers, before the sides send: the
     // applications' turn (read, consume, write).
     std::function<void()> on_step;
+    // The most datagrams one side sent at one instant since the last reset (pacing).
+    size_t max_burst(bool to_server) const { return m_max_burst[to_server ? 0 : 1]; }
+    void reset_max_burst() { m_max_burst[0] = m_max_burst[1] = 0; }
     // Received datagrams still held (by stream data not yet consumed).
     size_t buffers_held() const { return m_buffers.live(); }
     // Set to inject a datagram (garbage, replays) into the server.
@@ -109,6 +112,7 @@ private:
     size_t m_sent_to_client = 0;
     bool m_amplification_ok = true;
     size_t m_stuck_steps = 0;
+    size_t m_max_burst[2] = {0, 0};
 };
 
 }  // namespace slip::test::quic_sim

@@ -156,9 +156,14 @@ BOOST_AUTO_TEST_CASE(bulk_both_ways_over_loss) {
             BOOST_REQUIRE(p.link.client().streams().open(StreamDirection::bidirectional, id));
             BOOST_TEST(id == 0u);  // RFC 9000 §2.1: the client's first bidirectional stream
             p.client.send(id, payload(id, 2'000'000));
+            p.link.run_for(kSecond);
+            p.link.reset_max_burst();
             for (int i = 0; i < 600 && !p.server.fin[id]; ++i) {
                 p.link.run_for(100 * kNanosPerMilli);
             }
+            // RFC 9002 §7.7: paced, the window never leaves as one burst (at most the
+            // pacer's burst, and an ACK beside it).
+            BOOST_TEST(p.link.max_burst(true) <= Pacer::kBurstDatagrams + 1);
             BOOST_REQUIRE(p.server.fin[id]);
             check_payload(p.server.in[id], id, 2'000'000);
             p.server.send(id, payload(id + 1, 600'000));
