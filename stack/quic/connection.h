@@ -110,6 +110,13 @@ public:
     void on_timeout(uint64_t now_ns);
     // Closes with a transport error (RFC 9000 §10.2); CONNECTION_CLOSE goes out next send().
     void close(TransportError error, uint64_t frame_type, uint64_t now_ns);
+    // RFC 9000 §8.2.1: PATH_CHALLENGE with `data` on the current path; path_validated()
+    // counts the PATH_RESPONSEs that echoed it.
+    void challenge_path(const std::array<uint8_t, 8>& data) {
+        m_path_challenge = data;
+        m_path_challenge_pending = true;
+    }
+    uint64_t path_validated() const { return m_path_validated; }
     // Starts a key update (RFC 9001 §6.1) if one is allowed now.
     bool initiate_key_update(uint64_t now_ns);
     const KeyUpdate& key_update() const { return m_key_update; }
@@ -226,6 +233,12 @@ private:
     std::array<uint8_t, 256> m_token{};
     size_t m_token_len = 0;
     bool m_handshake_done_pending = false;
+    // RFC 9000 §8.2.2: the data of the last PATH_CHALLENGE, echoed once in PATH_RESPONSE.
+    std::array<uint8_t, 8> m_path_response{};
+    bool m_path_response_pending = false;
+    std::array<uint8_t, 8> m_path_challenge{};
+    bool m_path_challenge_pending = false;
+    uint64_t m_path_validated = 0;
     bool m_sent_handshake_packet = false;
     uint64_t m_last_activity_ns = 0;
     uint64_t m_close_deadline_ns = kNoDeadline;

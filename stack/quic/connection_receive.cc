@@ -3,6 +3,8 @@
 // packet coalesced behind the Initial that brings its keys is opened in a second pass.
 #include "stack/quic/connection.h"
 
+#include <algorithm>
+
 namespace slip::stack::quic {
 
 namespace {
@@ -338,8 +340,19 @@ TransportError Connection::on_frame(PacketNumberSpace s, const Frame& f, std::sp
         return TransportError::no_error;
     case FrameType::stream_data_blocked:
         return m_streams.on_stream_data_blocked(f.stream_id);
+    case FrameType::path_challenge:
+        // RFC 9000 §8.2.2: echoed on the path it came on (the only one we use).
+        std::copy(f.path_data.begin(), f.path_data.end(), m_path_response.begin());
+        m_path_response_pending = true;
+        return TransportError::no_error;
+    case FrameType::path_response:
+        // §8.2.3: one that matches no challenge we sent is ignored.
+        if (std::equal(f.path_data.begin(), f.path_data.end(), m_path_challenge.begin())) {
+            ++m_path_validated;
+        }
+        return TransportError::no_error;
     default:
-        return TransportError::no_error;  // DATA_BLOCKED, STREAMS_BLOCKED, path frames: nothing to do
+        return TransportError::no_error;  // DATA_BLOCKED, STREAMS_BLOCKED: nothing to do
     }
 }
 

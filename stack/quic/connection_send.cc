@@ -64,7 +64,7 @@ bool Connection::space_has_data(PacketNumberSpace s, uint64_t now_ns) const {
     }
     uint64_t retire = 0;
     return s == PacketNumberSpace::application &&
-           (m_handshake_done_pending || m_peer_cids.next_retirement(retire) ||
+           (m_handshake_done_pending || m_path_response_pending || m_path_challenge_pending || m_peer_cids.next_retirement(retire) ||
             (streams_may_send(now_ns) && m_streams.wants_to_send()));
 }
 
@@ -102,6 +102,19 @@ size_t Connection::write_frames(PacketNumberSpace s, WireWriter& w, SentFrames& 
         w.bytes(bytes);
         crypto.sent(offset, bytes.size());
         record.crypto[record.crypto_count++] = {offset, uint32_t(bytes.size())};
+        ack_eliciting = true;
+    }
+    // RFC 9000 §8.2.2: PATH_RESPONSE is not sent again if lost (a new challenge comes).
+    if (s == PacketNumberSpace::application && m_path_response_pending && w.room() > 16 + kTagLength) {
+        w.u8(uint8_t(FrameType::path_response));
+        w.bytes(m_path_response);
+        m_path_response_pending = false;
+        ack_eliciting = true;
+    }
+    if (s == PacketNumberSpace::application && m_path_challenge_pending && w.room() > 16 + kTagLength) {
+        w.u8(uint8_t(FrameType::path_challenge));
+        w.bytes(m_path_challenge);
+        m_path_challenge_pending = false;
         ack_eliciting = true;
     }
     uint64_t retire = 0;

@@ -61,6 +61,7 @@ Endpoint::Endpoint(const EndpointOptions& options, PacketProtection& protection,
       m_slots(options.max_connections),
       m_reset_budget(options.stateless_resets_per_second, options.stateless_resets_per_second) {
     m_options.connection.role = Role::server;
+    m_options.connection.params.disable_active_migration = true;  // see deliver()
     m_free.reserve(options.max_connections);
     for (uint32_t i = options.max_connections; i > 0; --i) {
         m_free.push_back(i - 1);
@@ -136,9 +137,14 @@ void Endpoint::receive_short(std::span<uint8_t> datagram, const PeerAddress& fro
 
 void Endpoint::deliver(uint32_t slot, std::span<uint8_t> datagram, const PeerAddress& from, uint64_t now_ns) {
     Slot& s = m_slots[slot];
-    // A new address is migration (RFC 9000 §9), not handled yet: the datagram is processed
-    // and answers still go to the address the connection was validated at.
-    (void)from;
+    // RFC 9000 §9: a new address is a migration, or a NAT rebinding. Either needs path
+    // validation (§8.2) before anything is sent there, which is not built: the datagram is
+    // dropped and counted, the connection stays on its validated path, and our transport
+    // parameters say disable_active_migration so that a compliant client does not try.
+    if (!(from == s.peer)) {
+        ++m_counters.dropped_other_address;
+        return;
+    }
     s.conn->receive(datagram, now_ns, m_rx_buffer);
     if (s.handshaking && s.conn->state() != ConnectionState::handshaking) {
         s.handshaking = false;

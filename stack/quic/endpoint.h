@@ -76,6 +76,9 @@ struct EndpointCounters {
     uint64_t dropped_malformed = 0;
     uint64_t dropped_small_initial = 0;     // §14.1: a client Initial in less than 1200 bytes
     uint64_t dropped_unknown = 0;           // long headers other than Initial for no connection
+    // A connection's datagram from another address: migration is refused until path
+    // validation is built (RFC 9000 §9; the server says disable_active_migration).
+    uint64_t dropped_other_address = 0;
     uint64_t version_negotiations = 0;
     uint64_t retries = 0;
     uint64_t tokens_valid = 0;

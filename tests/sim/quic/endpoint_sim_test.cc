@@ -64,6 +64,7 @@ struct Net {
     std::multimap<uint64_t, InFlight> wire;
     uint64_t now = kSecond;
     std::vector<std::vector<uint8_t>> replies;  // datagrams the server sent to unknown addresses
+    std::map<size_t, PeerAddress> moved;        // clients whose datagrams come from elsewhere
 
     explicit Net(EndpointOptions o = options()) {
         BOOST_REQUIRE(tokens.randomize(engine));
@@ -122,7 +123,8 @@ struct Net {
                 InFlight f = std::move(wire.begin()->second);
                 wire.erase(wire.begin());
                 if (f.to_server) {
-                    server->receive(f.bytes, address_of(f.client), now);
+                    const auto m = moved.find(f.client);
+                    server->receive(f.bytes, m != moved.end() ? m->second : address_of(f.client), now);
                 } else if (f.client < clients.size()) {
                     clients[f.client]->receive(f.bytes, now);
                 } else {
@@ -301,6 +303,29 @@ BOOST_AUTO_TEST_CASE(a_full_table_refuses_and_recovers) {
     net.run_for(kSecond);
     BOOST_TEST(net.server->connections() == 3u);
     BOOST_TEST(net.server->counters().refused_full >= 2u);
+}
+
+// RFC 9000 §9: a connection's datagrams from a new address (migration, or a NAT that
+// rebound) are dropped and counted until path validation exists; the connection goes on
+// on its validated path, and the server's parameters say disable_active_migration.
+BOOST_AUTO_TEST_CASE(a_new_address_is_refused) {
+    Net net;
+    net.add_client();
+    net.run_for(kSecond);
+    BOOST_REQUIRE(net.clients[0]->handshake_confirmed());
+    BOOST_TEST(net.clients[0]->handshake().peer_params().disable_active_migration);
+    net.moved[0] = address_of(77);
+    net.clients[0]->challenge_path({9, 9, 9, 9, 9, 9, 9, 9});
+    net.run_for(100 * kNanosPerMilli);
+    BOOST_TEST(net.server->counters().dropped_other_address >= 1u);
+    BOOST_TEST(net.clients[0]->path_validated() == 0u);
+    BOOST_TEST(net.server->connections() == 1u);
+    net.moved.clear();
+    net.run_for(2 * kSecond);  // the client's retransmission arrives from the known address
+    BOOST_TEST(net.clients[0]->path_validated() == 0u);  // PATH_CHALLENGE is not retransmitted
+    net.clients[0]->challenge_path({8, 8, 8, 8, 8, 8, 8, 8});
+    net.run_for(100 * kNanosPerMilli);
+    BOOST_TEST(net.clients[0]->path_validated() == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

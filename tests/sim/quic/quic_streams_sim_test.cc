@@ -369,4 +369,14 @@ BOOST_AUTO_TEST_CASE(an_update_waits_for_an_acknowledgment_in_its_phase) {
     BOOST_TEST(!p.link.server().key_update().phase());
 }
 
+// RFC 9000 §8.2: a PATH_CHALLENGE is answered with PATH_RESPONSE carrying its data.
+BOOST_AUTO_TEST_CASE(path_challenge_is_answered) {
+    Pair p(Direction{}, Direction{}, 2);
+    BOOST_REQUIRE(p.link.run_until_established(kSecond));
+    p.link.client().challenge_path({1, 2, 3, 4, 5, 6, 7, 8});
+    p.link.run_for(100 * kNanosPerMilli);
+    BOOST_TEST(p.link.client().path_validated() == 1u);
+    BOOST_TEST(p.link.server().path_validated() == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
