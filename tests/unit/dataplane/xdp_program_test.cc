@@ -10,6 +10,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "dataplane/xdp_holder.h"
 #include "tests/support/frames.h"
 
 using namespace slip::test;
@@ -318,6 +319,58 @@ BOOST_AUTO_TEST_CASE(redirects_into_a_bound_socket) {
     xsk_socket__delete(xsk);
     xsk_umem__delete(umem);
     munmap(area, size);
+}
+
+// Attach, adopt (as the engine does with the program the af_xdp driver attached), refuse a
+// second program, detach. On the loopback device in generic mode: the program passes what is
+// not the engine's, and nothing of the engine's comes over lo.
+BOOST_AUTO_TEST_CASE(attach_adopt_and_detach_on_loopback) {
+    Filter f;
+    if (slip::dataplane::find_xdp_holder("lo")) {
+        BOOST_FAIL("lo already has an XDP program; remove it with 'ip link set dev lo xdp off'");
+    }
+    BOOST_REQUIRE_MESSAGE(f.prog.attach("lo", slip::dataplane::XdpMode::generic).empty(), "cannot attach to lo");
+    BOOST_TEST(f.prog.attached());
+    BOOST_TEST(std::string(slip::dataplane::xdp_mode_name(f.prog.attached_mode())) == "generic");
+
+    XdpProgram adopted;
+    BOOST_REQUIRE_EQUAL(adopted.adopt_attached("lo"), "");
+    // Configured through the adopted descriptors, seen by the loaded program: the shared-host
+    // switch turns an unowned port from the engine's into the kernel's.
+    BOOST_REQUIRE_EQUAL(adopted.configure(engine_config(true)), "");
+    BOOST_TEST(name_of(f.run(make_tcp_frame({.dport = 22}, {})).reason) == "passed_port_not_owned");
+    BOOST_TEST(adopted.counters()[SLIP_XDP_PASSED_PORT_NOT_OWNED] == 1u);
+
+    XdpProgram second;
+    BOOST_REQUIRE_EQUAL(second.load(), "");
+    const std::string refused = second.attach("lo", slip::dataplane::XdpMode::automatic);
+    BOOST_TEST(refused.find("'slip_xdp_filter' is attached to lo") != std::string::npos, refused);
+    BOOST_TEST(!second.attached());
+
+    f.prog.detach();
+    BOOST_TEST(!slip::dataplane::find_xdp_holder("lo").has_value());
+    adopted.detach();  // already gone: a no-op
+}
+
+// A program of ours that no other process holds (as after SIGKILL: the holder lookup does not
+// count this process) is removed by name; another program is left alone.
+BOOST_AUTO_TEST_CASE(a_stale_program_of_ours_is_removed) {
+    Filter f;
+    BOOST_REQUIRE_MESSAGE(f.prog.attach("lo", slip::dataplane::XdpMode::generic).empty(), "cannot attach to lo");
+    BOOST_TEST(slip::dataplane::remove_stale_xdp_program("lo"));
+    BOOST_TEST(!slip::dataplane::find_xdp_holder("lo").has_value());
+    BOOST_TEST(!slip::dataplane::remove_stale_xdp_program("lo"));
+    f.prog.detach();  // already gone: a no-op
+}
+
+BOOST_AUTO_TEST_CASE(attach_errors_are_one_line) {
+    Filter f;
+    const std::string missing = f.prog.attach("nosuchif0", slip::dataplane::XdpMode::automatic);
+    BOOST_TEST(missing.find("does not exist") != std::string::npos, missing);
+    XdpProgram none;
+    const std::string adopt = none.adopt_attached("lo");
+    BOOST_TEST(adopt.find("no XDP program") != std::string::npos, adopt);
+    BOOST_TEST(missing.find('\n') == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(reason_names) {
