@@ -78,6 +78,7 @@ Connection::Connection(const ConnectionOptions& options, PacketProtection& prote
       m_pacer(options.max_datagram_size),
       m_address_validated(options.role == Role::client),
       m_last_activity_ns(now_ns) {
+    m_streams.set_activity(this);
     TransportParameters ours = options.params;
     // RFC 9000 §7.3: both sides name the SCID of their first packet; the server also the
     // client's original DCID, and its stateless reset token (§10.3).
@@ -209,6 +210,7 @@ void Connection::close(TransportError error, uint64_t frame_type, uint64_t now_n
     m_close_pending = true;
     m_state = ConnectionState::closing;
     m_close_deadline_ns = now_ns + three_ptos();
+    on_stream_activity();  // CONNECTION_CLOSE is due
 }
 
 // RFC 9001 §6.6: AES-GCM's confidentiality limit is 2^23 packets per key; we update at

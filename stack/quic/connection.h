@@ -93,7 +93,18 @@ struct HandshakeIds {
     bool retried = false;
 };
 
-class Connection final : private RecoveryEvents {
+// Told when the application acted on a connection (streams, close, key update, a path
+// challenge): an endpoint that only looks at connections something happened to learns
+// of these too. `tag` is the endpoint's, given with set_activity_hook.
+class ActivityHook {
+public:
+    virtual void on_connection_activity(uint32_t tag) = 0;
+
+protected:
+    ~ActivityHook() = default;
+};
+
+class Connection final : private RecoveryEvents, private StreamActivity {
 public:
     Connection(const ConnectionOptions& options, PacketProtection& protection, crypto::TlsContext& tls,
                const HandshakeIds& ids, uint64_t now_ns);
@@ -115,6 +126,11 @@ public:
     void challenge_path(const std::array<uint8_t, 8>& data) {
         m_path_challenge = data;
         m_path_challenge_pending = true;
+        on_stream_activity();
+    }
+    void set_activity_hook(ActivityHook* hook, uint32_t tag) {
+        m_activity_hook = hook;
+        m_activity_tag = tag;
     }
     uint64_t path_validated() const { return m_path_validated; }
     // Starts a key update (RFC 9001 §6.1) if one is allowed now.
@@ -158,6 +174,12 @@ private:
         uint32_t probes = 0;  // ack-eliciting packets a PTO asks for (§6.2.4)
     };
 
+    // StreamActivity: the application's acts reach the activity hook.
+    void on_stream_activity() override {
+        if (m_activity_hook != nullptr) {
+            m_activity_hook->on_connection_activity(m_activity_tag);
+        }
+    }
     // RecoveryEvents.
     void on_packet_acked(PacketNumberSpace space, const SentPacket& p) override;
     void on_packet_lost(PacketNumberSpace space, const SentPacket& p) override;
@@ -217,6 +239,8 @@ private:
     LocalConnectionIds m_local_cids;
     PeerConnectionIds m_peer_cids;
     ConnectionStreams m_streams;
+    ActivityHook* m_activity_hook = nullptr;
+    uint32_t m_activity_tag = 0;
     KeyUpdate m_key_update;
     Pacer m_pacer;
     void* m_rx_buffer = nullptr;  // the datagram being processed

@@ -459,6 +459,7 @@ bool ConnectionStreams::open(StreamDirection d, uint64_t& id) {
     (void)limit.open();
     ++m_local_open;
     ++m_counters.opened_local;
+    acted();
     return true;
 }
 
@@ -472,7 +473,11 @@ StreamWrite ConnectionStreams::write(uint64_t id, std::span<const uint8_t> bytes
         ++m_counters.writes_refused;
         return StreamWrite::refused;
     }
-    return s->send.append(bytes, buffer) ? StreamWrite::accepted : StreamWrite::invalid;
+    if (!s->send.append(bytes, buffer)) {
+        return StreamWrite::invalid;
+    }
+    acted();
+    return StreamWrite::accepted;
 }
 
 bool ConnectionStreams::finish(uint64_t id) {
@@ -481,6 +486,7 @@ bool ConnectionStreams::finish(uint64_t id) {
         return false;
     }
     s->send.finish();
+    acted();
     return true;
 }
 
@@ -513,6 +519,9 @@ void ConnectionStreams::consume(uint64_t id, uint64_t n) {
         s->pending_control |= kMaxStreamDataBit;
     }
     maybe_free(*s);
+    if (done > 0) {
+        acted();
+    }
 }
 
 bool ConnectionStreams::reset(uint64_t id, uint64_t error_code) {
@@ -524,6 +533,7 @@ bool ConnectionStreams::reset(uint64_t id, uint64_t error_code) {
     s->send.reset();
     s->reset_error = error_code;
     s->pending_control = uint8_t((s->pending_control | kResetStreamBit) & ~kStreamDataBlockedBit);
+    acted();
     return true;
 }
 
@@ -535,6 +545,7 @@ bool ConnectionStreams::stop_sending(uint64_t id, uint64_t error_code) {
     s->stop_requested = true;
     s->stop_error = error_code;
     s->pending_control |= kStopSendingBit;
+    acted();
     return true;
 }
 

@@ -24,6 +24,15 @@
 
 namespace slip::stack::quic {
 
+// Told when the application acted on a stream (something may now be due to send).
+class StreamActivity {
+public:
+    virtual void on_stream_activity() = 0;
+
+protected:
+    ~StreamActivity() = default;
+};
+
 enum class StreamWrite : uint8_t {
     accepted,   // the stream holds the buffer and releases it once acknowledged
     refused,    // no room now (the caller keeps its buffer): a writable event follows
@@ -88,6 +97,7 @@ public:
     // The next stream event; false when none is pending.
     bool next_event(StreamEvent& e);
 
+    void set_activity(StreamActivity* activity) { m_activity = activity; }
     const StreamCounters& counters() const { return m_counters; }
     size_t open_streams() const { return m_table.in_use(); }
     uint64_t connection_credit() const { return m_credit.available(); }
@@ -102,7 +112,11 @@ private:
     void write_control(WireWriter& w, size_t reserve, SentFrames& record, bool& ack_eliciting);
     bool write_stream_control(Stream& s, WireWriter& w, size_t reserve, SentFrames& record);
     bool write_stream_data(Stream& s, WireWriter& w, size_t reserve, SentFrames& record);
-    uint32_t index_of(const Stream& s) const;
+    void acted() {
+        if (m_activity != nullptr) {
+            m_activity->on_stream_activity();
+        }
+    }
 
     Role m_role;
     TransportParameters m_ours;
@@ -125,6 +139,7 @@ private:
     size_t m_event_count = 0;
     size_t m_send_cursor = 0;  // round robin over the table for STREAM frames
     StreamCounters m_counters;
+    StreamActivity* m_activity = nullptr;
 };
 
 }  // namespace slip::stack::quic

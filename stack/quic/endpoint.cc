@@ -59,6 +59,9 @@ Endpoint::Endpoint(const EndpointOptions& options, PacketProtection& protection,
       // Two CIDs a connection: ours and the client's first DCID.
       m_table(2 * size_t(options.max_connections), secrets.table_key),
       m_slots(options.max_connections),
+      m_ready(options.max_connections),
+      m_in_ready(options.max_connections, 0),
+      m_deadlines(options.max_connections, kNoDeadline),
       m_reset_budget(options.stateless_resets_per_second, options.stateless_resets_per_second) {
     m_options.connection.role = Role::server;
     m_options.connection.params.disable_active_migration = true;  // see deliver()
@@ -152,7 +155,19 @@ void Endpoint::deliver(uint32_t slot, std::span<uint8_t> datagram, const PeerAdd
     }
     if (s.conn->state() == ConnectionState::closed) {
         reap(slot);
+        return;
     }
+    m_deadlines[slot] = s.conn->next_timeout();
+    make_ready(slot);
+}
+
+void Endpoint::make_ready(uint32_t slot) {
+    if (m_in_ready[slot] != 0) {
+        return;
+    }
+    m_in_ready[slot] = 1;
+    m_ready[(m_ready_head + m_ready_count) % m_ready.size()] = slot;
+    ++m_ready_count;
 }
 
 void Endpoint::accept_initial(const PacketHeader& h, std::span<uint8_t> datagram, const PeerAddress& from,
@@ -194,6 +209,7 @@ void Endpoint::accept_initial(const PacketHeader& h, std::span<uint8_t> datagram
     m_free.pop_back();
     Slot& s = m_slots[slot];
     s.conn = std::make_unique<Connection>(o, m_protection, m_tls, ids, now_ns);
+    s.conn->set_activity_hook(this, slot);
     s.peer = from;
     s.initial_dcid = ids.initial_dcid;
     s.handshaking = true;
@@ -313,17 +329,23 @@ size_t Endpoint::send(std::span<uint8_t> out, PeerAddress& to, uint64_t now_ns) 
             return s.len;
         }
     }
-    for (size_t i = 0; i < m_slots.size(); ++i) {
-        const size_t slot = (m_next_send + i) % m_slots.size();
+    // Round robin over the ready ring: a connection that sent goes to the back (one
+    // datagram each in turn); one with nothing more leaves it, its deadline refreshed.
+    while (m_ready_count > 0) {
+        const uint32_t slot = m_ready[m_ready_head];
+        m_ready_head = (m_ready_head + 1) % m_ready.size();
+        --m_ready_count;
         Slot& s = m_slots[slot];
-        if (s.conn == nullptr) {
-            continue;
-        }
-        const size_t n = s.conn->send(out, now_ns);
+        const size_t n = s.conn != nullptr ? s.conn->send(out, now_ns) : 0;
         if (n > 0) {
+            m_ready[(m_ready_head + m_ready_count) % m_ready.size()] = slot;
+            ++m_ready_count;
             to = s.peer;
-            m_next_send = (slot + 1) % m_slots.size();  // the next one first, next time
             return n;
+        }
+        m_in_ready[slot] = 0;
+        if (s.conn != nullptr) {
+            m_deadlines[slot] = s.conn->next_timeout();
         }
     }
     return 0;
@@ -331,23 +353,31 @@ size_t Endpoint::send(std::span<uint8_t> out, PeerAddress& to, uint64_t now_ns) 
 
 uint64_t Endpoint::next_timeout() const {
     uint64_t t = kNoDeadline;
-    for (const Slot& s : m_slots) {
-        if (s.conn != nullptr) {
-            t = std::min(t, s.conn->next_timeout());
-        }
+    for (const uint64_t d : m_deadlines) {
+        t = std::min(t, d);
     }
     return t;
 }
 
 void Endpoint::on_timeout(uint64_t now_ns) {
     for (uint32_t i = 0; i < m_slots.size(); ++i) {
-        Slot& s = m_slots[i];
-        if (s.conn != nullptr && s.conn->next_timeout() <= now_ns) {
-            s.conn->on_timeout(now_ns);
-            if (s.conn->state() == ConnectionState::closed) {
-                reap(i);
-            }
+        if (m_deadlines[i] > now_ns) {
+            continue;
         }
+        Slot& s = m_slots[i];
+        if (s.conn == nullptr) {
+            m_deadlines[i] = kNoDeadline;
+            continue;
+        }
+        if (s.conn->next_timeout() <= now_ns) {
+            s.conn->on_timeout(now_ns);
+        }
+        if (s.conn->state() == ConnectionState::closed) {
+            reap(i);
+            continue;
+        }
+        m_deadlines[i] = s.conn->next_timeout();
+        make_ready(i);  // probes, ACKs or a CONNECTION_CLOSE may be due
     }
 }
 
@@ -360,6 +390,7 @@ void Endpoint::reap(uint32_t slot) {
         --m_handshakes;
     }
     s.conn.reset();
+    m_deadlines[slot] = kNoDeadline;  // a ready ring entry of the slot is skipped when met
     m_free.push_back(slot);
     --m_live;
 }

@@ -88,7 +88,11 @@ struct EndpointCounters {
     uint64_t stateless_queue_full = 0;
 };
 
-class Endpoint {
+// Connections are looked at only when something happened to them: a datagram, a timer,
+// or the application acting on them (ActivityHook): those go on a ready ring that send()
+// drains; each connection's next deadline is cached, so next_timeout() and on_timeout()
+// read a flat array instead of asking every connection.
+class Endpoint final : private ActivityHook {
 public:
     Endpoint(const EndpointOptions& options, PacketProtection& protection, crypto::TlsContext& tls,
              EndpointSecrets& secrets, RandomSource& random);
@@ -131,6 +135,9 @@ private:
     Stateless* queue_stateless(const PeerAddress& to);
     ConnectionId new_cid();
     void reap(uint32_t slot);
+    // ActivityHook: the application acted on the connection in slot `tag`.
+    void on_connection_activity(uint32_t tag) override { make_ready(tag); }
+    void make_ready(uint32_t slot);
 
     EndpointOptions m_options;
     PacketProtection& m_protection;
@@ -143,7 +150,12 @@ private:
     std::vector<uint32_t> m_free;
     size_t m_live = 0;
     size_t m_handshakes = 0;  // live connections still handshaking (Retry's threshold)
-    size_t m_next_send = 0;  // round robin over slots
+    // Slots that may have something to send, each at most once (in_ready), oldest first.
+    std::vector<uint32_t> m_ready;
+    std::vector<uint8_t> m_in_ready;
+    size_t m_ready_head = 0;
+    size_t m_ready_count = 0;
+    std::vector<uint64_t> m_deadlines;  // per slot: its connection's next_timeout()
     void* m_rx_buffer = nullptr;  // the datagram being received
     std::array<Stateless, 32> m_stateless{};
     size_t m_stateless_head = 0;
