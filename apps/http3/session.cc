@@ -520,7 +520,8 @@ bool Http3Session::Impl::write_one() {
         fail(rv);
         return false;
     }
-    return n > 0 || fin != 0 || result != quic::StreamWrite::accepted;
+    // Nothing taken and nothing blocked: nghttp3 would give the same again.
+    return accepted > 0 || fin != 0 || result != quic::StreamWrite::accepted;
 }
 
 void Http3Session::Impl::fill_nv(std::span<const Field> fields, std::array<nghttp3_nv, kMaxFields>& nv,

@@ -291,4 +291,19 @@ BOOST_AUTO_TEST_CASE(a_frame_out_of_place_closes_the_connection) {
     BOOST_TEST(p.link.client().application_error() == 0x105u);
 }
 
+// RFC 9114 §6.2.1: closing a control stream is a connection error of type
+// H3_CLOSED_CRITICAL_STREAM. The client's control stream is its first unidirectional one.
+BOOST_AUTO_TEST_CASE(a_closed_control_stream_closes_the_connection) {
+    H3Pair p(Direction{}, Direction{}, 19);
+    BOOST_REQUIRE(p.link.run_until_established(kSecond));
+    p.link.run_for(100 * kNanosPerMilli);
+    BOOST_REQUIRE(p.client_session.ready());
+    BOOST_REQUIRE(p.link.client().streams().finish(2));
+    p.link.run_for(kSecond);
+    BOOST_TEST(p.server_session.failed());
+    BOOST_TEST(p.server_session.error() == 0x104u);  // H3_CLOSED_CRITICAL_STREAM
+    BOOST_TEST(p.link.client().closed_by_application());
+    BOOST_TEST(p.link.client().application_error() == 0x104u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
