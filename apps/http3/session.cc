@@ -52,6 +52,7 @@ struct Http3Session::Impl final : quic::TxBufferOwner {
     void feed(ReadState& s);
     void apply_credit(ReadState& s);
     void apply_deferred_credit();
+    void starve(int64_t id);
     void write_all();
     bool write_one();
     void fail(int liberr);
@@ -176,10 +177,10 @@ const nghttp3_data_reader kBodyReader{read_body};
 Http3Session::Impl::Impl(Http3Handler& h, const Http3SessionOptions& o)
     : handler(h),
       options(o),
-      records(new WriteRecord[o.max_streams * quic::StreamSend::kMaxPieces]),
+      records(new WriteRecord[o.max_writes]),
       reads(new ReadState[o.max_streams]),
       starved(new int64_t[o.max_streams]) {
-    const size_t n = o.max_streams * quic::StreamSend::kMaxPieces;
+    const size_t n = o.max_writes;
     for (size_t i = 0; i < n; ++i) {
         records[i].next = i + 1 < n ? &records[i + 1] : nullptr;
     }
@@ -461,6 +462,19 @@ void Http3Session::Impl::apply_deferred_credit() {
     }
 }
 
+// Every write record is in use: the stream waits for one to free (report_acks).
+void Http3Session::Impl::starve(int64_t id) {
+    ++counters.writes_starved;
+    for (size_t i = 0; i < starved_count; ++i) {
+        if (starved[i] == id) {
+            return;
+        }
+    }
+    if (starved_count < options.max_streams) {
+        starved[starved_count++] = id;
+    }
+}
+
 void Http3Session::Impl::write_all() {
     while (!failed && write_one()) {
     }
@@ -483,16 +497,16 @@ bool Http3Session::Impl::write_one() {
     quic::ConnectionStreams& streams = conn->streams();
     uint64_t accepted = 0;
     quic::StreamWrite result = quic::StreamWrite::accepted;
+    bool starved_now = false;
     for (nghttp3_ssize i = 0; i < n && result == quic::StreamWrite::accepted; ++i) {
         if (vec[size_t(i)].len == 0) {
             continue;
         }
         WriteRecord* r = take_record();
         if (r == nullptr) {
+            starve(id);
+            starved_now = true;
             result = quic::StreamWrite::refused;
-            if (starved_count < options.max_streams) {
-                starved[starved_count++] = id;  // blocked now, so at most once per stream
-            }
             break;
         }
         *r = WriteRecord{id, vec[size_t(i)].len, nullptr};
@@ -509,7 +523,7 @@ bool Http3Session::Impl::write_one() {
         result = quic::StreamWrite::invalid;
     }
     if (result == quic::StreamWrite::refused) {
-        ++counters.writes_refused;
+        counters.writes_refused += starved_now ? 0 : 1;
         nghttp3_conn_block_stream(h3, id);
     } else if (result == quic::StreamWrite::invalid) {
         // Reset or stopped meanwhile: nothing more goes on it.

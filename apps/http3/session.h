@@ -86,6 +86,9 @@ struct Http3SessionOptions {
     quic::Role role = quic::Role::server;
     // At least the QUIC stream table's size: streams the session follows at once.
     size_t max_streams = 256;
+    // Writes the QUIC streams may hold at once, all streams together (a stream holds at
+    // most StreamSend::kMaxPieces). When all are in use, streams wait for acknowledgments.
+    size_t max_writes = 1024;
     // SETTINGS_MAX_FIELD_SECTION_SIZE (RFC 9114 §7.2.4.1) we advertise.
     uint64_t max_field_section_size = 16 * 1024;
 };
@@ -94,6 +97,7 @@ struct Http3Counters {
     uint64_t writes_accepted = 0;  // spans handed to the QUIC streams
     uint64_t writes_released = 0;  // ... and given back by them (acknowledged or reset)
     uint64_t writes_refused = 0;   // a stream blocked until writable
+    uint64_t writes_starved = 0;   // a stream blocked until a write record frees (max_writes)
     uint64_t bytes_fed = 0;        // received stream bytes given to nghttp3
     uint64_t bytes_consumed = 0;   // ... and consumed from the QUIC streams
     uint64_t resets_received = 0;

@@ -54,10 +54,11 @@ ConnectionOptions h3_options(Role role, TxBufferOwner& tx) {
     return o;
 }
 
-Http3SessionOptions session_options(Role role) {
+Http3SessionOptions session_options(Role role, size_t max_writes = 1024) {
     Http3SessionOptions o;
     o.role = role;
     o.max_streams = 64;
+    o.max_writes = max_writes;
     return o;
 }
 
@@ -66,14 +67,16 @@ Http3SessionOptions session_options(Role role) {
 struct H3Pair {
     Http3Server server_app;
     Http3Client client_app{"sim.example"};
-    Http3Session server_session{server_app, session_options(Role::server)};
+    Http3Session server_session;
     Http3Session client_session{client_app, session_options(Role::client)};
     TxSplit client_tx{client_session.tx_owner()};
     TxSplit server_tx{server_session.tx_owner()};
     QuicLink link;
 
-    H3Pair(Direction c2s, Direction s2c, uint64_t seed)
-        : link(std::move(c2s), std::move(s2c), seed, h3_options(Role::client, client_tx),
+    // `server_writes`: the server session's write records (few: streams wait for them).
+    H3Pair(Direction c2s, Direction s2c, uint64_t seed, size_t server_writes = 1024)
+        : server_session(server_app, session_options(Role::server, server_writes)),
+          link(std::move(c2s), std::move(s2c), seed, h3_options(Role::client, client_tx),
                h3_options(Role::server, server_tx)) {
         server_app.bind(server_session);
         client_app.bind(client_session);
@@ -205,7 +208,8 @@ BOOST_AUTO_TEST_CASE(requests_over_loss_and_reordering) {
 // answers interleave on the one connection.
 BOOST_AUTO_TEST_CASE(twenty_requests_at_once) {
     Direction lossy{10 * kNanosPerMilli, 0.02, 0, {}};
-    H3Pair p(lossy, lossy, 5);
+    // Fewer write records than twenty answers want at once: streams wait for records.
+    H3Pair p(lossy, lossy, 5, 48);
     BOOST_REQUIRE(p.link.run_until_established(5 * kSecond));
     std::vector<size_t> sizes;
     for (size_t i = 0; i < 20; ++i) {
@@ -222,6 +226,7 @@ BOOST_AUTO_TEST_CASE(twenty_requests_at_once) {
         BOOST_TEST_CONTEXT("request " << i) { check_pattern(p.client_app.responses()[i], sizes[i]); }
     }
     BOOST_TEST(p.server_app.stats().answers == 20u);
+    BOOST_TEST(p.server_session.counters().writes_starved > 0u);
     check_clean(p);
 }
 
