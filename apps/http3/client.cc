@@ -36,6 +36,13 @@ bool Http3Client::start(Http3Response& r) {
 void Http3Client::poll(uint64_t now_ns) {
     m_session->poll(now_ns);
     bool started = false;
+    if (m_session->goaway_received()) {
+        // RFC 9114 §5.2: no new request after GOAWAY; those not sent are rejected here.
+        for (; m_next < m_responses.size(); ++m_next) {
+            m_responses[m_next].rejected = true;
+            m_responses[m_next].closed = true;
+        }
+    }
     while (m_next < m_responses.size() && m_session->ready() && !m_session->failed()) {
         Http3Response& r = m_responses[m_next];
         if (!r.cancelled && !start(r)) {
@@ -97,6 +104,16 @@ void Http3Client::on_body(int64_t stream, std::span<const uint8_t> bytes) {
 void Http3Client::on_end(int64_t stream) {
     if (Http3Response* r = find(stream)) {
         r->complete = true;
+    }
+}
+
+// RFC 9114 §5.2: requests on streams from `id` on were not processed; their streams are
+// reset by the server or closed with the connection.
+void Http3Client::on_goaway(int64_t id) {
+    for (Http3Response& r : m_responses) {
+        if (r.stream >= id) {
+            r.rejected = true;
+        }
     }
 }
 

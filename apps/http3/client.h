@@ -25,6 +25,7 @@ struct Http3Response {
     bool closed = false;    // the stream is over
     uint64_t error = 0;     // the stream's close code (H3_NO_ERROR when it ended well)
     bool cancelled = false;
+    bool rejected = false;  // never processed: the server's GOAWAY came first (§5.2)
 };
 
 class Http3Client final : public Http3Handler {
@@ -48,6 +49,7 @@ public:
     void on_body(int64_t stream, std::span<const uint8_t> bytes) override;
     void on_end(int64_t stream) override;
     void on_closed(int64_t stream, uint64_t error) override;
+    void on_goaway(int64_t id) override;
     long body(int64_t, std::span<std::span<const uint8_t>>, bool& eof) override {
         eof = true;
         return 0;

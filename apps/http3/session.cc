@@ -75,6 +75,7 @@ struct Http3Session::Impl final : quic::TxBufferOwner {
     bool failed = false;
     uint64_t error = 0;
     bool deferred = false;  // a deferred_consume came: credit waits on some stream
+    bool goaway = false;    // the peer's GOAWAY came
     std::array<int64_t, kOwnUniStreams> own_uni{-1, -1, -1};
     std::unique_ptr<WriteRecord[]> records;
     WriteRecord* free_records = nullptr;
@@ -152,6 +153,13 @@ int on_reset_stream(nghttp3_conn*, int64_t stream, uint64_t error, void* user, v
     return 0;
 }
 
+int on_shutdown(nghttp3_conn*, int64_t id, void* user) {
+    Http3Session::Impl& s = impl_of(user);
+    s.goaway = true;
+    s.handler.on_goaway(id);
+    return 0;
+}
+
 nghttp3_ssize read_body(nghttp3_conn*, int64_t stream, nghttp3_vec* vec, size_t count, uint32_t* flags, void* user,
                         void*) {
     std::array<std::span<const uint8_t>, kVecsPerWrite> spans;
@@ -196,6 +204,7 @@ Http3Session::Impl::Impl(Http3Handler& h, const Http3SessionOptions& o)
     cb.stop_sending = on_stop_sending;
     cb.end_stream = on_end_stream;
     cb.reset_stream = on_reset_stream;
+    cb.shutdown = on_shutdown;
     nghttp3_settings settings;
     nghttp3_settings_default(&settings);
     settings.max_field_section_size = o.max_field_section_size;
@@ -565,7 +574,7 @@ void Http3Session::poll(uint64_t now_ns) { m_impl->poll(now_ns); }
 bool Http3Session::submit_request(std::span<const Field> fields, bool has_body, int64_t& stream) {
     Impl& s = *m_impl;
     uint64_t id = 0;
-    if (s.failed || !s.bound || !s.conn->streams().open(quic::StreamDirection::bidirectional, id)) {
+    if (s.failed || !s.bound || s.goaway || !s.conn->streams().open(quic::StreamDirection::bidirectional, id)) {
         return false;
     }
     std::array<nghttp3_nv, kMaxFields> nv;
@@ -613,6 +622,18 @@ void Http3Session::cancel(int64_t stream, H3Error error) {
     nghttp3_conn_shutdown_stream_write(s.h3, stream);
 }
 
+bool Http3Session::shutdown() {
+    Impl& s = *m_impl;
+    return !s.failed && s.bound && nghttp3_conn_shutdown(s.h3) == 0;
+}
+
+void Http3Session::close(uint64_t now_ns) {
+    if (m_impl->conn != nullptr) {
+        m_impl->conn->close_application(uint64_t(H3Error::no_error), now_ns);
+    }
+}
+
+bool Http3Session::goaway_received() const { return m_impl->goaway; }
 bool Http3Session::ready() const { return m_impl->bound; }
 bool Http3Session::failed() const { return m_impl->failed; }
 uint64_t Http3Session::error() const { return m_impl->error; }

@@ -77,6 +77,9 @@ public:
     // out.size() spans that stay valid until the stream is closed; their count, with
     // `eof` when they are the last. -1: none now (call Http3Session::resume later).
     virtual long body(int64_t stream, std::span<std::span<const uint8_t>> out, bool& eof) = 0;
+    // The peer's GOAWAY (RFC 9114 §5.2): a client's requests on streams from `id` on will
+    // not be processed (they may be retried elsewhere); a server sees a push ID.
+    virtual void on_goaway(int64_t id) { (void)id; }
 
 protected:
     ~Http3Handler() = default;
@@ -131,6 +134,14 @@ public:
     void resume(int64_t stream);
     // Abandons a request or answer (RFC 9114 §4.1.1): RESET_STREAM and STOP_SENDING.
     void cancel(int64_t stream, H3Error error);
+    // Graceful shutdown (RFC 9114 §5.2): GOAWAY to the peer; a server processes no request
+    // stream it has not seen yet. False when nghttp3 refuses (not ready, or already sent).
+    bool shutdown();
+    // Closes the connection with H3_NO_ERROR (CONNECTION_CLOSE 0x1d), e.g. once a shutdown's
+    // requests are all answered.
+    void close(uint64_t now_ns);
+    // The peer sent GOAWAY: no new request goes out.
+    bool goaway_received() const;
 
     // Our control and QPACK streams are open: requests may go.
     bool ready() const;

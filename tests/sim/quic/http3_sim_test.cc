@@ -311,4 +311,32 @@ BOOST_AUTO_TEST_CASE(a_closed_control_stream_closes_the_connection) {
     BOOST_TEST(p.link.client().application_error() == 0x104u);
 }
 
+// RFC 9114 §5.2: the server's GOAWAY lets the request in flight finish; a request queued
+// afterwards is not sent (rejected at the client); the server then closes with H3_NO_ERROR.
+BOOST_AUTO_TEST_CASE(goaway_lets_requests_in_flight_finish) {
+    H3Pair p(Direction{}, Direction{}, 23);
+    BOOST_REQUIRE(p.link.run_until_established(kSecond));
+    const size_t first = p.client_app.get("/bytes/300000");
+    for (int i = 0; i < 100 && p.client_app.responses()[first].body.empty(); ++i) {
+        p.link.run_for(10 * kNanosPerMilli);
+    }
+    BOOST_REQUIRE(!p.client_app.responses()[first].body.empty());
+    BOOST_REQUIRE(p.server_session.shutdown());
+    p.link.run_for(50 * kNanosPerMilli);
+    BOOST_TEST(p.client_session.goaway_received());
+    const size_t later = p.client_app.get("/index.html");
+    BOOST_REQUIRE(p.run_until_done(10 * kSecond));
+    check_pattern(p.client_app.responses()[first], 300'000);
+    BOOST_TEST(!p.client_app.responses()[first].rejected);
+    BOOST_TEST(p.client_app.responses()[later].rejected);
+    BOOST_TEST(p.client_app.responses()[later].stream == -1);
+    p.link.run_for(kSecond);
+    BOOST_TEST(p.server_app.open_requests() == 0u);
+    p.server_session.close(p.link.now());
+    p.link.run_for(kSecond);
+    BOOST_TEST(p.link.client().closed_by_application());
+    BOOST_TEST(p.link.client().application_error() == uint64_t(H3Error::no_error));
+    BOOST_TEST(!p.client_session.failed());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
