@@ -29,6 +29,7 @@ void add_quic(stack::quic::EndpointCounters& a, const stack::quic::EndpointCount
     a.dropped_malformed += b.dropped_malformed;
     a.dropped_small_initial += b.dropped_small_initial;
     a.dropped_unknown += b.dropped_unknown;
+    a.dropped_other_address += b.dropped_other_address;
     a.version_negotiations += b.version_negotiations;
     a.retries += b.retries;
     a.tokens_valid += b.tokens_valid;

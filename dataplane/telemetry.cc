@@ -27,7 +27,8 @@ void json_stack(std::ostringstream& o, const stack::Counters& c) {
 void json_quic(std::ostringstream& o, const stack::quic::EndpointCounters& c, const QuicGauges& g) {
     o << "{\"datagrams\":" << c.datagrams << ",\"accepted\":" << c.accepted << ",\"refused_full\":" << c.refused_full
       << ",\"dropped_malformed\":" << c.dropped_malformed << ",\"dropped_small_initial\":" << c.dropped_small_initial
-      << ",\"dropped_unknown\":" << c.dropped_unknown << ",\"version_negotiations\":" << c.version_negotiations
+      << ",\"dropped_unknown\":" << c.dropped_unknown << ",\"dropped_other_address\":" << c.dropped_other_address
+      << ",\"version_negotiations\":" << c.version_negotiations
       << ",\"retries\":" << c.retries << ",\"tokens_valid\":" << c.tokens_valid
       << ",\"tokens_invalid\":" << c.tokens_invalid << ",\"stateless_resets\":" << c.stateless_resets
       << ",\"stateless_resets_limited\":" << c.stateless_resets_limited
@@ -239,7 +240,8 @@ std::string format_text(const EngineSnapshot& s) {
           << g.handshaking << " handshaking, " << g.established << " established); " << c.retries << " retries, "
           << c.version_negotiations << " version negotiations, " << c.stateless_resets << " stateless resets; dropped "
           << c.dropped_small_initial << " small initials, " << c.dropped_malformed << " malformed, "
-          << c.dropped_unknown << " for no connection, " << c.refused_full << " refused (full)\n";
+          << c.dropped_unknown << " for no connection, " << c.dropped_other_address
+          << " from a connection's other address, " << c.refused_full << " refused (full)\n";
     }
     text_impairment(o, "rx", t.impair_rx);
     text_impairment(o, "tx", t.impair_tx);
