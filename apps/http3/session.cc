@@ -23,6 +23,7 @@ struct WriteRecord {
     int64_t stream = -1;
     uint64_t bytes = 0;
     WriteRecord* next = nullptr;
+    Http3Session::Impl* session = nullptr;
 };
 
 // A stream we read: what was fed to nghttp3 and what of it was consumed from QUIC.
@@ -36,13 +37,13 @@ struct ReadState {
     bool linked = false;     // nghttp3 has it as the stream's user data
 };
 
-struct Http3Session::Impl final : quic::TxBufferOwner {
+struct Http3Session::Impl final {
     Impl(Http3Handler& h, const Http3SessionOptions& o);
     ~Impl();
 
     // TxBufferOwner: called from inside the connection (acks, resets, its destructor):
     // only queued here, reported to nghttp3 in poll() where nghttp3 is not running.
-    void release(void* buffer) override;
+    void release(WriteRecord* r);
 
     void poll(uint64_t now_ns);
     void report_acks();
@@ -227,8 +228,7 @@ Http3Session::Impl::Impl(Http3Handler& h, const Http3SessionOptions& o)
 
 Http3Session::Impl::~Impl() { nghttp3_conn_del(h3); }
 
-void Http3Session::Impl::release(void* buffer) {
-    WriteRecord* r = static_cast<WriteRecord*>(buffer);
+void Http3Session::Impl::release(WriteRecord* r) {
     r->next = nullptr;
     if (acked_tail != nullptr) {
         acked_tail->next = r;
@@ -518,7 +518,7 @@ bool Http3Session::Impl::write_one() {
             result = quic::StreamWrite::refused;
             break;
         }
-        *r = WriteRecord{id, vec[size_t(i)].len, nullptr};
+        *r = WriteRecord{id, vec[size_t(i)].len, nullptr, this};
         result = streams.write(uint64_t(id), std::span(vec[size_t(i)].base, vec[size_t(i)].len), r);
         if (result == quic::StreamWrite::accepted) {
             accepted += r->bytes;
@@ -565,7 +565,23 @@ Http3Session::Http3Session(Http3Handler& handler, const Http3SessionOptions& opt
 
 Http3Session::~Http3Session() = default;
 
-quic::TxBufferOwner& Http3Session::tx_owner() { return *m_impl; }
+namespace {
+
+// Every session's writes come back through one owner: each write's record names its
+// session, so an endpoint can give all its connections the same ConnectionOptions.
+struct TxRouter final : quic::TxBufferOwner {
+    void release(void* buffer) override {
+        WriteRecord* r = static_cast<WriteRecord*>(buffer);
+        r->session->release(r);
+    }
+};
+
+}  // namespace
+
+quic::TxBufferOwner& Http3Session::tx_owner() {
+    static TxRouter router;  // stateless: shared by every core
+    return router;
+}
 
 void Http3Session::attach(quic::Connection& connection) { m_impl->conn = &connection; }
 

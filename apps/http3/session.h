@@ -19,9 +19,9 @@
 //   - an error nghttp3 calls fatal closes the connection with its HTTP/3 error code
 //     (CONNECTION_CLOSE 0x1d, RFC 9114 §8).
 //
-// How an engine drives it (sans-I/O, like the connection): the session is made first and
-// its tx_owner() goes into ConnectionOptions (the session must outlive the connection,
-// which releases into it); attach() it to the connection; per received datagram only
+// How an engine drives it (sans-I/O, like the connection): tx_owner() goes into
+// ConnectionOptions; the session is attached to the connection once made, and must outlive
+// it (the connection releases writes into it, up to its destructor); per received datagram only
 // Connection::receive; once per poll, after the received datagrams and timers, poll(),
 // then Connection::send until it gives nothing. poll() is the session's only turn: acks
 // reported, stream events handled, data fed, requests and answers written.
@@ -117,8 +117,9 @@ public:
     Http3Session(const Http3Session&) = delete;
     Http3Session& operator=(const Http3Session&) = delete;
 
-    // For ConnectionOptions::tx_owner, before the connection is made.
-    quic::TxBufferOwner& tx_owner();
+    // For ConnectionOptions::tx_owner: the same for every session (each write names its
+    // session), so an endpoint's connections can all share it.
+    static quic::TxBufferOwner& tx_owner();
     void attach(quic::Connection& connection);
 
     // The session's turn (see above).
