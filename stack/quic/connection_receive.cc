@@ -176,11 +176,14 @@ void Connection::process_packet(const PacketHeader& h, IncomingPacket& in, uint6
     if (m_role == Role::client && !m_got_server_packet) {
         on_first_packet_from_server(h);
     }
-    if (m_role == Role::server && h.type == PacketType::handshake && !m_address_validated) {
-        // RFC 9000 §8.1: a Handshake packet proves the client got our Initial; RFC 9001
-        // §4.9.1: the server's Initial keys go with it.
-        m_address_validated = true;
-        m_loss.set_at_amplification_limit(false, now_ns);
+    if (m_role == Role::server && h.type == PacketType::handshake) {
+        // RFC 9000 §8.1: a Handshake packet proves the client got our Initial (unless a
+        // Retry token did already); RFC 9001 §4.9.1: the server's Initial keys go with it
+        // either way, or Initial probes would follow a confirmed handshake.
+        if (!m_address_validated) {
+            m_address_validated = true;
+            m_loss.set_at_amplification_limit(false, now_ns);
+        }
         discard_space(PacketNumberSpace::initial, now_ns);
     }
     m_data_not_kept = false;

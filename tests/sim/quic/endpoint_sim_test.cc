@@ -264,6 +264,10 @@ BOOST_AUTO_TEST_CASE(retry_validates_every_client) {
     for (size_t s = 0; s < net.server->slot_count(); ++s) {
         if (const Connection* c = net.server->connection(s)) {
             BOOST_TEST(c->address_validated());
+            // RFC 9001 §4.9.1: a token validated the address before any Handshake packet,
+            // and the Initial keys still went with the first one (no Initial probes later).
+            BOOST_TEST(c->handshake().keys_discarded(PacketNumberSpace::initial));
+            BOOST_TEST(c->handshake().keys_discarded(PacketNumberSpace::handshake));
         }
     }
 }
