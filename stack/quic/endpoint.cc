@@ -161,8 +161,11 @@ void Endpoint::deliver(uint32_t slot, std::span<uint8_t> datagram, const PeerAdd
     make_ready(slot);
 }
 
+// m_in_ready: 0 not on the ring; 1 on it with the application's turn due; 2 on it, turn
+// taken (something new, a datagram or a timer, makes the turn due again).
 void Endpoint::make_ready(uint32_t slot) {
     if (m_in_ready[slot] != 0) {
+        m_in_ready[slot] = 1;
         return;
     }
     m_in_ready[slot] = 1;
@@ -221,6 +224,9 @@ void Endpoint::accept_initial(const PacketHeader& h, std::span<uint8_t> datagram
     m_table.insert(ids.initial_dcid, slot);
     ++m_live;
     ++m_counters.accepted;
+    if (m_application != nullptr) {
+        m_application->on_accepted(slot, *s.conn, now_ns);
+    }
     deliver(slot, datagram, from, now_ns);
 }
 
@@ -336,6 +342,12 @@ size_t Endpoint::send(std::span<uint8_t> out, PeerAddress& to, uint64_t now_ns) 
         m_ready_head = (m_ready_head + 1) % m_ready.size();
         --m_ready_count;
         Slot& s = m_slots[slot];
+        if (s.conn != nullptr && m_application != nullptr && m_in_ready[slot] == 1) {
+            m_in_ready[slot] = 2;
+            m_turn_slot = slot;  // its own acts during its turn need no further turn
+            m_application->on_turn(slot, *s.conn, now_ns);
+            m_turn_slot = kNoSlot;
+        }
         const size_t n = s.conn != nullptr ? s.conn->send(out, now_ns) : 0;
         if (n > 0) {
             m_ready[(m_ready_head + m_ready_count) % m_ready.size()] = slot;
@@ -390,6 +402,9 @@ void Endpoint::reap(uint32_t slot) {
         --m_handshakes;
     }
     s.conn.reset();
+    if (m_application != nullptr) {
+        m_application->on_freed(slot);
+    }
     m_deadlines[slot] = kNoDeadline;  // a ready ring entry of the slot is skipped when met
     m_free.push_back(slot);
     --m_live;

@@ -88,6 +88,21 @@ struct EndpointCounters {
     uint64_t stateless_queue_full = 0;
 };
 
+// An application on every connection of an endpoint (HTTP/3 on the QUIC port): made for a
+// connection when it is accepted, given its turn whenever the connection is looked at
+// (before the connection's datagrams are built, so what it writes goes out in them), and
+// ended after the connection is gone (a connection hands its send buffers back to their
+// owner up to its destructor, so the application must outlive it).
+class EndpointApplication {
+public:
+    virtual void on_accepted(uint32_t slot, Connection& connection, uint64_t now_ns) = 0;
+    virtual void on_turn(uint32_t slot, Connection& connection, uint64_t now_ns) = 0;
+    virtual void on_freed(uint32_t slot) = 0;
+
+protected:
+    ~EndpointApplication() = default;
+};
+
 // Connections are looked at only when something happened to them: a datagram, a timer,
 // or the application acting on them (ActivityHook): those go on a ready ring that send()
 // drains; each connection's next deadline is cached, so next_timeout() and on_timeout()
@@ -101,6 +116,8 @@ public:
     // `buffer` holds the datagram: stream data stays in it (retained through the
     // connections' RxBufferOwner, EndpointOptions::connection.rx_owner) until consumed.
     void receive(std::span<uint8_t> datagram, const PeerAddress& from, uint64_t now_ns, void* buffer = nullptr);
+    // The application of every connection (none: connections carry no application).
+    void set_application(EndpointApplication* application) { m_application = application; }
     // The next datagram to send into `out` and its destination; 0 when nothing is due.
     size_t send(std::span<uint8_t> out, PeerAddress& to, uint64_t now_ns);
     uint64_t next_timeout() const;
@@ -136,7 +153,11 @@ private:
     ConnectionId new_cid();
     void reap(uint32_t slot);
     // ActivityHook: the application acted on the connection in slot `tag`.
-    void on_connection_activity(uint32_t tag) override { make_ready(tag); }
+    void on_connection_activity(uint32_t tag) override {
+        if (tag != m_turn_slot) {
+            make_ready(tag);
+        }
+    }
     void make_ready(uint32_t slot);
 
     EndpointOptions m_options;
@@ -156,6 +177,9 @@ private:
     size_t m_ready_head = 0;
     size_t m_ready_count = 0;
     std::vector<uint64_t> m_deadlines;  // per slot: its connection's next_timeout()
+    EndpointApplication* m_application = nullptr;
+    static constexpr uint32_t kNoSlot = UINT32_MAX;
+    uint32_t m_turn_slot = kNoSlot;  // the slot whose application has its turn now
     void* m_rx_buffer = nullptr;  // the datagram being received
     std::array<Stateless, 32> m_stateless{};
     size_t m_stateless_head = 0;
