@@ -100,6 +100,8 @@ public:
     void set_activity(StreamActivity* activity) { m_activity = activity; }
     const StreamCounters& counters() const { return m_counters; }
     size_t open_streams() const { return m_table.in_use(); }
+    // The stream table's size: the peer's limits plus the streams we may open at once.
+    size_t stream_capacity() const { return m_table.capacity(); }
     uint64_t connection_credit() const { return m_credit.available(); }
     uint64_t connection_window_limit() const { return m_window.limit(); }
 
