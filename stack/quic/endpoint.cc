@@ -95,6 +95,15 @@ void Endpoint::receive_long(std::span<uint8_t> datagram, const PeerAddress& from
         ++m_counters.dropped_malformed;
         return;
     }
+    if (version == kVersionNegotiation) {
+        // RFC 9000 §6.2: for one of our client connections, which decides what it means.
+        if (const uint32_t slot = m_table.find(dcid); slot != CidTable::kNone && !m_slots[slot].accepted) {
+            deliver(slot, datagram, from, now_ns);
+        } else {
+            ++m_counters.dropped_unknown;
+        }
+        return;
+    }
     if (version != kVersion1) {
         // RFC 9000 §6.1: only for datagrams a client's first flight could be (§14.1), so a
         // small spoofed packet cannot make us send more than it.
@@ -213,6 +222,7 @@ void Endpoint::accept_initial(const PacketHeader& h, std::span<uint8_t> datagram
     Slot& s = m_slots[slot];
     s.conn = std::make_unique<Connection>(o, m_protection, m_tls, ids, now_ns);
     s.conn->set_activity_hook(this, slot);
+    s.accepted = true;
     s.peer = from;
     s.initial_dcid = ids.initial_dcid;
     s.handshaking = true;
@@ -228,6 +238,37 @@ void Endpoint::accept_initial(const PacketHeader& h, std::span<uint8_t> datagram
         m_application->on_accepted(slot, *s.conn, now_ns);
     }
     deliver(slot, datagram, from, now_ns);
+}
+
+uint32_t Endpoint::connect(const PeerAddress& server, crypto::TlsContext& client_tls, const ConnectionOptions& options,
+                           uint64_t now_ns) {
+    if (m_free.empty() || m_table.size() + 1 > m_table.capacity() || options.role != Role::client) {
+        ++m_counters.refused_full;
+        return kNoSlot;
+    }
+    HandshakeIds ids;
+    ids.local = new_cid();
+    // RFC 9000 §7.2: at least 8 unpredictable bytes for the server's Initial keys.
+    std::array<uint8_t, 8> random{};
+    m_random.fill(random);
+    ConnectionId::from(random, ids.peer);
+    ids.initial_dcid = ids.peer;
+    ids.original_dcid = ids.peer;
+    const uint32_t slot = m_free.back();
+    m_free.pop_back();
+    Slot& s = m_slots[slot];
+    s.conn = std::make_unique<Connection>(options, m_protection, client_tls, ids, now_ns);
+    s.conn->set_activity_hook(this, slot);
+    s.accepted = false;
+    s.peer = server;
+    s.initial_dcid = ConnectionId{};
+    s.handshaking = false;  // Retry's threshold counts the handshakes clients open with us
+    m_table.insert(ids.local, slot);
+    ++m_live;
+    ++m_counters.connected;
+    m_deadlines[slot] = s.conn->next_timeout();
+    make_ready(slot);  // its first Initial
+    return slot;
 }
 
 ConnectionId Endpoint::new_cid() {
@@ -396,7 +437,9 @@ void Endpoint::on_timeout(uint64_t now_ns) {
 void Endpoint::reap(uint32_t slot) {
     Slot& s = m_slots[slot];
     m_table.erase(s.conn->local_cid().span());
-    m_table.erase(s.initial_dcid.span());
+    if (s.initial_dcid.size() > 0) {
+        m_table.erase(s.initial_dcid.span());
+    }
     if (s.handshaking) {
         s.handshaking = false;
         --m_handshakes;

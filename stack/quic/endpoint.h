@@ -71,7 +71,8 @@ struct EndpointSecrets {
 
 struct EndpointCounters {
     uint64_t datagrams = 0;
-    uint64_t accepted = 0;                  // connections made
+    uint64_t accepted = 0;                  // connections made for clients
+    uint64_t connected = 0;                 // client connections we opened
     uint64_t refused_full = 0;              // no connection slot or CID room
     uint64_t dropped_malformed = 0;
     uint64_t dropped_small_initial = 0;     // §14.1: a client Initial in less than 1200 bytes
@@ -116,6 +117,14 @@ public:
     // `buffer` holds the datagram: stream data stays in it (retained through the
     // connections' RxBufferOwner, EndpointOptions::connection.rx_owner) until consumed.
     void receive(std::span<uint8_t> datagram, const PeerAddress& from, uint64_t now_ns, void* buffer = nullptr);
+    // A client connection to `server` (RFC 9000 §7.2: our CID from the core's layout, a
+    // random DCID for the first Initial), routed like the server's connections by our CID.
+    // The slot, or kNoSlot when the table is full. `options.role` must be client; the
+    // application, if any, gets its turns (not on_accepted: the caller knows the slot).
+    uint32_t connect(const PeerAddress& server, crypto::TlsContext& client_tls, const ConnectionOptions& options,
+                     uint64_t now_ns);
+    Connection* connection_at(uint32_t slot) { return slot < m_slots.size() ? m_slots[slot].conn.get() : nullptr; }
+    static constexpr uint32_t kNoSlot = UINT32_MAX;
     // The application of every connection (none: connections carry no application).
     void set_application(EndpointApplication* application) { m_application = application; }
     // The next datagram to send into `out` and its destination; 0 when nothing is due.
@@ -136,6 +145,7 @@ private:
         PeerAddress peer;
         ConnectionId initial_dcid;  // the client's, registered until the connection ends
         bool handshaking = false;   // counted in m_handshakes
+        bool accepted = false;      // a server connection (else one we opened)
     };
     struct Stateless {
         PeerAddress to;
@@ -178,7 +188,6 @@ private:
     size_t m_ready_count = 0;
     std::vector<uint64_t> m_deadlines;  // per slot: its connection's next_timeout()
     EndpointApplication* m_application = nullptr;
-    static constexpr uint32_t kNoSlot = UINT32_MAX;
     uint32_t m_turn_slot = kNoSlot;  // the slot whose application has its turn now
     void* m_rx_buffer = nullptr;  // the datagram being received
     std::array<Stateless, 32> m_stateless{};

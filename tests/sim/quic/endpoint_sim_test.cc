@@ -424,4 +424,72 @@ BOOST_AUTO_TEST_CASE(an_application_runs_on_every_connection) {
     BOOST_TEST(app.turns < 20u * 12);
 }
 
+// Client connections on an endpoint of our own (RFC 9000 §7.2): opened with connect(),
+// routed by our CID like server connections, through a Retry the server insists on; the
+// server's application answers, the client reads it.
+BOOST_AUTO_TEST_CASE(an_endpoint_opens_client_connections) {
+    EndpointOptions so = Net::options();
+    so.connection = with_streams(Role::server);
+    so.retry_always = true;
+    Net net(so);
+    OkApplication app;
+    net.server->set_application(&app);
+    EndpointOptions co = Net::options();
+    co.core = 1;
+    Endpoint client(co, net.protection, net.server_tls, net.secrets, net.random);
+    const PeerAddress client_addr = address_of(500);
+    PeerAddress server_addr = address_of(900);
+    std::vector<uint32_t> slots;
+    for (int i = 0; i < 5; ++i) {
+        slots.push_back(client.connect(server_addr, net.client_tls, with_streams(Role::client), net.now));
+        BOOST_REQUIRE(slots.back() != Endpoint::kNoSlot);
+    }
+    std::deque<std::vector<uint8_t>> kept;
+    std::vector<uint8_t> buf(1500);
+    const auto exchange = [&](int rounds) {
+        for (int r = 0; r < rounds; ++r) {
+            net.now += kDelay;
+            PeerAddress to;
+            std::vector<std::vector<uint8_t>> to_server, to_client;
+            while (size_t n = client.send(buf, to, net.now)) {
+                BOOST_TEST((to == server_addr));
+                to_server.emplace_back(buf.begin(), buf.begin() + long(n));
+            }
+            while (size_t n = net.server->send(buf, to, net.now)) {
+                BOOST_TEST((to == client_addr));
+                to_client.emplace_back(buf.begin(), buf.begin() + long(n));
+            }
+            for (auto& d : to_server) {
+                net.server->receive(d, client_addr, net.now);
+            }
+            for (auto& d : to_client) {
+                client.receive(kept.emplace_back(std::move(d)), server_addr, net.now);
+            }
+            client.on_timeout(net.now);
+            net.server->on_timeout(net.now);
+        }
+    };
+    exchange(10);
+    static const uint8_t hello[] = {'h', 'i'};
+    for (uint32_t slot : slots) {
+        Connection* c = client.connection_at(slot);
+        BOOST_REQUIRE(c != nullptr);
+        BOOST_REQUIRE(c->handshake_confirmed());
+        uint64_t id = 0;
+        BOOST_REQUIRE(c->streams().open(StreamDirection::bidirectional, id));
+        BOOST_REQUIRE((c->streams().write(id, hello, nullptr) == StreamWrite::accepted));
+        c->streams().finish(id);
+    }
+    exchange(10);
+    BOOST_TEST(net.server->counters().retries == 5u);
+    BOOST_TEST(client.counters().connected == 5u);
+    BOOST_TEST(app.answered == 5u);
+    for (uint32_t slot : slots) {
+        RxPiece pieces[2];
+        bool fin = false;
+        BOOST_REQUIRE(client.connection_at(slot)->streams().read(0, pieces, fin) == 1u);
+        BOOST_TEST(fin);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
