@@ -123,8 +123,8 @@ void Endpoint::receive_long(std::span<uint8_t> datagram, const PeerAddress& from
         ++m_counters.dropped_malformed;
         return;
     }
-    if (h.type != PacketType::initial) {
-        ++m_counters.dropped_unknown;  // 0-RTT or Handshake for no connection
+    if (h.type != PacketType::initial || !m_options.accept_clients) {
+        ++m_counters.dropped_unknown;  // 0-RTT or Handshake for no connection, or not a server
         return;
     }
     if (datagram.size() < kMinInitialDatagram) {

@@ -51,6 +51,8 @@ struct EndpointOptions {
     uint8_t core = 0;
     ConnectionOptions connection;  // every server connection's
     uint32_t max_connections = 1024;
+    // False: a client-only endpoint (its own UDP port): client Initials are dropped.
+    bool accept_clients = true;
     // RFC 9000 §8.1.2: Retry for every new client, or once this many handshakes are open.
     bool retry_always = false;
     uint32_t retry_above_handshakes = 256;

@@ -436,6 +436,7 @@ BOOST_AUTO_TEST_CASE(an_endpoint_opens_client_connections) {
     net.server->set_application(&app);
     EndpointOptions co = Net::options();
     co.core = 1;
+    co.accept_clients = false;
     Endpoint client(co, net.protection, net.server_tls, net.secrets, net.random);
     const PeerAddress client_addr = address_of(500);
     PeerAddress server_addr = address_of(900);
@@ -483,6 +484,16 @@ BOOST_AUTO_TEST_CASE(an_endpoint_opens_client_connections) {
     exchange(10);
     BOOST_TEST(net.server->counters().retries == 5u);
     BOOST_TEST(client.counters().connected == 5u);
+    BOOST_TEST(client.counters().accepted == 0u);
+    // A client-only endpoint refuses a client's Initial.
+    net.add_client();
+    std::vector<uint8_t> initial(1500);
+    const size_t n = net.clients.back()->send(initial, net.now);
+    BOOST_REQUIRE(n >= 1200u);
+    initial.resize(n);
+    client.receive(initial, address_of(7), net.now);
+    BOOST_TEST(client.counters().accepted == 0u);
+    BOOST_TEST(client.counters().dropped_unknown == 1u);
     BOOST_TEST(app.answered == 5u);
     for (uint32_t slot : slots) {
         RxPiece pieces[2];
