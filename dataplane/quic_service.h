@@ -16,6 +16,7 @@
 #include "crypto/siphash.h"
 #include "crypto/stateless_reset.h"
 #include "crypto/tls_context.h"
+#include "dataplane/quic_io.h"
 #include "dataplane/quic_options.h"
 #include "stack/buf/mbuf.h"
 #include "stack/quic/endpoint.h"
@@ -66,25 +67,6 @@ public:
     QuicGauges gauges();
 
 private:
-    // Crypto-grade randomness for CIDs and stateless packets, taken from GnuTLS's generator
-    // a buffer at a time so that a new connection does not pay a generator call.
-    class BufferedRandom final : public stack::quic::RandomSource {
-    public:
-        void fill(std::span<uint8_t> out) override;
-
-    private:
-        std::array<uint8_t, 512> m_buffer{};
-        size_t m_used = 512;
-    };
-
-    // Stream data a connection keeps stays in the packet buffer it arrived in: a reference
-    // on the buffer per piece kept.
-    class MbufRxOwner final : public stack::quic::RxBufferOwner {
-    public:
-        void retain(void* buffer) override;
-        void release(void* buffer) override;
-    };
-
     QuicService(const QuicOptions& options, stack::MbufPool* pool);
     std::string init(const QuicOptions& options, const QuicSharedKeys& keys, uint16_t core);
 
