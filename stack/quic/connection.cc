@@ -79,6 +79,10 @@ Connection::Connection(const ConnectionOptions& options, PacketProtection& prote
       m_address_validated(options.role == Role::client),
       m_last_activity_ns(now_ns) {
     m_streams.set_activity(this);
+    if (m_role == Role::client && options.token_len > 0 && options.token_len <= kMaxToken) {
+        std::copy_n(options.token.begin(), options.token_len, m_token.begin());
+        m_token_len = options.token_len;
+    }
     TransportParameters ours = options.params;
     // RFC 9000 §7.3: both sides name the SCID of their first packet; the server also the
     // client's original DCID, and its stateless reset token (§10.3).
@@ -245,6 +249,15 @@ void Connection::take_one_rtt_keys() {
     }
 }
 
+void Connection::offer_new_token(std::span<const uint8_t> token) {
+    if (m_role != Role::server || token.empty() || token.size() > kMaxToken) {
+        return;
+    }
+    std::copy(token.begin(), token.end(), m_new_token.begin());
+    m_new_token_len = token.size();
+    m_new_token_pending = true;
+}
+
 void Connection::close_application(uint64_t error_code, uint64_t now_ns) {
     if (m_state == ConnectionState::closing || m_state == ConnectionState::draining ||
         m_state == ConnectionState::closed) {
@@ -299,6 +312,7 @@ void Connection::on_packet_lost(PacketNumberSpace s, const SentPacket& p) {
     if (f.handshake_done && m_state == ConnectionState::established) {
         m_handshake_done_pending = true;
     }
+    m_new_token_pending = m_new_token_pending || f.new_token;  // RFC 9000 §13.3
     if (f.retire_cid) {
         m_peer_cids.retirement_lost(f.retired_sequence);
     }

@@ -32,6 +32,9 @@
 
 namespace slip::stack::quic {
 
+// The longest address token we keep (ours are ~70 bytes; RFC 9000 sets no limit).
+inline constexpr size_t kMaxToken = 256;
+
 struct ConnectionOptions {
     Role role = Role::client;
     // Ours, as sent; the connection fills in the connection ID parameters (§7.3).
@@ -53,6 +56,10 @@ struct ConnectionOptions {
     // ChaCha20-Poly1305 needs none).
     uint64_t key_update_packets = 0;
     CongestionAlgorithm congestion = CongestionAlgorithm::cubic;
+    // Client: a token from an earlier connection's NEW_TOKEN (RFC 9000 §8.1.3), sent in
+    // every Initial so that the server may skip address validation.
+    std::array<uint8_t, kMaxToken> token{};
+    size_t token_len = 0;
 };
 
 enum class ConnectionState : uint8_t {
@@ -133,6 +140,11 @@ public:
         m_activity_tag = tag;
     }
     uint64_t path_validated() const { return m_path_validated; }
+    // Server: a token for the client's future connections, sent in NEW_TOKEN once the
+    // handshake is confirmed (RFC 9000 §8.1.3, §19.7), again if lost.
+    void offer_new_token(std::span<const uint8_t> token);
+    // Client: the last token a NEW_TOKEN brought (empty when none), for the next connection.
+    std::span<const uint8_t> received_token() const { return {m_received_token.data(), m_received_token_len}; }
     // Starts a key update (RFC 9001 §6.1) if one is allowed now.
     bool initiate_key_update(uint64_t now_ns);
     const KeyUpdate& key_update() const { return m_key_update; }
@@ -254,8 +266,13 @@ private:
     bool m_retried = false;            // client: a Retry was accepted (only one is, §17.2.5.2)
     ConnectionId m_retry_scid;
     // Client: the token its Initials carry (from a Retry; RFC 9000 §17.2.5.2).
-    std::array<uint8_t, 256> m_token{};
+    std::array<uint8_t, kMaxToken> m_token{};
     size_t m_token_len = 0;
+    std::array<uint8_t, kMaxToken> m_new_token{};  // server: to send
+    size_t m_new_token_len = 0;
+    bool m_new_token_pending = false;
+    std::array<uint8_t, kMaxToken> m_received_token{};  // client: from the server
+    size_t m_received_token_len = 0;
     bool m_handshake_done_pending = false;
     // RFC 9000 §8.2.2: the data of the last PATH_CHALLENGE, echoed once in PATH_RESPONSE.
     std::array<uint8_t, 8> m_path_response{};

@@ -320,8 +320,16 @@ TransportError Connection::on_frame(PacketNumberSpace s, const Frame& f, std::sp
         return m_local_cids.retire(f.sequence, dcid, retired, found);
     }
     case FrameType::new_token:
-        // RFC 9000 §19.7: only a server sends it.
-        return m_role == Role::server ? TransportError::protocol_violation : TransportError::no_error;
+        // RFC 9000 §19.7: only a server sends it; a client keeps the latest for its next
+        // connection (one too long to keep is ignored, §8.1.3 allows that).
+        if (m_role == Role::server) {
+            return TransportError::protocol_violation;
+        }
+        if (f.token.size() <= kMaxToken) {
+            std::copy(f.token.begin(), f.token.end(), m_received_token.begin());
+            m_received_token_len = f.token.size();
+        }
+        return TransportError::no_error;
     case FrameType::stream: {
         bool kept = true;
         const TransportError e = m_streams.on_stream(f.stream, m_rx_buffer, kept);

@@ -63,8 +63,9 @@ bool Connection::space_has_data(PacketNumberSpace s, uint64_t now_ns) const {
         return true;
     }
     uint64_t retire = 0;
+    const bool new_token = m_new_token_pending && m_handshake.confirmed();
     return s == PacketNumberSpace::application &&
-           (m_handshake_done_pending || m_path_response_pending || m_path_challenge_pending || m_peer_cids.next_retirement(retire) ||
+           (m_handshake_done_pending || new_token || m_path_response_pending || m_path_challenge_pending || m_peer_cids.next_retirement(retire) ||
             (streams_may_send(now_ns) && m_streams.wants_to_send()));
 }
 
@@ -102,6 +103,16 @@ size_t Connection::write_frames(PacketNumberSpace s, WireWriter& w, SentFrames& 
         w.bytes(bytes);
         crypto.sent(offset, bytes.size());
         record.crypto[record.crypto_count++] = {offset, uint32_t(bytes.size())};
+        ack_eliciting = true;
+    }
+    // RFC 9000 §8.1.3: a token for the client's next connection, once confirmed.
+    if (s == PacketNumberSpace::application && m_new_token_pending && m_handshake.confirmed() &&
+        w.room() > m_new_token_len + 16 + kTagLength) {
+        w.u8(uint8_t(FrameType::new_token));
+        w.varint(m_new_token_len);
+        w.bytes(std::span<const uint8_t>(m_new_token.data(), m_new_token_len));
+        m_new_token_pending = false;
+        record.new_token = true;
         ack_eliciting = true;
     }
     // RFC 9000 §8.2.2: PATH_RESPONSE is not sent again if lost (a new challenge comes).

@@ -230,6 +230,7 @@ void Endpoint::accept_initial(const PacketHeader& h, std::span<uint8_t> datagram
     if (validated) {
         s.conn->set_address_validated(now_ns);
     }
+    offer_new_token(*s.conn, from, now_ns);
     m_table.insert(ids.local, slot);
     m_table.insert(ids.initial_dcid, slot);
     ++m_live;
@@ -269,6 +270,25 @@ uint32_t Endpoint::connect(const PeerAddress& server, crypto::TlsContext& client
     m_deadlines[slot] = s.conn->next_timeout();
     make_ready(slot);  // its first Initial
     return slot;
+}
+
+// RFC 9000 §8.1.3: a token bound to the client's address (not its port), for its next
+// connection to skip address validation; one AEAD call when the connection is made.
+void Endpoint::offer_new_token(Connection& c, const PeerAddress& to, uint64_t now_ns) {
+    if (m_secrets.tokens == nullptr) {
+        return;
+    }
+    crypto::TokenClaims claims;
+    claims.kind = crypto::TokenKind::new_token;
+    claims.issued_ms = millis(now_ns);
+    std::copy(to.addr.begin(), to.addr.begin() + to.len, claims.addr.begin());
+    claims.addr_len = to.len;
+    std::array<uint8_t, crypto::kMaxAddressTokenLen> token{};
+    const size_t n = m_secrets.tokens->issue(claims, token);
+    if (n > 0) {
+        c.offer_new_token(std::span<const uint8_t>(token.data(), n));
+        ++m_counters.new_tokens;
+    }
 }
 
 ConnectionId Endpoint::new_cid() {

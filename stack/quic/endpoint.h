@@ -86,6 +86,7 @@ struct EndpointCounters {
     uint64_t retries = 0;
     uint64_t tokens_valid = 0;
     uint64_t tokens_invalid = 0;
+    uint64_t new_tokens = 0;                // NEW_TOKEN tokens issued (RFC 9000 §8.1.3)
     uint64_t stateless_resets = 0;
     uint64_t stateless_resets_limited = 0;  // not sent: rate limit or too short to answer
     uint64_t stateless_queue_full = 0;
@@ -164,6 +165,7 @@ private:
     Stateless* queue_stateless(const PeerAddress& to);
     ConnectionId new_cid();
     void reap(uint32_t slot);
+    void offer_new_token(Connection& c, const PeerAddress& to, uint64_t now_ns);
     // ActivityHook: the application acted on the connection in slot `tag`.
     void on_connection_activity(uint32_t tag) override {
         if (tag != m_turn_slot) {

@@ -54,6 +54,7 @@ struct SentFrames {
     bool has_ack = false;
     PacketNumber ack_largest;  // Largest Acknowledged of the ACK frame it carried
     bool handshake_done = false;
+    bool new_token = false;
     bool retire_cid = false;
     uint64_t retired_sequence = 0;
     uint8_t control = 0;  // ControlFrameBit

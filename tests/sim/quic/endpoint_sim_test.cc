@@ -105,7 +105,10 @@ struct Net {
         }
         PeerAddress to;
         while (size_t n = server->send(buf, to, now)) {
-            const size_t i = size_t(to.addr[2]) << 8 | to.addr[3];
+            size_t i = size_t(to.addr[2]) << 8 | to.addr[3];
+            for (const auto& [client, address] : moved) {
+                i = address == to ? client : i;  // a client that sends from elsewhere hears there
+            }
             wire.emplace(now + kDelay, InFlight{false, i, {buf.begin(), buf.begin() + long(n)}});
         }
     }
@@ -501,6 +504,39 @@ BOOST_AUTO_TEST_CASE(an_endpoint_opens_client_connections) {
         BOOST_REQUIRE(client.connection_at(slot)->streams().read(0, pieces, fin) == 1u);
         BOOST_TEST(fin);
     }
+}
+
+// RFC 9000 §8.1.3: the server gives each client a token in NEW_TOKEN; the client's next
+// connection from the same address (another port) carries it and skips the Retry.
+BOOST_AUTO_TEST_CASE(new_token_lets_the_next_connection_skip_retry) {
+    EndpointOptions o = Net::options();
+    o.retry_always = true;
+    Net net(o);
+    net.add_client();
+    net.run_for(kSecond);
+    BOOST_REQUIRE(net.clients[0]->handshake_confirmed());
+    BOOST_TEST(net.server->counters().retries == 1u);
+    BOOST_TEST(net.server->counters().new_tokens == 1u);
+    const std::span<const uint8_t> token = net.clients[0]->received_token();
+    BOOST_REQUIRE(!token.empty());
+    ConnectionOptions co = QuicLink::default_options(Role::client);
+    std::copy(token.begin(), token.end(), co.token.begin());
+    co.token_len = token.size();
+    std::vector<uint8_t> r(8);
+    net.random.fill(r);
+    ConnectionId scid, dcid;
+    ConnectionId::from(r, scid);
+    net.random.fill(r);
+    ConnectionId::from(r, dcid);
+    // The same client host: address_of(0)'s address, another port (tokens bind the address).
+    net.clients.push_back(
+        std::make_unique<Connection>(co, net.protection, net.client_tls, HandshakeIds{scid, dcid, dcid, dcid, false}, net.now));
+    net.moved[1] = address_of(0);
+    net.moved[1].port = 50001;
+    net.run_for(kSecond);
+    BOOST_TEST(net.server->counters().tokens_valid == 2u);  // the Retry's, then NEW_TOKEN's
+    BOOST_TEST(net.server->counters().retries == 1u);      // no second Retry
+    BOOST_TEST(net.clients[1]->handshake_confirmed());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
