@@ -79,6 +79,11 @@ Connection::Connection(const ConnectionOptions& options, PacketProtection& prote
       m_address_validated(options.role == Role::client),
       m_last_activity_ns(now_ns) {
     m_streams.set_activity(this);
+    m_event_ns = now_ns;
+    if (options.qlog != nullptr) {
+        m_qlog = std::make_unique<QlogWriter>(*options.qlog, m_role, ids.original_dcid.span(), now_ns);
+        m_qlog->parameters_set(now_ns, true, options.params);
+    }
     if (m_role == Role::client && options.token_len > 0 && options.token_len <= kMaxToken) {
         std::copy_n(options.token.begin(), options.token_len, m_token.begin());
         m_token_len = options.token_len;
@@ -161,7 +166,17 @@ uint64_t Connection::next_timeout() const {
     return std::min(t, m_key_update.deadline());
 }
 
+void Connection::qlog_metrics(uint64_t now_ns) {
+    if (m_qlog == nullptr) {
+        return;
+    }
+    const RttEstimator& rtt = m_loss.rtt();
+    m_qlog->metrics_updated(now_ns, QlogMetrics{rtt.min_rtt(), rtt.smoothed_rtt(), rtt.latest_rtt(), rtt.rttvar(),
+                                                m_cc->congestion_window(), m_loss.bytes_in_flight()});
+}
+
 void Connection::on_timeout(uint64_t now_ns) {
+    m_event_ns = now_ns;
     if (m_state == ConnectionState::closing || m_state == ConnectionState::draining) {
         if (now_ns >= m_close_deadline_ns) {
             m_state = ConnectionState::closed;
@@ -209,6 +224,10 @@ void Connection::close(TransportError error, uint64_t frame_type, uint64_t now_n
         m_state == ConnectionState::closed) {
         return;
     }
+    if (m_qlog != nullptr) {
+        m_qlog->connection_closed(now_ns, true, m_close_application ? m_application_error : uint64_t(error),
+                                  m_close_application);
+    }
     m_close_error = error;
     m_close_frame_type = frame_type;
     m_close_pending = true;
@@ -228,7 +247,14 @@ uint64_t Connection::key_update_interval() const {
 }
 
 bool Connection::initiate_key_update(uint64_t now_ns) {
-    return m_state == ConnectionState::established && m_key_update.initiate(now_ns, three_ptos());
+    if (m_state != ConnectionState::established || !m_key_update.initiate(now_ns, three_ptos())) {
+        return false;
+    }
+    if (m_qlog != nullptr) {
+        const KeyUpdateCounters& c = m_key_update.counters();
+        m_qlog->key_updated(now_ns, true, c.initiated + c.followed);
+    }
+    return true;
 }
 
 // The 1-RTT keys TLS made go to the key update state, which owns them from then on.
@@ -309,6 +335,9 @@ void Connection::on_packet_lost(PacketNumberSpace s, const SentPacket& p) {
         m_handshake.crypto_out(s).lost(f.crypto[i].offset, f.crypto[i].length);
     }
     m_streams.on_lost(f);
+    if (m_qlog != nullptr) {
+        m_qlog->packet_lost(m_event_ns, s, p.packet_number.raw());
+    }
     if (f.handshake_done && m_state == ConnectionState::established) {
         m_handshake_done_pending = true;
     }

@@ -27,6 +27,7 @@
 #include "stack/quic/pacer.h"
 #include "stack/quic/packet_header.h"
 #include "stack/quic/packet_protection.h"
+#include "stack/quic/qlog.h"
 #include "stack/quic/sent_frames.h"
 #include "stack/quic/transport_params.h"
 
@@ -56,6 +57,8 @@ struct ConnectionOptions {
     // ChaCha20-Poly1305 needs none).
     uint64_t key_update_packets = 0;
     CongestionAlgorithm congestion = CongestionAlgorithm::cubic;
+    // Where this connection's qlog goes (none: no qlog, no cost).
+    QlogSink* qlog = nullptr;
     // Client: a token from an earlier connection's NEW_TOKEN (RFC 9000 §8.1.3), sent in
     // every Initial so that the server may skip address validation.
     std::array<uint8_t, kMaxToken> token{};
@@ -210,6 +213,7 @@ private:
     void take_one_rtt_keys();
     bool on_one_rtt_packet(const IncomingPacket& in, uint64_t now_ns);
     uint64_t key_update_interval() const;
+    void qlog_metrics(uint64_t now_ns);
     const PacketKeySet* read_keys(PacketType type) const;
 
     // connection_send.cc
@@ -255,6 +259,8 @@ private:
     uint32_t m_activity_tag = 0;
     KeyUpdate m_key_update;
     Pacer m_pacer;
+    std::unique_ptr<QlogWriter> m_qlog;
+    uint64_t m_event_ns = 0;  // the time of the call in progress (for qlog events)
     void* m_rx_buffer = nullptr;  // the datagram being processed
     bool m_data_not_kept = false; // its packet's STREAM data could not all be held
     ConnectionState m_state = ConnectionState::handshaking;

@@ -40,6 +40,7 @@ void Connection::receive(std::span<uint8_t> datagram, uint64_t now_ns, void* buf
     if (m_state == ConnectionState::closed || m_state == ConnectionState::draining) {
         return;
     }
+    m_event_ns = now_ns;
     ++m_counters.datagrams_received;
     m_bytes_received += datagram.size();
     if (m_state == ConnectionState::closing) {
@@ -137,6 +138,9 @@ void Connection::receive(std::span<uint8_t> datagram, uint64_t now_ns, void* buf
 bool Connection::check_packet(const IncomingPacket& in) {
     if (in.status == OpenStatus::auth_failed) {
         ++m_counters.dropped_auth_failed;
+        if (m_qlog != nullptr) {
+            m_qlog->packet_dropped(m_event_ns, PacketType::one_rtt, in.packet.size(), "payload_decrypt_error");
+        }
         // RFC 9001 §6.6: past the integrity limit (2^36 forgeries for ChaCha20-Poly1305,
         // 2^52 for AES-GCM) the connection ends.
         const bool chacha =
@@ -166,7 +170,13 @@ void Connection::process_packet(const PacketHeader& h, IncomingPacket& in, uint6
     bool ack_eliciting = payload_is_ack_eliciting(in.payload);
     if (space(s).acks.on_packet_received(in.packet_number, ack_eliciting, now_ns) != ReceiveResult::accepted) {
         ++m_counters.dropped_duplicate;
+        if (m_qlog != nullptr) {
+            m_qlog->packet_dropped(now_ns, h.type, in.packet.size(), "duplicate");
+        }
         return;
+    }
+    if (m_qlog != nullptr) {
+        m_qlog->packet_received(now_ns, h.type, in.packet_number.raw(), in.packet.size(), in.payload);
     }
     if (h.type == PacketType::one_rtt && !on_one_rtt_packet(in, now_ns)) {
         return;
@@ -290,7 +300,9 @@ TransportError Connection::on_frame(PacketNumberSpace s, const Frame& f, std::sp
     case FrameType::ack:
     case FrameType::ack_ecn: {
         const uint64_t exponent = m_handshake.has_peer_params() ? m_handshake.peer_params().ack_delay_exponent : 3;
-        return m_loss.on_ack_received(s, f.ack, decode_ack_delay(f.ack.delay, exponent), now_ns);
+        const TransportError e = m_loss.on_ack_received(s, f.ack, decode_ack_delay(f.ack.delay, exponent), now_ns);
+        qlog_metrics(now_ns);
+        return e;
     }
     case FrameType::crypto:
         return m_handshake.on_crypto(s, f.crypto.offset, f.crypto.data);
@@ -308,6 +320,9 @@ TransportError Connection::on_frame(PacketNumberSpace s, const Frame& f, std::sp
     case FrameType::connection_close_app:
         m_close_application = f.type == FrameType::connection_close_app;
         m_application_error = m_close_application ? f.close.error_code : 0;
+        if (m_qlog != nullptr) {
+            m_qlog->connection_closed(now_ns, false, f.close.error_code, m_close_application);
+        }
         m_close_error = m_close_application ? TransportError::application_error : TransportError(f.close.error_code);
         m_closed_by_peer = true;
         enter_draining(now_ns);
@@ -379,6 +394,9 @@ bool Connection::on_one_rtt_packet(const IncomingPacket& in, uint64_t now_ns) {
     } else if (!m_key_update.on_peer_update(in.packet_number, now_ns, three_ptos())) {
         close(TransportError::internal_error, 0, now_ns);
         return false;
+    } else if (m_qlog != nullptr) {
+        const KeyUpdateCounters& c = m_key_update.counters();
+        m_qlog->key_updated(now_ns, false, c.initiated + c.followed);
     }
     return true;
 }
@@ -394,6 +412,9 @@ void Connection::after_handshake_progress(uint64_t now_ns) {
     if (m_handshake.has_peer_params()) {
         m_loss.set_peer_max_ack_delay(m_handshake.peer_params().max_ack_delay_ms * kNanosPerMilli);
         m_streams.on_peer_params(m_handshake.peer_params());
+        if (m_qlog != nullptr) {
+            m_qlog->parameters_set(now_ns, false, m_handshake.peer_params());
+        }
     }
     if (m_role == Role::server) {
         m_handshake.confirm();

@@ -211,6 +211,7 @@ size_t Connection::send(std::span<uint8_t> out, uint64_t now_ns) {
     if (m_state == ConnectionState::closed || m_state == ConnectionState::draining) {
         return 0;
     }
+    m_event_ns = now_ns;
     if (m_state == ConnectionState::closing) {
         return send_closing(out);
     }
@@ -264,6 +265,10 @@ size_t Connection::send(std::span<uint8_t> out, uint64_t now_ns) {
     m_protection.protect(std::span(packets, count));
     bool ack_eliciting = false;
     for (size_t i = 0; i < count; ++i) {
+        if (m_qlog != nullptr) {
+            m_qlog->packet_sent(now_ns, packet_type_of(spaces[i]), sent[i].packet_number.raw(), sent[i].bytes,
+                                m_sent_frames.at(sent[i].token));
+        }
         m_loss.on_packet_sent(spaces[i], sent[i]);
         if (spaces[i] == PacketNumberSpace::application) {
             m_key_update.on_packet_sent(sent[i].packet_number);

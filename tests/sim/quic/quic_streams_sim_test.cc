@@ -427,4 +427,69 @@ BOOST_AUTO_TEST_CASE(many_streams_over_five_percent_loss) {
     }
 }
 
+namespace {
+
+// Checks what a qlog reader needs: every record RS...LF, braces and quotes balanced.
+struct QlogCheck final : QlogSink {
+    std::vector<std::string> records;
+    size_t malformed = 0;
+    void record(std::string_view bytes) override {
+        records.emplace_back(bytes);
+        int depth = 0;
+        bool in_string = false;
+        for (char c : bytes.substr(1)) {
+            in_string = c == '"' ? !in_string : in_string;
+            depth += in_string ? 0 : (c == '{' ? 1 : c == '}' ? -1 : 0);
+        }
+        malformed += bytes.size() < 3 || bytes.front() != '\x1e' || bytes.back() != '\n' || depth != 0 || in_string;
+    }
+    size_t count(std::string_view name) const {
+        size_t n = 0;
+        for (const std::string& r : records) {
+            n += r.find(name) != std::string::npos ? 1 : 0;
+        }
+        return n;
+    }
+};
+
+}  // namespace
+
+// A connection's qlog over loss: well-formed records, both sides' parameters, packets sent
+// and received, losses and metrics, the close.
+BOOST_AUTO_TEST_CASE(a_connection_writes_its_qlog) {
+    QlogCheck client_log, server_log;
+    TxCounter client_tx, server_tx;
+    ConnectionOptions co = stream_options(Role::client, client_tx);
+    ConnectionOptions so = stream_options(Role::server, server_tx);
+    co.qlog = &client_log;
+    so.qlog = &server_log;
+    Direction lossy{10 * kNanosPerMilli, 0.05, 0, {}};
+    QuicLink link(lossy, lossy, 4, co, so);
+    App client(link.client()), server(link.server());
+    link.on_step = [&] {
+        client.step();
+        server.step();
+    };
+    BOOST_REQUIRE(link.run_until_established(5 * kSecond));
+    uint64_t id = 0;
+    BOOST_REQUIRE(link.client().streams().open(StreamDirection::bidirectional, id));
+    client.send(id, payload(id, 300'000));
+    link.run_for(10 * kSecond);
+    BOOST_REQUIRE(server.fin[id]);
+    link.client().close_application(0x100, link.now());
+    link.run_for(kSecond);
+    for (QlogCheck* log : {&client_log, &server_log}) {
+        BOOST_TEST(log->malformed == 0u);
+        BOOST_TEST(log->count("\"qlog_version\":\"0.3\"") == 1u);
+        BOOST_TEST(log->count("transport:parameters_set") == 2u);  // ours and the peer's
+        BOOST_TEST(log->count("transport:packet_sent") > 50u);
+        BOOST_TEST(log->count("transport:packet_received") > 40u);
+        BOOST_TEST(log->count("recovery:metrics_updated") > 10u);
+        BOOST_TEST(log->count("transport:connection_closed") == 1u);
+    }
+    BOOST_TEST(client_log.count("recovery:packet_lost") > 0u);
+    BOOST_TEST(client_log.count("\"frame_type\":\"stream\"") > 100u);
+    BOOST_TEST(server_log.count("\"type\":\"server\"") == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
