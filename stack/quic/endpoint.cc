@@ -219,6 +219,7 @@ void Endpoint::accept_initial(const PacketHeader& h, std::span<uint8_t> datagram
     o.reset_token = m_secrets.reset_key.token(ids.local.span());
     const uint32_t slot = m_free.back();
     m_free.pop_back();
+    o.qlog = m_qlog != nullptr ? m_qlog->open(slot, Role::server, ids.original_dcid.span()) : nullptr;
     Slot& s = m_slots[slot];
     s.conn = std::make_unique<Connection>(o, m_protection, m_tls, ids, now_ns);
     s.conn->set_activity_hook(this, slot);
@@ -258,7 +259,9 @@ uint32_t Endpoint::connect(const PeerAddress& server, crypto::TlsContext& client
     const uint32_t slot = m_free.back();
     m_free.pop_back();
     Slot& s = m_slots[slot];
-    s.conn = std::make_unique<Connection>(options, m_protection, client_tls, ids, now_ns);
+    ConnectionOptions o = options;
+    o.qlog = m_qlog != nullptr ? m_qlog->open(slot, Role::client, ids.original_dcid.span()) : nullptr;
+    s.conn = std::make_unique<Connection>(o, m_protection, client_tls, ids, now_ns);
     s.conn->set_activity_hook(this, slot);
     s.accepted = false;
     s.peer = server;
@@ -467,6 +470,9 @@ void Endpoint::reap(uint32_t slot) {
     s.conn.reset();
     if (m_application != nullptr) {
         m_application->on_freed(slot);
+    }
+    if (m_qlog != nullptr) {
+        m_qlog->close(slot);
     }
     m_deadlines[slot] = kNoDeadline;  // a ready ring entry of the slot is skipped when met
     m_free.push_back(slot);

@@ -107,6 +107,17 @@ protected:
     ~EndpointApplication() = default;
 };
 
+// Where each connection's qlog goes: a sink opened when the connection is made (nullptr:
+// none for it) and closed after the connection is freed.
+class QlogFactory {
+public:
+    virtual QlogSink* open(uint32_t slot, Role role, std::span<const uint8_t> original_dcid) = 0;
+    virtual void close(uint32_t slot) = 0;
+
+protected:
+    ~QlogFactory() = default;
+};
+
 // Connections are looked at only when something happened to them: a datagram, a timer,
 // or the application acting on them (ActivityHook): those go on a ready ring that send()
 // drains; each connection's next deadline is cached, so next_timeout() and on_timeout()
@@ -128,6 +139,7 @@ public:
                      uint64_t now_ns);
     Connection* connection_at(uint32_t slot) { return slot < m_slots.size() ? m_slots[slot].conn.get() : nullptr; }
     static constexpr uint32_t kNoSlot = UINT32_MAX;
+    void set_qlog(QlogFactory* factory) { m_qlog = factory; }
     // The application of every connection (none: connections carry no application).
     void set_application(EndpointApplication* application) { m_application = application; }
     // The next datagram to send into `out` and its destination; 0 when nothing is due.
@@ -192,6 +204,7 @@ private:
     size_t m_ready_count = 0;
     std::vector<uint64_t> m_deadlines;  // per slot: its connection's next_timeout()
     EndpointApplication* m_application = nullptr;
+    QlogFactory* m_qlog = nullptr;
     uint32_t m_turn_slot = kNoSlot;  // the slot whose application has its turn now
     void* m_rx_buffer = nullptr;  // the datagram being received
     std::array<Stateless, 32> m_stateless{};

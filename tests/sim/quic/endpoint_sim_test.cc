@@ -539,4 +539,45 @@ BOOST_AUTO_TEST_CASE(new_token_lets_the_next_connection_skip_retry) {
     BOOST_TEST(net.clients[1]->handshake_confirmed());
 }
 
+namespace {
+
+struct CountingQlogs final : QlogFactory {
+    struct Sink final : QlogSink {
+        size_t records = 0;
+        void record(std::string_view) override { ++records; }
+    };
+    std::map<uint32_t, Sink> open_sinks;
+    size_t opened = 0, closed = 0, records_at_close = 0;
+    QlogSink* open(uint32_t slot, Role, std::span<const uint8_t>) override {
+        ++opened;
+        return &open_sinks[slot];
+    }
+    void close(uint32_t slot) override {
+        ++closed;
+        records_at_close += open_sinks[slot].records;
+        open_sinks.erase(slot);
+    }
+};
+
+}  // namespace
+
+// A qlog per server connection, opened when it is made and closed after it is freed.
+BOOST_AUTO_TEST_CASE(each_connection_gets_its_qlog) {
+    Net net;
+    CountingQlogs qlogs;
+    net.server->set_qlog(&qlogs);
+    for (int i = 0; i < 3; ++i) {
+        net.add_client();
+    }
+    net.run_for(kSecond);
+    BOOST_TEST(qlogs.opened == 3u);
+    for (auto& c : net.clients) {
+        c->close_application(0, net.now);
+    }
+    net.run_for(5 * kSecond);
+    BOOST_TEST(net.server->connections() == 0u);
+    BOOST_TEST(qlogs.closed == 3u);
+    BOOST_TEST(qlogs.records_at_close > 3u * 10);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
