@@ -571,6 +571,9 @@ namespace {
 // session, so an endpoint can give all its connections the same ConnectionOptions.
 struct TxRouter final : quic::TxBufferOwner {
     void release(void* buffer) override {
+        if (buffer == nullptr) {
+            return;  // bytes that outlive the connection (another protocol's static content)
+        }
         WriteRecord* r = static_cast<WriteRecord*>(buffer);
         r->session->release(r);
     }

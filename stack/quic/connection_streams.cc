@@ -143,6 +143,7 @@ TransportError ConnectionStreams::on_stream(const StreamFrame& f, void* buffer, 
     if (s->receive.readable_bytes() > 0 || s->receive.finished()) {
         note(*s, kStreamReadable);
     }
+    maybe_free(*s);  // a FIN after everything was read ends the receiving part here
     return TransportError::no_error;
 }
 
