@@ -45,13 +45,13 @@ uint32_t TcpSecrets::isn(const TcpFourTuple& t, uint32_t clock_4us) const {
     return clock_4us + uint32_t(siphash24(m_isn_key, b.span()));
 }
 
-uint32_t TcpSecrets::syn_cookie_mac(const TcpFourTuple& t, uint32_t client_isn, uint32_t counter,
-                                    uint32_t encoded) const {
+uint32_t TcpSecrets::syn_cookie_mac(const SipKey& key, const TcpFourTuple& t, uint32_t client_isn, uint32_t counter,
+                                    uint32_t encoded) {
     TupleBytes b(t);
     b.put_u32(client_isn);
     b.put_u32(counter);
     b.put_u32(encoded);
-    const uint64_t h = siphash24(m_cookie_key, b.span());
+    const uint64_t h = siphash24(key, b.span());
     return uint32_t(h ^ (h >> 32));
 }
 

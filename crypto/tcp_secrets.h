@@ -37,7 +37,13 @@ public:
 
     // The 32-bit MAC a SYN cookie carries; `counter` is the cookie's time slot (e.g. minutes)
     // and `encoded` the option bits (MSS index, window scale, SACK) the cookie packs.
-    uint32_t syn_cookie_mac(const TcpFourTuple& t, uint32_t client_isn, uint32_t counter, uint32_t encoded) const;
+    uint32_t syn_cookie_mac(const TcpFourTuple& t, uint32_t client_isn, uint32_t counter, uint32_t encoded) const {
+        return syn_cookie_mac(m_cookie_key, t, client_isn, counter, encoded);
+    }
+    // The same MAC under a key held elsewhere (one shared by several queues and the engine's
+    // XDP program, which computes it over the same bytes).
+    static uint32_t syn_cookie_mac(const SipKey& key, const TcpFourTuple& t, uint32_t client_isn, uint32_t counter,
+                                   uint32_t encoded);
 
     // RFC 7413 §4.1.2: the 8-byte cookie for a client at `client_addr` talking to our
     // `server_addr` (4 or 16 bytes each). Rotating the key (randomize) voids old cookies.

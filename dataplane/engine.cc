@@ -53,6 +53,7 @@ struct Supervisor {
     Clock::time_point drain_until{};
 
     void check() {
+        engine->tend_xdp();
         const auto now = Clock::now();
         const bool asked = stop_signal_received() ||
                            (hooks->run_for.ns > 0 && now - start >= std::chrono::nanoseconds(hooks->run_for.ns)) ||
@@ -159,6 +160,19 @@ Engine::Engine(const EngineOptions& opts, const AppSet& apps) : m_opts(opts) {
         }
         m_loops.push_back(std::make_unique<QueueLoop>(m_opts, *m_port, q, apps, mine, std::move(handoff),
                                                       m_quic_keys.get()));
+    }
+    std::vector<uint16_t> listen_ports;
+    for (const ListenerSpec& spec : apps) {
+        listen_ports.push_back(spec.port);
+    }
+    if (std::string e = m_xdp_filter.start_syn_cookies(m_opts.stack.tcp, listen_ports); !e.empty()) {
+        throw SetupError(e);
+    }
+    if (const stack::tcp::SynCookieKeys* keys = m_xdp_filter.syn_cookie_keys()) {
+        for (auto& loop : m_loops) {
+            loop->share_syn_cookies(keys);
+        }
+        tend_xdp();
     }
 }
 
@@ -298,6 +312,10 @@ void Engine::run(const RunHooks& hooks) {
     }
     m_stop.store(true, std::memory_order_relaxed);
     rte_eal_mp_wait_lcore();
+}
+
+void Engine::tend_xdp() {
+    m_xdp_filter.tend(m_loops.size(), [this](size_t q) { return m_loops[q]->syn_cookie_clock_ns(); });
 }
 
 EngineSnapshot Engine::snapshot() const {

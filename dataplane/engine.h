@@ -70,6 +70,9 @@ public:
     void request_stop() { m_stop.store(true, std::memory_order_relaxed); }
 
     EngineSnapshot snapshot() const;
+    // The XDP program's SYN cookie clock and key rotation (XdpPortFilter::tend); from the
+    // control thread.
+    void tend_xdp();
     const std::vector<std::string>& warnings() const;
     const std::vector<std::string>& eal_args() const;
     // What DPDK and its drivers logged while starting (shown with --log-level info/debug).

@@ -1,5 +1,7 @@
 #include "dataplane/queue_loop.h"
 
+#include <time.h>
+
 #include <cstring>
 #include <type_traits>
 
@@ -83,6 +85,13 @@ QueueStats& QueueStats::operator+=(const QueueStats& o) {
     add_quic(quic, o.quic);
     add_quic_gauges(quic_gauges, o.quic_gauges);
     return *this;
+}
+
+void QueueLoop::share_syn_cookies(const stack::tcp::SynCookieKeys* keys) {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    m_syn_cookie_clock_offset = int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec - int64_t(m_clock.now().ns);
+    m_stack.tcp().share_syn_cookies(keys, m_syn_cookie_clock_offset);
 }
 
 QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue, const AppSet& apps,

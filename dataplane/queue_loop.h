@@ -96,6 +96,13 @@ public:
     // Consistent counters of this queue, readable from any core while it runs.
     QueueStats stats() const;
     uint16_t queue() const { return m_queue; }
+    // The engine's XDP program answers SYNs with cookies this queue's TCP must accept:
+    // share `keys`, and read the cookies' time slot and TSval from CLOCK_MONOTONIC as
+    // extrapolated by this loop's TSC clock (the program reads bpf_ktime_get_ns() plus the
+    // offset the engine writes from syn_cookie_clock_ns). Before run().
+    void share_syn_cookies(const stack::tcp::SynCookieKeys* keys);
+    // That clock now, in nanoseconds; readable from any thread.
+    int64_t syn_cookie_clock_ns() const { return int64_t(m_clock.now().ns) + m_syn_cookie_clock_offset; }
 
 private:
     void publish();
@@ -111,6 +118,7 @@ private:
     uint16_t m_queue;
     uint32_t m_burst;
     TscClock m_clock;
+    int64_t m_syn_cookie_clock_offset = 0;  // CLOCK_MONOTONIC minus m_clock at share_syn_cookies
     bool m_linearize;  // the driver cannot send chained buffers (see tx_linearize.h)
     stack::MbufPool* m_pool;
     // One per datagram spec, bound to the stack; declared before it, so destroyed after it.

@@ -1,7 +1,9 @@
 #include "dataplane/xdp_port_filter.h"
 
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace slip::dataplane {
@@ -47,6 +49,79 @@ std::string XdpPortFilter::start(const PortOptions& port, const stack::StackOpti
     }
     m_program = std::move(program);
     return {};
+}
+
+namespace {
+
+int64_t monotonic_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// What TcpLayer::mss_for and our_wscale give (RFC 9293 §3.7.1, RFC 7323 §2.3).
+uint16_t mss_of(const stack::tcp::TcpConfig& tcp, uint16_t mtu_mss) {
+    return tcp.mss_clamp != 0 ? std::min(mtu_mss, tcp.mss_clamp) : mtu_mss;
+}
+
+uint8_t wscale_of(const stack::tcp::TcpConfig& tcp) {
+    uint8_t shift = 0;
+    while (shift < 14 && (tcp.rcv_buffer >> shift) > 0xffff) {
+        ++shift;
+    }
+    return shift;
+}
+
+}  // namespace
+
+std::string XdpPortFilter::start_syn_cookies(const stack::tcp::TcpConfig& tcp, const std::vector<uint16_t>& listen_ports) {
+    if (m_program == nullptr || !tcp.syn_cookies) {
+        return {};
+    }
+    if (!m_cookie_keys.init()) {
+        return "xdp: could not draw the SYN cookie key (GnuTLS's random generator failed); check that getrandom() or "
+               "/dev/urandom works in this environment";
+    }
+    XdpSynCookieConfig c;
+    c.on = true;
+    c.key[0] = m_cookie_keys.current().k0;
+    c.key[1] = m_cookie_keys.current().k1;
+    c.ts_offset = m_cookie_keys.ts_offset();
+    c.timestamps = tcp.timestamps;
+    c.window_scaling = tcp.window_scaling;
+    c.sack = tcp.sack;
+    c.mss_ipv4 = mss_of(tcp, 1500 - 20 - 20);
+    c.mss_ipv6 = mss_of(tcp, 1500 - 40 - 20);
+    c.window = uint16_t(std::min<uint32_t>(tcp.rcv_buffer, 0xffff));
+    c.wscale = wscale_of(tcp);
+    c.listen_ports = listen_ports;
+    if (std::string e = m_program->configure_syn_cookies(c); !e.empty()) {
+        return e;
+    }
+    m_cookies_on = true;
+    m_next_rotation = std::chrono::steady_clock::now() + kKeyLifetime;
+    return {};
+}
+
+void XdpPortFilter::tend(size_t queues, const std::function<int64_t(size_t queue)>& queue_clock_ns) {
+    if (!m_cookies_on) {
+        return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= m_next_clock) {
+        m_next_clock = now + kClockRefresh;
+        for (size_t q = 0; q < queues; ++q) {
+            m_program->set_clock_offset(uint32_t(q), queue_clock_ns(q) - monotonic_ns());
+        }
+    }
+    if (now >= m_next_rotation) {
+        m_next_rotation = now + kKeyLifetime;
+        // The queues accept the new key (and the previous one) before the program sends it.
+        if (m_cookie_keys.rotate()) {
+            const uint64_t key[2] = {m_cookie_keys.current().k0, m_cookie_keys.current().k1};
+            m_program->set_syn_cookie_key(key);
+        }
+    }
 }
 
 XdpPortFilter::~XdpPortFilter() { remove_object_file(); }

@@ -142,6 +142,14 @@ const char* xdp_reason_name(slip_xdp_reason reason) {
             return "passed_truncated";
         case SLIP_XDP_PASSED_MALFORMED:
             return "passed_malformed";
+        case SLIP_XDP_SYN_COOKIE_SENT:
+            return "syn_cookies_sent";
+        case SLIP_XDP_SYN_FAST_OPEN:
+            return "syn_to_engine_fast_open";
+        case SLIP_XDP_SYN_DATA:
+            return "syn_to_engine_data";
+        case SLIP_XDP_SYN_NOT_LISTENING:
+            return "syn_to_engine_not_listening";
         case SLIP_XDP_REASONS:
             break;
     }
@@ -158,13 +166,15 @@ void XdpProgram::close_fds() {
         bpf_object__close(m_object);  // closes the program's and the maps' descriptors
         m_object = nullptr;
     } else {
-        for (const int fd : {m_prog_fd, m_xsks_fd, m_config_fd, m_tcp_ports_fd, m_udp_ports_fd, m_counters_fd}) {
+        for (const int fd : {m_prog_fd, m_xsks_fd, m_config_fd, m_tcp_ports_fd, m_udp_ports_fd, m_counters_fd,
+                             m_listen_fd, m_syn_cookie_fd, m_clock_fd}) {
             if (fd >= 0) {
                 close(fd);
             }
         }
     }
     m_prog_fd = m_xsks_fd = m_config_fd = m_tcp_ports_fd = m_udp_ports_fd = m_counters_fd = -1;
+    m_listen_fd = m_syn_cookie_fd = m_clock_fd = -1;
 }
 
 std::string XdpProgram::adopt_attached(const std::string& iface) {
@@ -189,6 +199,9 @@ std::string XdpProgram::adopt_attached(const std::string& iface) {
                     : map_name == SLIP_XDP_MAP_TCP_PORTS   ? &m_tcp_ports_fd
                     : map_name == SLIP_XDP_MAP_UDP_PORTS   ? &m_udp_ports_fd
                     : map_name == SLIP_XDP_MAP_COUNTERS    ? &m_counters_fd
+                    : map_name == SLIP_XDP_MAP_TCP_LISTEN  ? &m_listen_fd
+                    : map_name == SLIP_XDP_MAP_SYN_COOKIE  ? &m_syn_cookie_fd
+                    : map_name == SLIP_XDP_MAP_CLOCK       ? &m_clock_fd
                                                            : nullptr;
         if (slot != nullptr && *slot < 0) {
             *slot = fd;
@@ -234,6 +247,9 @@ std::string XdpProgram::load() {
     m_tcp_ports_fd = bpf_object__find_map_fd_by_name(obj, SLIP_XDP_MAP_TCP_PORTS);
     m_udp_ports_fd = bpf_object__find_map_fd_by_name(obj, SLIP_XDP_MAP_UDP_PORTS);
     m_counters_fd = bpf_object__find_map_fd_by_name(obj, SLIP_XDP_MAP_COUNTERS);
+    m_listen_fd = bpf_object__find_map_fd_by_name(obj, SLIP_XDP_MAP_TCP_LISTEN);
+    m_syn_cookie_fd = bpf_object__find_map_fd_by_name(obj, SLIP_XDP_MAP_SYN_COOKIE);
+    m_clock_fd = bpf_object__find_map_fd_by_name(obj, SLIP_XDP_MAP_CLOCK);
     return {};
 }
 
@@ -255,6 +271,45 @@ std::string XdpProgram::configure(const XdpFilterConfig& config) {
         return e;
     }
     return fill_ports(m_udp_ports_fd, config.udp_ports, "UDP");
+}
+
+std::string XdpProgram::configure_syn_cookies(const XdpSynCookieConfig& config) {
+    if (m_syn_cookie_fd < 0 || m_listen_fd < 0) {
+        return "xdp: configure_syn_cookies() before load(), or a program without SYN cookie maps";
+    }
+    if (std::string e = fill_ports(m_listen_fd, config.listen_ports, "listening TCP"); !e.empty()) {
+        return e;
+    }
+    slip_xdp_syn_cookie c{};
+    c.key[0] = config.key[0];
+    c.key[1] = config.key[1];
+    c.ts_offset = config.ts_offset;
+    c.flags = (config.on ? SLIP_XDP_COOKIES_ON : 0) | (config.timestamps ? SLIP_XDP_COOKIE_TIMESTAMPS : 0) |
+              (config.window_scaling ? SLIP_XDP_COOKIE_WSCALE : 0) | (config.sack ? SLIP_XDP_COOKIE_SACK : 0);
+    c.mss_ipv4 = config.mss_ipv4;
+    c.mss_ipv6 = config.mss_ipv6;
+    c.window = config.window;
+    c.wscale = config.wscale;
+    const uint32_t key = 0;
+    if (bpf_map_update_elem(m_syn_cookie_fd, &key, &c, BPF_ANY) != 0) {
+        return "xdp: cannot write the XDP program's SYN cookie settings (" + errno_text(errno) + ")";
+    }
+    return {};
+}
+
+bool XdpProgram::set_syn_cookie_key(const uint64_t key[2]) {
+    const uint32_t index = 0;
+    slip_xdp_syn_cookie c{};
+    if (m_syn_cookie_fd < 0 || bpf_map_lookup_elem(m_syn_cookie_fd, &index, &c) != 0) {
+        return false;
+    }
+    c.key[0] = key[0];
+    c.key[1] = key[1];
+    return bpf_map_update_elem(m_syn_cookie_fd, &index, &c, BPF_ANY) == 0;
+}
+
+bool XdpProgram::set_clock_offset(uint32_t queue, int64_t offset_ns) {
+    return m_clock_fd >= 0 && bpf_map_update_elem(m_clock_fd, &queue, &offset_ns, BPF_ANY) == 0;
 }
 
 std::string XdpProgram::attach(const std::string& iface, XdpMode mode) {

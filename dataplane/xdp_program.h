@@ -34,6 +34,19 @@ struct XdpFilterConfig {
     std::vector<uint16_t> udp_ports;
 };
 
+// SYN cookies answered by the program (slip_filter_abi.h): what the engine's TCP would put in
+// its own cookie SYN-ACK, so it accepts the final ACK as one of its cookies.
+struct XdpSynCookieConfig {
+    bool on = false;
+    uint64_t key[2] = {0, 0};  // SipHash-2-4 key of the current rotation
+    uint32_t ts_offset = 0;
+    bool timestamps = false, window_scaling = false, sack = false;  // the engine's TcpConfig
+    uint16_t mss_ipv4 = 1460, mss_ipv6 = 1440;
+    uint16_t window = 0xffff;
+    uint8_t wscale = 0;
+    std::vector<uint16_t> listen_ports;
+};
+
 using XdpCounters = std::array<uint64_t, SLIP_XDP_REASONS>;
 
 // The counter's name ("redirected", "passed_not_ours", ...) for telemetry and tests.
@@ -51,6 +64,13 @@ public:
     std::string load();
     // Writes the addresses, switches and owned ports into the program's maps (after load()).
     std::string configure(const XdpFilterConfig& config);
+    // Writes the SYN cookie settings and the listening ports (after load()).
+    std::string configure_syn_cookies(const XdpSynCookieConfig& config);
+    // Only the key, at each rotation; false when it could not be written.
+    bool set_syn_cookie_key(const uint64_t key[2]);
+    // The engine's clock on `queue` minus CLOCK_MONOTONIC (what the program adds to
+    // bpf_ktime_get_ns()); false when it could not be written.
+    bool set_clock_offset(uint32_t queue, int64_t offset_ns);
     // Attaches to `iface`; automatic tries native mode first, then generic. Refuses when
     // another program is attached.
     std::string attach(const std::string& iface, XdpMode mode);
@@ -81,6 +101,9 @@ private:
     int m_tcp_ports_fd = -1;
     int m_udp_ports_fd = -1;
     int m_counters_fd = -1;
+    int m_listen_fd = -1;
+    int m_syn_cookie_fd = -1;
+    int m_clock_fd = -1;
     int m_ifindex = 0;
     uint32_t m_attach_flags = 0;
     XdpMode m_attached_mode = XdpMode::automatic;

@@ -9,6 +9,8 @@
  *    an address of the engine are covered by the address);
  *  - SLIP_XDP_SHARE_HOST: the addresses are also the kernel's, so only TCP/UDP to the ports
  *    in slip_tcp_ports / slip_udp_ports; ICMP, ARP and ND stay with the kernel.
+ * SYNs to the engine's listening ports are answered here with SYN cookies
+ * (slip_syn_cookie.bpf.h) while the engine has them switched on.
  * Anything not parsed whole (truncated, malformed, fragments, VLAN tags, IPv6 extension
  * chains longer than SLIP_XDP_MAX_EXT_HEADERS) is passed to the kernel, never redirected,
  * and counted under its reason (slip_filter_abi.h) in slip_counters. */
@@ -58,6 +60,8 @@ struct {
     __type(key, __u32);
     __type(value, __u64);
 } slip_counters SEC(".maps");
+
+#include "slip_syn_cookie.bpf.h"
 
 #define ETH_P_ARP_BE bpf_htons(0x0806)
 #define IPV4_MORE_FRAGMENTS 0x2000
@@ -292,6 +296,13 @@ int slip_xdp_filter(struct xdp_md* ctx) {
     const struct slip_xdp_config* cfg = bpf_map_lookup_elem(&slip_config, &key);
     enum slip_xdp_reason reason = cfg ? classify(cfg, data, end) : SLIP_XDP_PASSED_NOT_OURS;
     int action = XDP_PASS;
+    int syn = SYN_NOT_ANSWERED;
+    if (reason == SLIP_XDP_REDIRECTED) {
+        syn = answer_syn(ctx, &action);
+        if (syn == SLIP_XDP_SYN_COOKIE_SENT) {
+            reason = SLIP_XDP_SYN_COOKIE_SENT;
+        }
+    }
     if (reason == SLIP_XDP_REDIRECTED) {
         /* XDP_PASS when the queue has no socket (the engine not started, or fewer queues). */
         action = bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);
@@ -303,6 +314,13 @@ int slip_xdp_filter(struct xdp_md* ctx) {
     __u64* count = bpf_map_lookup_elem(&slip_counters, &key);
     if (count) {
         *count += 1;
+    }
+    if (syn >= SLIP_XDP_SYN_FAST_OPEN) {
+        key = syn;
+        count = bpf_map_lookup_elem(&slip_counters, &key);
+        if (count) {
+            *count += 1;
+        }
     }
     return action;
 }

@@ -25,6 +25,7 @@
 #include "stack/tcp/fast_open_cache.h"
 #include "stack/tcp/flow_table.h"
 #include "stack/tcp/reassembly.h"
+#include "stack/tcp/syn_cookie_keys.h"
 #include "stack/tcp/tcp_config.h"
 #include "stack/tcp/tcp_header.h"
 #include "stack/tcp/tcp_service.h"
@@ -129,6 +130,14 @@ public:
     // keys for ISNs, SYN cookies and Fast Open cookies could not be drawn).
     const char* setup_error() const { return m_secrets_ok ? nullptr : kSecretsError; }
     uint64_t flow_seed() const { return m_flows.seed(); }
+    // SYN cookies shared with the other queues and the engine's XDP program (RFC 4987 §3.6):
+    // their keys (current and previous), their TSval offset, and their clock, this layer's
+    // `now` plus `clock_offset_ns`. Before the first segment.
+    void share_syn_cookies(const SynCookieKeys* keys, int64_t clock_offset_ns) {
+        m_shared_cookies = keys;
+        m_clock_offset_ns = clock_offset_ns;
+        m_ts_offset = keys->ts_offset();
+    }
     // With several queues: whether this layer's queue receives the segments of `key` (an
     // active open's candidate local port is skipped otherwise).
     using PortFilter = bool (*)(const void* context, const FlowKey& key);
@@ -177,7 +186,9 @@ private:
     // Received bytes a connection holds at most, consumed or not, in order or not: the
     // buffer and the slack that rounding the scaled window up may promise beyond it.
     uint32_t rcv_limit() const { return m_config.rcv_buffer + m_config.rcv_buffer / 8; }
-    uint32_t ts_now(Instant now) const { return uint32_t(now.ns / 1'000'000) + m_ts_offset; }
+    // The clock SYN cookies and timestamps read (the shared one when share_syn_cookies).
+    uint64_t shared_ns(Instant now) const { return uint64_t(int64_t(now.ns) + m_clock_offset_ns); }
+    uint32_t ts_now(Instant now) const { return uint32_t(shared_ns(now) / 1'000'000) + m_ts_offset; }
 
     // --- input (tcp_input.cc) ---
     void input_connection(Connection& c, Mbuf* m, const TcpHeader& h, uint32_t payload_len, Instant now);
@@ -212,6 +223,7 @@ private:
     void fast_open_on_syn_ack(Connection& c, const TcpHeader& h);
     bool listen_cookie_ack(TcpService* service, const FlowKey& key, const TcpHeader& h, Instant now);
     Seq cookie_isn(const FlowKey& key, const TcpHeader& h, Instant now) const;
+    uint32_t cookie_mac(const FlowKey& key, Seq client_isn, uint32_t slot, uint8_t mss_index, bool previous) const;
     bool time_wait_reuse(Connection& c, const TcpHeader& h) const;
 
     // --- output (tcp_output.cc) ---
@@ -270,6 +282,8 @@ private:
     TokenBucket m_rst_limit;
     TokenBucket m_challenge_limit;
     uint32_t m_ts_offset = 0;
+    const SynCookieKeys* m_shared_cookies = nullptr;
+    int64_t m_clock_offset_ns = 0;
     uint16_t m_next_ephemeral = 49152;
     PortFilter m_port_filter = nullptr;
     const void* m_port_filter_context = nullptr;

@@ -26,8 +26,8 @@ crypto::TcpFourTuple tuple_of(const FlowKey& key) {
     return {std::span(key.local.bytes), std::span(key.remote.bytes), key.local_port, key.remote_port};
 }
 
-uint32_t cookie_slot(Instant now) {
-    return uint32_t(now.ns / 1'000'000'000 / kCookieSlotSeconds);
+uint32_t cookie_slot(uint64_t clock_ns) {
+    return uint32_t(clock_ns / 1'000'000'000 / kCookieSlotSeconds);
 }
 
 }  // namespace
@@ -102,7 +102,13 @@ void TcpLayer::listen_syn(TcpService* service, const FlowKey& key, const TcpHead
             // Low 5 bits of TSval: the peer's window scale (15: none) and SACK-permitted.
             const uint8_t peer_ws = ws ? std::min<uint8_t>(h.options.wscale, kMaxWindowScale) : kNoWscale;
             o.timestamps = true;
-            o.ts_val = (ts_now(now) & ~0x1fu) | uint32_t(peer_ws) << 1 | (o.sack_permitted ? 1u : 0u);
+            const uint32_t clock = ts_now(now);
+            o.ts_val = (clock & ~0x1fu) | uint32_t(peer_ws) << 1 | (o.sack_permitted ? 1u : 0u);
+            if (int32_t(o.ts_val - clock) > 0) {
+                // Never ahead of the clock: the peer's PAWS check (RFC 7323 §5.3) would
+                // drop our next segments, whose TSval is the clock's.
+                o.ts_val -= 32;
+            }
             o.ts_ecr = h.options.ts_val;
         }
         send_bare(key, tmp.iss, tmp.rcv_nxt, flag::syn | flag::ack,
@@ -178,15 +184,26 @@ void TcpLayer::fast_open_accept(Connection& c, Mbuf* data, uint32_t data_len, In
 Seq TcpLayer::cookie_isn(const FlowKey& key, const TcpHeader& h, Instant now) const {
     // ISN = slot (5 bits) | MSS index (3 bits) | MAC (24 bits) over tuple, client ISN,
     // full slot number and MSS index (crypto/tcp_secrets.h).
-    const uint32_t slot = cookie_slot(now);
+    const uint32_t slot = cookie_slot(shared_ns(now));
     const uint8_t mss_index = cookie_mss_index(h.options.has_mss ? h.options.mss : 536);
-    const uint32_t mac = m_secrets.syn_cookie_mac(tuple_of(key), h.seq.raw(), slot, mss_index) & 0xffffff;
+    const uint32_t mac = cookie_mac(key, h.seq, slot, mss_index, false);
     return Seq((slot & 31) << 27 | uint32_t(mss_index) << 24 | mac);
+}
+
+// 24 bits of the MAC, under the shared current (or previous) key when there is one.
+uint32_t TcpLayer::cookie_mac(const FlowKey& key, Seq client_isn, uint32_t slot, uint8_t mss_index,
+                              bool previous) const {
+    const uint32_t mac =
+        m_shared_cookies == nullptr
+            ? m_secrets.syn_cookie_mac(tuple_of(key), client_isn.raw(), slot, mss_index)
+            : crypto::TcpSecrets::syn_cookie_mac(previous ? m_shared_cookies->previous() : m_shared_cookies->current(),
+                                                 tuple_of(key), client_isn.raw(), slot, mss_index);
+    return mac & 0xffffff;
 }
 
 bool TcpLayer::listen_cookie_ack(TcpService* service, const FlowKey& key, const TcpHeader& h, Instant now) {
     const uint32_t cookie = (h.ack - 1).raw();
-    const uint32_t current = cookie_slot(now);
+    const uint32_t current = cookie_slot(shared_ns(now));
     const uint32_t age = (current - (cookie >> 27)) & 31;
     if (age > 1) {
         return false;  // older than one slot: expired
@@ -194,8 +211,10 @@ bool TcpLayer::listen_cookie_ack(TcpService* service, const FlowKey& key, const 
     const uint32_t slot = current - age;
     const uint8_t mss_index = uint8_t((cookie >> 24) & 7);
     const Seq client_isn = h.seq - 1;
-    const uint32_t mac = m_secrets.syn_cookie_mac(tuple_of(key), client_isn.raw(), slot, mss_index) & 0xffffff;
-    if (mac != (cookie & 0xffffff)) {
+    // A shared key set: the cookie may predate the latest rotation (syn_cookie_keys.h).
+    const uint32_t mac = cookie & 0xffffff;
+    if (cookie_mac(key, client_isn, slot, mss_index, false) != mac &&
+        (m_shared_cookies == nullptr || cookie_mac(key, client_isn, slot, mss_index, true) != mac)) {
         return false;
     }
     Connection* c = allocate(key);
