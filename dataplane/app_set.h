@@ -15,7 +15,12 @@
 #include "dataplane/client_stats.h"
 #include "stack/app/application.h"
 #include "stack/app/byte_store.h"
+#include "stack/buf/mbuf.h"
 #include "stack/session/udp_service.h"
+
+namespace slip::stack {
+class NetStack;
+}
 
 namespace slip::dataplane {
 
@@ -24,6 +29,7 @@ struct AppContext {
     uint16_t queue = 0;
     // Connections::slot_count() of that core: the size of per-connection arrays.
     uint32_t slots = 0;
+    stack::MbufPool* pool = nullptr;  // the core's packet buffers (for UDP applications' datagrams)
 };
 
 struct ListenerSpec {
@@ -45,9 +51,23 @@ public:
     virtual const ClientStats& stats() const = 0;
 };
 
+// An active application on UDP (the QUIC client): a UDP service on its own port that also
+// sends on its own, polled with the stack after the received packets and the timers.
+class ActiveDatagramApplication : public stack::UdpService {
+public:
+    virtual uint16_t port() const = 0;
+    // True when it did work.
+    virtual bool poll(stack::NetStack& net, stack::Instant now) = 0;
+    virtual const ClientStats& stats() const = 0;
+    // The engine stops: no new connections.
+    virtual void on_drain(stack::Instant now) = 0;
+};
+
 struct ActiveSpec {
     // Empty: no active application.
     std::function<std::unique_ptr<ActiveApplication>(const AppContext&)> make;
+    // Empty: no active UDP application (at most one of the two, both on queue 0).
+    std::function<std::unique_ptr<ActiveDatagramApplication>(const AppContext&)> make_datagram;
 };
 
 struct DatagramSpec {

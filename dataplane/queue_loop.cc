@@ -124,7 +124,7 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
     if (const char* error = m_stack.tcp().setup_error()) {
         throw SetupError(error);
     }
-    const AppContext context{.queue = queue, .slots = m_binding.slot_count()};
+    const AppContext context{.queue = queue, .slots = m_binding.slot_count(), .pool = port.pool()};
     for (const DatagramSpec& spec : apps.datagrams) {
         auto service = spec.make(context);
         if (service == nullptr || !m_stack.udp_bind(spec.port, service.get())) {
@@ -157,6 +157,12 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
     }
     if (apps.active.make && queue == 0) {
         m_active = apps.active.make(context);  // inline, whatever the placement of the listeners
+    }
+    if (apps.active.make_datagram && queue == 0) {
+        m_active_udp = apps.active.make_datagram(context);
+        if (m_active_udp == nullptr || !m_stack.udp_bind(m_active_udp->port(), m_active_udp.get())) {
+            throw SetupError("applications: the UDP client's port is already served (or its client could not be made)");
+        }
     }
     publish();
 }
@@ -209,13 +215,14 @@ bool QueueLoop::poll_once(stack::Instant now) {
     }
     // After the received packets and timers: QUIC's own timers, then what it has to send.
     const bool quic = m_quic && m_quic->poll(m_stack, now);
+    const bool active_udp = m_active_udp && m_active_udp->poll(m_stack, now);
     if (m_bridge) {
         m_bridge->flush_events();
     }
     const uint64_t sent_before = m_tx.sent();
     const bool pending = m_stack.tx_pending() > 0;
     transmit(now);
-    return n > 0 || ready > 0 || timers || quic || pending || m_tx.sent() != sent_before;
+    return n > 0 || ready > 0 || timers || quic || active_udp || pending || m_tx.sent() != sent_before;
 }
 
 void QueueLoop::start_quic(const QuicOptions& options, const QuicSharedKeys* keys, const Port& port) {
@@ -355,6 +362,9 @@ void QueueLoop::publish() {
     if (m_active) {
         m_local.client = m_active->stats();
     }
+    if (m_active_udp) {
+        m_local.client = m_active_udp->stats();
+    }
     if (m_quic) {
         m_local.quic = m_quic->counters();
         m_local.quic_gauges = m_quic->gauges();
@@ -392,6 +402,9 @@ void QueueLoop::run(const std::atomic<bool>& stop, void (*tick)(void*), void* ti
             }
             if (m_active) {
                 m_active->on_drain(m_binding);
+            }
+            if (m_active_udp) {
+                m_active_udp->on_drain(now);
             }
         }
         if (poll_once(now)) {

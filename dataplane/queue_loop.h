@@ -124,6 +124,7 @@ private:
     // One per datagram spec, bound to the stack; declared before it, so destroyed after it.
     std::vector<std::unique_ptr<stack::UdpService>> m_datagram_services;
     std::unique_ptr<QuicService> m_quic;  // bound to the stack like the datagram services
+    std::unique_ptr<ActiveDatagramApplication> m_active_udp;  // queue 0 only; bound like m_quic
     stack::NetStack m_stack;
     stack::PatternSource m_pattern;
     app::TcpBinding m_binding;

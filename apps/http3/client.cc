@@ -97,7 +97,10 @@ void Http3Client::on_field(int64_t stream, std::string_view name, std::string_vi
 
 void Http3Client::on_body(int64_t stream, std::span<const uint8_t> bytes) {
     if (Http3Response* r = find(stream)) {
-        r->body.insert(r->body.end(), bytes.begin(), bytes.end());
+        r->body_bytes += bytes.size();
+        if (m_keep_bodies) {
+            r->body.insert(r->body.end(), bytes.begin(), bytes.end());
+        }
     }
 }
 

@@ -20,7 +20,8 @@ struct Http3Response {
     int64_t stream = -1;  // -1 until the request went out
     int status = 0;       // 0: no header section (yet)
     std::vector<std::pair<std::string, std::string>> fields;  // regular fields, in order
-    std::vector<uint8_t> body;
+    std::vector<uint8_t> body;  // empty when the client keeps no bodies
+    uint64_t body_bytes = 0;
     bool complete = false;  // the answer ended with its FIN
     bool closed = false;    // the stream is over
     uint64_t error = 0;     // the stream's close code (H3_NO_ERROR when it ended well)
@@ -33,6 +34,8 @@ public:
     explicit Http3Client(std::string authority, std::string user_agent = "slipstream");
 
     void bind(Http3Session& session) { m_session = &session; }
+    // False: content is counted (body_bytes), not kept: a load generator's many answers.
+    void keep_bodies(bool keep) { m_keep_bodies = keep; }
     // Queues GET (or HEAD) of `path`; its index in responses().
     size_t get(std::string_view path, bool head = false);
     // The client's turn: the session's poll, then requests that can go now.
@@ -65,6 +68,7 @@ private:
     std::vector<Http3Response> m_responses;
     std::map<int64_t, size_t> m_by_stream;
     size_t m_next = 0;  // the first request not yet sent
+    bool m_keep_bodies = true;
 };
 
 }  // namespace slip::apps::http3

@@ -6,6 +6,8 @@
 #include <iostream>
 
 #include "apps/slipstream/cli.h"
+#include "apps/slipstream/get_command.h"
+#include "apps/slipstream/quic_client_cli.h"
 #include "crypto/cpu_features.h"
 #include "dataplane/eal.h"
 #include "dataplane/engine.h"
@@ -39,7 +41,7 @@ bool choose_cpu_path(const std::string& request) {
     return true;
 }
 
-int run_engine(const slip::apps::RunArgs& args) {
+int run_engine(const slip::apps::RunArgs& args, const slip::apps::QuicClientArgs& quic_args) {
     if (!choose_cpu_path(args.cpu_path)) {
         return kExitSetup;
     }
@@ -51,8 +53,27 @@ int run_engine(const slip::apps::RunArgs& args) {
         std::cerr << "slipstream: " << error << "\n";
         return kExitSetup;
     }
+    slip::apps::client::QuicClientOptions quic_client;
+    if (!slip::apps::quic_client_options(quic_args, quic_client, error)) {
+        std::cerr << "slipstream: " << error << "\n";
+        return kExitSetup;
+    }
+    slip::dataplane::AppSet apps = slip::apps::service_apps(args, client);
+    if (quic_client.enabled()) {
+        if (client.enabled()) {
+            std::cerr << "slipstream: --tcp-client and --quic-client both given; the engine runs one client at a time\n";
+            return kExitSetup;
+        }
+        const auto endpoint = slip::apps::quic_endpoint_options(
+            quic_args.tls, slip::apps::server_name_of(quic_client.server), quic_client.connections);
+        if (std::string e = slip::apps::check_tls(endpoint); !e.empty()) {
+            std::cerr << "slipstream: --quic-client: " << e << "\n";
+            return kExitSetup;
+        }
+        apps.active.make_datagram = slip::apps::quic_client_factory(quic_client, endpoint);
+    }
     try {
-        slip::dataplane::Engine engine(opts, slip::apps::service_apps(args, client));
+        slip::dataplane::Engine engine(opts, apps);
         for (const auto& w : engine.warnings()) {
             std::cerr << "slipstream: " << w << "\n";
         }
@@ -89,6 +110,11 @@ int run_engine(const slip::apps::RunArgs& args) {
                           << client.port << ", " << client.connections << " at a time, " << client.count
                           << " in all (0: until stopped)" << (client.fast_open ? ", fast open" : "") << "\n";
             }
+            if (quic_client.enabled()) {
+                std::cout << "slipstream: quic client " << slip::apps::client::to_string(quic_client.mode) << " "
+                          << quic_client.authority << quic_client.path << ", " << quic_client.connections
+                          << " at a time, " << quic_client.count << " in all (0: until stopped)\n";
+            }
             if (opts.impair_rx.enabled() || opts.impair_tx.enabled()) {
                 std::cout << "slipstream: impairment rx " << opts.impair_rx.to_string() << ", tx "
                           << opts.impair_tx.to_string() << "\n";
@@ -108,7 +134,7 @@ int run_engine(const slip::apps::RunArgs& args) {
                 std::cout << slip::dataplane::format_line(s) << std::endl;
             };
         }
-        if (client.enabled() && client.count != 0) {
+        if ((client.enabled() && client.count != 0) || (quic_client.enabled() && quic_client.count != 0)) {
             hooks.finished = [](const slip::dataplane::EngineSnapshot& s) { return s.total.client.done != 0; };
         }
         engine.run(hooks);
@@ -147,8 +173,17 @@ int main(int argc, char** argv) {
     slip::apps::RunArgs run_args;
     CLI::App* run = app.add_subcommand("run", "Start the engine and its services until Ctrl-C (or --duration)");
     slip::apps::add_run_options(*run, run_args);
+    slip::apps::QuicClientArgs quic_client_args;
+    slip::apps::add_quic_client_options(*run, quic_client_args);
     run->failure_message([](const CLI::App*, const CLI::Error& e) {
         return std::string("slipstream: ") + e.what() + "; see 'slipstream run --help'\n";
+    });
+
+    slip::apps::GetArgs get_args;
+    CLI::App* get = app.add_subcommand("get", "Fetch an https URL over HTTP/3 from the engine (port options as 'run')");
+    slip::apps::add_get_options(*get, get_args);
+    get->failure_message([](const CLI::App*, const CLI::Error& e) {
+        return std::string("slipstream: ") + e.what() + "; see 'slipstream get --help'\n";
     });
 
     CLI::App* version = app.add_subcommand("version", "Print versions and the crypto code path of this CPU");
@@ -164,7 +199,17 @@ int main(int argc, char** argv) {
         } catch (const CLI::ParseError& e) {
             return run->exit(e);
         }
-        return run_engine(run_args);
+        return run_engine(run_args, quic_client_args);
+    }
+    if (argc >= 2 && std::string(argv[1]) == "get") {
+        std::vector<std::string> args(argv + 2, argv + argc);
+        std::reverse(args.begin(), args.end());
+        try {
+            get->parse(std::move(args));
+        } catch (const CLI::ParseError& e) {
+            return get->exit(e);
+        }
+        return slip::apps::run_get(get_args);
     }
     try {
         app.parse(argc, argv);
@@ -183,5 +228,5 @@ int main(int argc, char** argv) {
         std::cout << run->config_to_str(true, true);
         return 0;
     }
-    return run_engine(run_args);
+    return run_engine(run_args, quic_client_args);
 }

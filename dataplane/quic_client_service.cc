@@ -1,0 +1,163 @@
+#include "dataplane/quic_client_service.h"
+
+#include <gnutls/crypto.h>
+#include <rte_mbuf.h>
+
+#include <algorithm>
+
+#include "stack/session/net_stack.h"
+
+namespace slip::dataplane {
+
+namespace sq = stack::quic;
+
+namespace {
+
+// RFC 9000 §14: what every path carries, as the server sends (quic_service.cc).
+constexpr size_t kMaxDatagram = 1232;
+
+// RFC 6335 §6: the dynamic ports, 49152-65535.
+uint16_t ephemeral_port(sq::RandomSource& random) {
+    uint8_t b[2];
+    random.fill(b);
+    return uint16_t(49152 + ((b[0] << 8 | b[1]) % 16384));
+}
+
+}  // namespace
+
+QuicClientService::QuicClientService(const QuicClientOptions& options,
+                                     std::unique_ptr<QuicClientApplication> application, stack::MbufPool* pool)
+    : m_port(options.local_port), m_pool(pool), m_connection(options.connection),
+      m_application(std::move(application)) {}
+
+QuicClientService::~QuicClientService() = default;
+
+std::unique_ptr<QuicClientService> QuicClientService::create(const QuicClientOptions& options,
+                                                             std::unique_ptr<QuicClientApplication> application,
+                                                             stack::MbufPool* pool, uint16_t core,
+                                                             std::string& error) {
+    std::unique_ptr<QuicClientService> s(new QuicClientService(options, std::move(application), pool));
+    error = s->init(options, core);
+    if (!error.empty()) {
+        return nullptr;
+    }
+    return s;
+}
+
+std::string QuicClientService::init(const QuicClientOptions& options, uint16_t core) {
+    crypto::TlsOptions tls;
+    tls.server = false;
+    tls.client_side = options.tls;
+    tls.keylog_file = options.keylog_file;
+    if (std::string e = m_tls.init(tls); !e.empty()) {
+        return "quic client: " + e;
+    }
+    if (!m_protection.ok()) {
+        return "quic client: no AES-GCM engine for this CPU's crypto path (intel-ipsec-mb)";
+    }
+    // The endpoint's stateless keys: a client-only endpoint sends no Retry and checks no
+    // token, but answers packets of connections it forgot with resets (RFC 9000 §10.3).
+    std::array<uint8_t, 16> token_key{};
+    uint32_t nonce_base = 0;
+    if (!m_secrets.reset_key.randomize() || !m_secrets.table_key.randomize() ||
+        gnutls_rnd(GNUTLS_RND_KEY, token_key.data(), token_key.size()) != 0 ||
+        gnutls_rnd(GNUTLS_RND_NONCE, &nonce_base, sizeof nonce_base) != 0) {
+        return "quic client: the random generator failed making the endpoint keys (GnuTLS gnutls_rnd)";
+    }
+    if (!m_tokens.init(m_protection.aead(), token_key, nonce_base)) {
+        return "quic client: the address token key could not be set up";
+    }
+    m_secrets.tokens = &m_tokens;
+    m_secrets.engine = &m_protection.aead();
+    if (m_port == 0) {
+        m_port = ephemeral_port(m_random);
+    }
+    sq::EndpointOptions o;
+    o.core = uint8_t(core);
+    o.connection = m_connection;
+    o.connection.rx_owner = &m_rx_owner;
+    o.max_connections = options.max_connections;
+    o.accept_clients = false;
+    if (std::string e = o.validate(); !e.empty()) {
+        return "quic client: " + e;
+    }
+    m_connection = o.connection;
+    m_endpoint = std::make_unique<sq::Endpoint>(o, m_protection, m_tls, m_secrets, m_random);
+    m_endpoint->set_application(m_application.get());
+    return {};
+}
+
+uint32_t QuicClientService::connect(const sq::PeerAddress& server, uint64_t now_ns) {
+    const uint32_t slot = m_endpoint->connect(server, m_tls, m_connection, now_ns);
+    m_send_due = true;
+    return slot;
+}
+
+stack::UdpAction QuicClientService::on_datagram(stack::Mbuf* payload, const stack::UdpMeta& meta,
+                                                stack::Instant now) {
+    const uint32_t len = stack::buf::pkt_len(payload);
+    std::span<uint8_t> datagram;
+    stack::Mbuf* holder = nullptr;
+    if (payload->nb_segs == 1 && RTE_MBUF_DIRECT(payload) && rte_mbuf_refcnt_read(payload) == 1) {
+        // Ours alone: decrypted where it arrived; stream data kept from it holds its own
+        // references (MbufRxOwner), ours goes below.
+        datagram = {stack::buf::data(payload), len};
+        holder = payload;
+    } else {
+        // Chained, or shared with a duplicate: decrypting in place would change the other
+        // copy. A copy has no buffer to keep, so its stream data is not kept.
+        const uint32_t n = std::min<uint32_t>(len, uint32_t(m_scratch.size()));
+        const void* p = rte_pktmbuf_read(payload, 0, n, m_scratch.data());
+        if (p != m_scratch.data()) {
+            std::copy_n(static_cast<const uint8_t*>(p), n, m_scratch.begin());
+        }
+        datagram = {m_scratch.data(), n};
+    }
+    m_endpoint->receive(datagram, peer_of(meta), now.ns, holder);
+    stack::buf::free(payload);
+    m_send_due = true;
+    return stack::UdpAction::consumed;
+}
+
+bool QuicClientService::poll(stack::NetStack& net, stack::Instant now) {
+    bool worked = false;
+    if (m_application->poll(*this, now.ns)) {
+        m_send_due = true;
+    }
+    if (now.ns >= m_endpoint->next_timeout()) {
+        m_endpoint->on_timeout(now.ns);
+        m_send_due = true;
+        worked = true;
+    }
+    if (!m_send_due) {
+        return worked;
+    }
+    m_send_due = false;
+    stack::Mbuf* m = nullptr;
+    for (uint32_t i = 0; i < kMaxSendPerPoll; ++i) {
+        if (m == nullptr && (m = stack::buf::alloc(m_pool)) == nullptr) {
+            ++m_tx_no_buffer;
+            m_send_due = true;  // try again next poll
+            break;
+        }
+        const size_t room = std::min<size_t>(rte_pktmbuf_tailroom(m), kMaxDatagram);
+        sq::PeerAddress to;
+        const size_t n = m_endpoint->send({stack::buf::data(m), room}, to, now.ns);
+        if (n == 0) {
+            break;
+        }
+        stack::buf::append(m, uint16_t(n));
+        net.udp_send(m, flow_to(to, m_port), now);
+        m = nullptr;
+        worked = true;
+        if (i + 1 == kMaxSendPerPoll) {
+            m_send_due = true;  // more may be waiting
+        }
+    }
+    if (m != nullptr) {
+        stack::buf::free(m);
+    }
+    return worked;
+}
+
+}  // namespace slip::dataplane
