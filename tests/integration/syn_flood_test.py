@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""A SYN flood against the engine on af_xdp, answered by its XDP program with SYN cookies: from
+netns peer, spoofed SYNs (syn_flood_sender.py, 300k/s asked for 10 s, 200k/s the target) to port 80 while 30
+legitimate requests (curl /bytes/1000, 2 s limit each) run one after another; at least 29 must
+complete, the program's counters must show the cookies it sent, and afterwards the engine's
+connections and buffers are back where they were before the flood. Bounded: under 30 s."""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+
+import harness as h
+
+RATE = 300000  # asked for; one python core reaches 210k-250k/s here beside the curls
+TARGET_RATE = 200000
+MIN_RATE = 150000  # below this the flood proves little: fail; between the two: say so
+SECONDS = 10
+REQUESTS = 30
+URL = "http://10.0.0.2/bytes/1000"
+STATUS = re.compile(r"\| mbufs (\d+)/\d+ views \d+ \| tcp (\d+) conns \(\d+ close-wait, (\d+) time-wait\)")
+
+
+def veth0_mac():
+    with open("/sys/class/net/veth0/address") as f:
+        return f.read().strip()
+
+
+def status_lines(engine):
+    """(mbufs in use, connections not in TIME-WAIT) of every --stats-interval line so far."""
+    return [(int(m.group(1)), int(m.group(2)) - int(m.group(3))) for m in STATUS.finditer(engine.output())]
+
+
+PASS_PROGRAM = """#include <linux/bpf.h>
+__attribute__((section("xdp"), used)) int pass_all(struct xdp_md* ctx) { return XDP_PASS; }
+char LICENSE[] __attribute__((section("license"), used)) = "GPL";
+"""
+
+
+def set_peer_napi(on, workdir):
+    """XDP_TX from veth0 reaches veth1 only when veth1 runs NAPI, which an XDP program gives it
+    (with GRO on instead, as tried on this kernel, only the first 249 SYN-ACKs of a flood got
+    through; veth0 counted the rest as xdp_tx_errors)."""
+    if not on:
+        h.peer(["ip", "link", "set", "dev", "veth1", "xdpdrv", "off"])
+        return
+    src, obj = os.path.join(workdir, "pass.c"), os.path.join(workdir, "pass.o")
+    with open(src, "w") as f:
+        f.write(PASS_PROGRAM)
+    multiarch = subprocess.run(["gcc", "-print-multiarch"], capture_output=True, text=True).stdout.strip()
+    subprocess.run(["clang", "-O2", "-target", "bpf", "-I/usr/include/" + multiarch, "-c", src, "-o", obj], check=True)
+    h.peer(["ip", "link", "set", "dev", "veth1", "xdpdrv", "obj", obj, "sec", "xdp"], check=True)
+
+
+def main():
+    h.lab_up()
+    h.flush_peer_neighbors()
+    sender = os.path.join(os.path.dirname(os.path.abspath(__file__)), "syn_flood_sender.py")
+    workdir = tempfile.mkdtemp(prefix="slip-synflood-")
+    set_peer_napi(True, workdir)
+    try:
+        with h.Engine("--stats-interval", "1") as engine:
+            # Warm up: the peer learns the engine's MAC, the baseline line appears.
+            warm = h.peer(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", URL])
+            time.sleep(1.2)
+            baseline = status_lines(engine)[-1]
+            result = {}
+
+            def flood():
+                r = h.peer([h.PY, sender, "veth1", veth0_mac(), "10.0.0.2", "80", str(RATE), str(SECONDS)],
+                           timeout=SECONDS + 20)
+                result["flood"] = r.stdout.strip() + r.stderr.strip()
+
+            t = threading.Thread(target=flood)
+            t.start()
+            time.sleep(0.5)
+            served, slow = 0, []
+            for _ in range(REQUESTS):
+                start = time.monotonic()
+                r = h.peer(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", "--max-time", "2",
+                            URL], timeout=10)
+                took = time.monotonic() - start
+                if r.stdout.strip() == "200 1000":
+                    served += 1
+                else:
+                    slow.append("%.2fs %r" % (took, r.stdout.strip()))
+                time.sleep(0.2)
+            t.join()
+            time.sleep(2.5)  # the handshakes the flood left nothing to time out: the table is idle again
+            after = status_lines(engine)[-1]
+            stats = engine.stop()
+    finally:
+        set_peer_napi(False, workdir)
+        shutil.rmtree(workdir, ignore_errors=True)
+    xdp = stats.get("xdp", {})
+    match = re.search(r"sent (\d+) in ([\d.]+) s", result.get("flood", ""))
+    sent, took = (int(match.group(1)), float(match.group(2))) if match else (0, 1.0)
+    h.log("flood: %s (%.0f SYN/s%s)" % (result.get("flood", "?"), sent / took,
+                                         "" if sent / took >= TARGET_RATE else
+                                         ", below the %d/s target: the sender's core was short" % TARGET_RATE))
+    h.log("legitimate requests: %d of %d within 2 s%s" % (served, REQUESTS, (": failed " + ", ".join(slow)) if slow else ""))
+    h.log("xdp program: " + ", ".join("%s %s" % (k, v) for k, v in xdp.items() if v and k != "mode"))
+    h.log("engine before the flood: %d mbufs, %d connections; after: %d mbufs, %d connections" % (baseline + after))
+    checks = {
+        "warm-up request served": warm.stdout.strip() == "200",
+        "flood of at least %dk SYN/s" % (MIN_RATE // 1000): sent / took >= MIN_RATE,
+        "at least 29 of 30 requests within 2 s": served >= REQUESTS - 1,
+        "cookies answered from XDP": xdp.get("syn_cookies_sent", 0) >= sent * 0.9,
+        "the flood did not reach the engine": xdp.get("redirected", 0) < sent * 0.01,
+        "connections back at baseline": after[1] <= baseline[1],
+        "buffers back at baseline": after[0] <= baseline[0] + 64,
+    }
+    for name, ok in checks.items():
+        h.log("%-48s %s" % (name, "ok" if ok else "FAILED"))
+    if not all(checks.values()):
+        h.fail("SYN flood handling")
+    h.log("PASS")
+
+
+if __name__ == "__main__":
+    main()
