@@ -6,13 +6,15 @@
 //   active     at most one application that opens connections itself (a load generator),
 //              made on queue 0 only and run inline there;
 //   datagrams  UDP services (not on the stream interface), a port and a factory each,
-//              an instance per polling core.
+//              an instance per polling core;
+//   quic       the application on every QUIC connection (HTTP/3), an instance per core.
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <vector>
 
 #include "dataplane/client_stats.h"
+#include "dataplane/quic_options.h"
 #include "stack/app/application.h"
 #include "stack/app/byte_store.h"
 #include "stack/buf/mbuf.h"
@@ -79,6 +81,7 @@ struct DatagramSpec {
 struct AppSet : std::vector<ListenerSpec> {
     ActiveSpec active;
     std::vector<DatagramSpec> datagrams;
+    QuicApplicationSpec quic;  // on the connections of --quic-port
 };
 
 }  // namespace slip::dataplane

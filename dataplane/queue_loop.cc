@@ -50,6 +50,8 @@ void add_quic_gauges(QuicGauges& a, const QuicGauges& b) {
     a.tx_datagrams += b.tx_datagrams;
     a.tx_no_buffer += b.tx_no_buffer;
     a.rx_copied += b.rx_copied;
+    a.key_updates_initiated += b.key_updates_initiated;
+    a.key_updates_followed += b.key_updates_followed;
 }
 }  // namespace
 
@@ -134,7 +136,7 @@ QueueLoop::QueueLoop(const EngineOptions& opts, const Port& port, uint16_t queue
         m_datagram_services.push_back(std::move(service));
     }
     if (opts.quic.enabled()) {
-        start_quic(opts.quic, quic_keys, port);
+        start_quic(opts.quic, apps.quic, quic_keys, port);
     }
     if (!workers.empty()) {
         m_bridge = std::make_unique<WorkerBridge>(m_binding, workers);
@@ -225,12 +227,13 @@ bool QueueLoop::poll_once(stack::Instant now) {
     return n > 0 || ready > 0 || timers || quic || active_udp || pending || m_tx.sent() != sent_before;
 }
 
-void QueueLoop::start_quic(const QuicOptions& options, const QuicSharedKeys* keys, const Port& port) {
+void QueueLoop::start_quic(const QuicOptions& options, const QuicApplicationSpec& application,
+                           const QuicSharedKeys* keys, const Port& port) {
     if (keys == nullptr) {
         throw SetupError("quic: the engine made no endpoint keys for queue " + std::to_string(m_queue));
     }
     std::string error;
-    m_quic = QuicService::create(options, *keys, m_queue, port.pool(), error);
+    m_quic = QuicService::create(options, *keys, application, m_queue, port.pool(), error);
     if (m_quic == nullptr) {
         throw SetupError(error);
     }

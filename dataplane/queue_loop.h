@@ -112,7 +112,8 @@ private:
     void take_handoffs(stack::Instant now);
     void transmit(stack::Instant now);
     // Makes this core's QUIC service and binds it to its UDP port; throws SetupError.
-    void start_quic(const QuicOptions& options, const QuicSharedKeys* keys, const Port& port);
+    void start_quic(const QuicOptions& options, const QuicApplicationSpec& application, const QuicSharedKeys* keys,
+                    const Port& port);
 
     uint16_t m_port_id;
     uint16_t m_queue;

@@ -12,23 +12,8 @@ namespace sq = stack::quic;
 
 namespace {
 
-// RFC 9000 §14: 1200 bytes is the least every path carries; 1232 still fits an IPv6
-// minimum-MTU path (1280 - 40 - 8), so no datagram we send needs fragmenting anywhere.
-// Path MTU discovery (§14.3) would raise it.
+// The largest datagram we send (QuicOptions::endpoint_options).
 constexpr size_t kMaxDatagram = 1232;
-
-// Every server connection's parameters. No data credit yet: the connection carries no
-// streams (docs/quic.md), so it says so rather than accept data it would refuse. Stream
-// counts only as configured (QuicOptions::uni_streams).
-sq::ConnectionOptions connection_options(const QuicOptions& options) {
-    sq::ConnectionOptions o;
-    o.role = sq::Role::server;
-    o.params.max_idle_timeout_ms = 30000;
-    o.params.max_udp_payload_size = 1472;  // what an Ethernet MTU of 1500 carries
-    o.max_datagram_size = kMaxDatagram;
-    o.params.initial_max_streams_uni = options.uni_streams;
-    return o;
-}
 
 }  // namespace
 
@@ -41,21 +26,51 @@ std::string QuicSharedKeys::randomize() {
     return {};
 }
 
+void QuicService::ConnectionWatch::start(size_t slots, std::shared_ptr<sq::EndpointApplication> application) {
+    m_application = std::move(application);
+    m_key_updates.assign(slots, {});
+}
+
+void QuicService::ConnectionWatch::on_accepted(uint32_t slot, sq::Connection& connection, uint64_t now_ns) {
+    m_key_updates[slot] = {};
+    if (m_application) {
+        m_application->on_accepted(slot, connection, now_ns);
+    }
+}
+
+void QuicService::ConnectionWatch::on_turn(uint32_t slot, sq::Connection& connection, uint64_t now_ns) {
+    m_key_updates[slot] = connection.key_update().counters();
+    if (m_application) {
+        m_application->on_turn(slot, connection, now_ns);
+    }
+}
+
+void QuicService::ConnectionWatch::on_freed(uint32_t slot) {
+    m_ended.initiated += m_key_updates[slot].initiated;
+    m_ended.followed += m_key_updates[slot].followed;
+    m_key_updates[slot] = {};
+    if (m_application) {
+        m_application->on_freed(slot);
+    }
+}
+
 QuicService::QuicService(const QuicOptions& options, stack::MbufPool* pool) : m_port(options.port), m_pool(pool) {}
 
 QuicService::~QuicService() = default;
 
 std::unique_ptr<QuicService> QuicService::create(const QuicOptions& options, const QuicSharedKeys& keys,
-                                                 uint16_t core, stack::MbufPool* pool, std::string& error) {
+                                                 const QuicApplicationSpec& application, uint16_t core,
+                                                 stack::MbufPool* pool, std::string& error) {
     std::unique_ptr<QuicService> s(new QuicService(options, pool));
-    error = s->init(options, keys, core);
+    error = s->init(options, keys, application, core);
     if (!error.empty()) {
         return nullptr;
     }
     return s;
 }
 
-std::string QuicService::init(const QuicOptions& options, const QuicSharedKeys& keys, uint16_t core) {
+std::string QuicService::init(const QuicOptions& options, const QuicSharedKeys& keys,
+                              const QuicApplicationSpec& application, uint16_t core) {
     crypto::TlsOptions tls;
     tls.server = true;
     tls.server_side.cert_file = options.cert_file;
@@ -75,17 +90,17 @@ std::string QuicService::init(const QuicOptions& options, const QuicSharedKeys& 
     m_secrets.table_key = keys.table_key;
     m_secrets.tokens = &m_tokens;
     m_secrets.engine = &m_protection.aead();
-    sq::EndpointOptions o;
-    o.core = uint8_t(core);
-    o.connection = connection_options(options);
+    sq::EndpointOptions o = options.endpoint_options(core);
     o.connection.rx_owner = &m_rx_owner;
-    o.max_connections = options.max_connections;
-    o.retry_always = options.retry_always;
+    o.connection.tx_owner = application.tx_owner;
     if (std::string e = o.validate(); !e.empty()) {
         return e;
     }
     m_endpoint = std::make_unique<sq::Endpoint>(o, m_protection, m_tls, m_secrets, m_random);
     m_seen_confirmed.assign(m_endpoint->slot_count(), nullptr);
+    m_watch.start(m_endpoint->slot_count(),
+                  application.make ? application.make(core, m_endpoint->slot_count()) : nullptr);
+    m_endpoint->set_application(&m_watch);
     return {};
 }
 
@@ -174,6 +189,15 @@ QuicGauges QuicService::gauges() {
         }
     }
     g.confirmed_total = m_gauges.confirmed_total;
+    // Connections gone count with what they had at their last turn; live ones as they are.
+    g.key_updates_initiated = m_watch.ended_key_updates().initiated;
+    g.key_updates_followed = m_watch.ended_key_updates().followed;
+    for (size_t i = 0; i < m_endpoint->slot_count(); ++i) {
+        if (const sq::Connection* c = m_endpoint->connection(i)) {
+            g.key_updates_initiated += c->key_update().counters().initiated;
+            g.key_updates_followed += c->key_update().counters().followed;
+        }
+    }
     return g;
 }
 

@@ -45,6 +45,9 @@ struct QuicGauges {
     uint64_t tx_datagrams = 0;
     uint64_t tx_no_buffer = 0;         // a datagram waited: no packet buffer
     uint64_t rx_copied = 0;            // datagrams copied out of their buffer (chained or shared)
+    // RFC 9001 §6 key updates since start (connections gone included): ours and the peers'.
+    uint64_t key_updates_initiated = 0;
+    uint64_t key_updates_followed = 0;
 };
 
 class QuicService final : public stack::UdpService {
@@ -55,7 +58,8 @@ public:
 
     // Loads the core's TLS credentials; nullptr with `error` (one line) when that fails.
     static std::unique_ptr<QuicService> create(const QuicOptions& options, const QuicSharedKeys& keys,
-                                               uint16_t core, stack::MbufPool* pool, std::string& error);
+                                               const QuicApplicationSpec& application, uint16_t core,
+                                               stack::MbufPool* pool, std::string& error);
     ~QuicService() override;
 
     stack::UdpAction on_datagram(stack::Mbuf* payload, const stack::UdpMeta& meta, stack::Instant now) override;
@@ -67,8 +71,25 @@ public:
     QuicGauges gauges();
 
 private:
+    // The endpoint's application: the core's own bookkeeping of each connection (what a
+    // connection counted goes into the totals when it is freed), then the application's.
+    class ConnectionWatch final : public stack::quic::EndpointApplication {
+    public:
+        void start(size_t slots, std::shared_ptr<stack::quic::EndpointApplication> application);
+        void on_accepted(uint32_t slot, stack::quic::Connection& connection, uint64_t now_ns) override;
+        void on_turn(uint32_t slot, stack::quic::Connection& connection, uint64_t now_ns) override;
+        void on_freed(uint32_t slot) override;
+        const stack::quic::KeyUpdateCounters& ended_key_updates() const { return m_ended; }
+
+    private:
+        std::shared_ptr<stack::quic::EndpointApplication> m_application;
+        std::vector<stack::quic::KeyUpdateCounters> m_key_updates;  // per slot, at its last turn
+        stack::quic::KeyUpdateCounters m_ended;
+    };
+
     QuicService(const QuicOptions& options, stack::MbufPool* pool);
-    std::string init(const QuicOptions& options, const QuicSharedKeys& keys, uint16_t core);
+    std::string init(const QuicOptions& options, const QuicSharedKeys& keys, const QuicApplicationSpec& application,
+                     uint16_t core);
 
     uint16_t m_port;
     stack::MbufPool* m_pool;
@@ -78,6 +99,8 @@ private:
     stack::quic::EndpointSecrets m_secrets;
     BufferedRandom m_random;
     MbufRxOwner m_rx_owner;
+    // Before the endpoint: destroyed after its connections.
+    ConnectionWatch m_watch;
     std::unique_ptr<stack::quic::Endpoint> m_endpoint;
     // The endpoint's next deadline, read again only after it did something (its
     // next_timeout() walks every slot).

@@ -36,7 +36,8 @@ void json_quic(std::ostringstream& o, const stack::quic::EndpointCounters& c, co
       << ",\"handshaking\":" << g.handshaking << ",\"established\":" << g.established
       << ",\"confirmed\":" << g.confirmed << ",\"confirmed_total\":" << g.confirmed_total
       << ",\"tx_datagrams\":" << g.tx_datagrams << ",\"tx_no_buffer\":" << g.tx_no_buffer
-      << ",\"rx_copied\":" << g.rx_copied << "}";
+      << ",\"rx_copied\":" << g.rx_copied << ",\"key_updates_initiated\":" << g.key_updates_initiated
+      << ",\"key_updates_followed\":" << g.key_updates_followed << "}";
 }
 
 void json_queue(std::ostringstream& o, const QueueStats& q) {
@@ -241,7 +242,8 @@ std::string format_text(const EngineSnapshot& s) {
           << c.version_negotiations << " version negotiations, " << c.stateless_resets << " stateless resets; dropped "
           << c.dropped_small_initial << " small initials, " << c.dropped_malformed << " malformed, "
           << c.dropped_unknown << " for no connection, " << c.dropped_other_address
-          << " from a connection's other address, " << c.refused_full << " refused (full)\n";
+          << " from a connection's other address, " << c.refused_full << " refused (full); key updates "
+          << g.key_updates_initiated << " ours, " << g.key_updates_followed << " the peers'\n";
     }
     text_impairment(o, "rx", t.impair_rx);
     text_impairment(o, "tx", t.impair_tx);

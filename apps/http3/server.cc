@@ -54,7 +54,7 @@ Http3Server::Http3Server(const Http3ServerOptions& options)
 Http3Server::~Http3Server() = default;
 
 void Http3Server::add_static(std::string path, std::span<const uint8_t> content, std::string content_type) {
-    m_statics.push_back(Static{std::move(path), content, std::move(content_type)});
+    m_statics.push_back(StaticContent{std::move(path), content, std::move(content_type)});
 }
 
 size_t Http3Server::open_requests() const {
@@ -124,11 +124,14 @@ void Http3Server::route(Request& r) {
     std::string_view path = r.path_view();
     path = path.substr(0, path.find('?'));
     uint64_t count = 0;
-    const Static* found = nullptr;
-    for (const Static& s : m_statics) {
+    const StaticContent* found = nullptr;
+    for (const StaticContent& s : m_statics) {
         if (s.path == path) {
             found = &s;
         }
+    }
+    for (size_t i = 0; found == nullptr && i < m_shared_statics.size(); ++i) {
+        found = m_shared_statics[i].path == path ? &m_shared_statics[i] : nullptr;
     }
     if (method != "GET" && method != "HEAD") {
         ++m_stats.refused;

@@ -27,6 +27,13 @@ struct Http3ServerOptions {
     std::string server_name = "slipstream";  // the server field; empty: none
 };
 
+// A resource served by path: its content outlives every server that serves it.
+struct StaticContent {
+    std::string path;
+    std::span<const uint8_t> content;
+    std::string content_type;
+};
+
 struct Http3ServerStats {
     uint64_t requests = 0;   // header sections read
     uint64_t answers = 0;    // answers submitted
@@ -46,6 +53,9 @@ public:
     void bind(Http3Session& session) { m_session = &session; }
     // GET/HEAD `path` answers `content` (which outlives the server) as `content_type`.
     void add_static(std::string path, std::span<const uint8_t> content, std::string content_type);
+    // Serves the contents of `table` too (read-only, shared by many servers, outliving them;
+    // looked at after the ones added).
+    void share_statics(std::span<const StaticContent> table) { m_shared_statics = table; }
     const Http3ServerStats& stats() const { return m_stats; }
     // Requests not yet over.
     size_t open_requests() const;
@@ -59,11 +69,6 @@ public:
 
 private:
     struct Request;
-    struct Static {
-        std::string path;
-        std::span<const uint8_t> content;
-        std::string content_type;
-    };
     Request* find(int64_t stream);
     Request* take(int64_t stream);
     void answer(Request& r);
@@ -72,7 +77,8 @@ private:
     Http3ServerOptions m_options;
     Http3Session* m_session = nullptr;
     std::unique_ptr<Request[]> m_requests;
-    std::vector<Static> m_statics;
+    std::vector<StaticContent> m_statics;
+    std::span<const StaticContent> m_shared_statics;
     Http3ServerStats m_stats;
 };
 

@@ -50,7 +50,7 @@ void add_run_options(CLI::App& run, RunArgs& a) {
     run.add_option("--udp-echo-port", a.udp_echo_port, "UDP echo service port (0: off)")->capture_default_str()
         ->group("Services");
     run.add_option("--quic-port", a.quic_port,
-                   "QUIC v1 server UDP port on every polling core (0: off); handshakes only, no HTTP/3 yet")
+                   "QUIC v1 server UDP port on every polling core, HTTP/3 serving what the HTTP server does (0: off)")
         ->capture_default_str()->group("QUIC");
     run.add_option("--quic-cert", a.quic_cert, "QUIC server certificate chain, PEM (required with --quic-port)")
         ->group("QUIC");
@@ -60,9 +60,17 @@ void add_run_options(CLI::App& run, RunArgs& a) {
         ->capture_default_str()->check(CLI::IsMember({"always", "auto"}))->group("QUIC");
     run.add_option("--quic-max-connections", a.quic_max_connections, "QUIC connection slots per core")
         ->capture_default_str()->group("QUIC");
-    run.add_option("--quic-uni-streams", a.quic_uni_streams,
-                   "Unidirectional streams a client may open, without data credit (no streams yet); HTTP/3 clients "
-                   "need 3 to finish the handshake")
+    run.add_option("--quic-max-streams-bidi", a.quic_streams.bidi,
+                   "Bidirectional streams (HTTP/3 requests) a client may have open at once")
+        ->capture_default_str()->group("QUIC");
+    run.add_option("--quic-max-streams-uni", a.quic_streams.uni,
+                   "Unidirectional streams a client may have open at once (HTTP/3 needs 3)")
+        ->capture_default_str()->group("QUIC");
+    run.add_option("--quic-stream-window", a.quic_streams.stream_window,
+                   "Bytes a client may send on a stream ahead of what was read (at most 131072)")
+        ->capture_default_str()->group("QUIC");
+    run.add_option("--quic-connection-window", a.quic_streams.connection_window,
+                   "Bytes a client may send on a connection ahead of what was read")
         ->capture_default_str()->group("QUIC");
     run.add_option("--quic-keylog", a.quic_keylog,
                    "Append every QUIC handshake's secrets here (SSLKEYLOGFILE format, for decrypting captures)")
@@ -75,7 +83,7 @@ void add_run_options(CLI::App& run, RunArgs& a) {
         ->group("Services");
     run.add_option("--http-port", a.http_port, "HTTP/1.1 server port: files, GET /bytes/N, WebSockets at /ws/echo and /ws/broadcast (0: off)")
         ->capture_default_str()->group("Services");
-    run.add_option("--http-root", a.http_root, "Directory of static files the HTTP server serves (loaded once at start)")
+    run.add_option("--http-root", a.http_root, "Directory of static files the HTTP and HTTP/3 servers serve (loaded once at start)")
         ->group("Services");
     run.add_option("--http-max-body", a.http_max_body, "Largest request content the HTTP server reads (more: 413)")
         ->capture_default_str()->group("Services");
@@ -339,7 +347,7 @@ bool to_engine_options(const RunArgs& a, dataplane::EngineOptions& o, std::strin
     o.quic.retry_always = a.quic_retry == "always";
     o.quic.max_connections = a.quic_max_connections;
     o.quic.keylog_file = a.quic_keylog;
-    o.quic.uni_streams = a.quic_uni_streams;
+    o.quic.streams = a.quic_streams;
     error = o.validate();
     return error.empty();
 }

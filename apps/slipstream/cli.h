@@ -47,7 +47,7 @@ struct RunArgs {
     std::string quic_key;
     std::string quic_retry = "auto";
     uint32_t quic_max_connections = 1024;
-    uint32_t quic_uni_streams = 0;
+    dataplane::QuicOptions::StreamLimits quic_streams;
     std::string quic_keylog;
     uint16_t tcp_echo_port = 7;
     uint16_t tcp_discard_port = 9;

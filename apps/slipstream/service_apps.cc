@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "apps/http/server.h"
+#include "apps/http3/endpoint_application.h"
 #include "apps/services/services.h"
 #include "apps/services/udp_echo.h"
 #include "apps/slipstream/cli.h"
@@ -33,6 +34,46 @@ std::shared_ptr<http::StaticFiles> load_static_files(const http::HttpServerOptio
     return files;
 }
 
+// The same files for HTTP/3, by reference into `files` (which the table keeps alive): each
+// at its URL path, and an index.html also at its directory's path ("/" and "/docs/"), as
+// the HTTP/1.1 server answers them.
+struct Http3Statics {
+    std::shared_ptr<const http::StaticFiles> files;
+    std::vector<http3::StaticContent> table;
+};
+
+std::shared_ptr<Http3Statics> http3_statics(std::shared_ptr<const http::StaticFiles> files) {
+    auto s = std::make_shared<Http3Statics>();
+    s->files = std::move(files);
+    if (s->files == nullptr) {
+        return s;
+    }
+    constexpr std::string_view kIndex = "index.html";
+    for (const http::StaticFile& f : s->files->files()) {
+        s->table.push_back({f.path, f.data, std::string(f.content_type)});
+        if (f.path.ends_with("/" + std::string(kIndex))) {
+            s->table.push_back({f.path.substr(0, f.path.size() - kIndex.size()), f.data, std::string(f.content_type)});
+        }
+    }
+    return s;
+}
+
+// HTTP/3 on every QUIC connection, serving /bytes/N and the static files.
+dataplane::QuicApplicationSpec http3_application(std::shared_ptr<const http::StaticFiles> files) {
+    dataplane::QuicApplicationSpec spec;
+    spec.tx_owner = &http3::Http3EndpointApplication::tx_owner();
+    spec.make = [statics = http3_statics(std::move(files))](uint16_t, size_t slots) {
+        // The application keeps the table (and so the files) alive as long as it lives.
+        struct Owning {
+            std::shared_ptr<Http3Statics> statics;
+            http3::Http3EndpointApplication application;
+        };
+        std::shared_ptr<Owning> owning(new Owning{statics, http3::Http3EndpointApplication(slots, {}, statics->table)});
+        return std::shared_ptr<stack::quic::EndpointApplication>(owning, &owning->application);
+    };
+    return spec;
+}
+
 }  // namespace
 
 dataplane::AppSet service_apps(const RunArgs& a, const client::TcpClientOptions& tcp_client) {
@@ -46,9 +87,14 @@ dataplane::AppSet service_apps(const RunArgs& a, const client::TcpClientOptions&
     add(a.tcp_echo_port, [](const AppContext& c) { return std::make_unique<Echo>(c.slots); });
     add(a.tcp_discard_port, [](const AppContext&) { return std::make_unique<Discard>(); });
     add(a.tcp_source_port, [](const AppContext& c) { return std::make_unique<Source>(c.slots); });
+    const http::HttpServerOptions options = http_options(a);
+    // Read once for both servers.
+    const std::shared_ptr<http::StaticFiles> files =
+        a.http_port != 0 || a.quic_port != 0 ? load_static_files(options) : nullptr;
+    if (a.quic_port != 0) {
+        set.quic = http3_application(files);
+    }
     if (a.http_port != 0) {
-        const http::HttpServerOptions options = http_options(a);
-        const std::shared_ptr<http::StaticFiles> files = load_static_files(options);
         ws::WsOptions ws_options;
         ws_options.max_message_size = a.ws_max_message;
         add(a.http_port, [options, files = std::shared_ptr<const http::StaticFiles>(files), ws_options](const AppContext& c) {

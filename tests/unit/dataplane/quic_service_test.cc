@@ -81,7 +81,7 @@ struct Core {
     Core() {
         BOOST_REQUIRE_EQUAL(keys.randomize(), "");
         std::string error;
-        quic = QuicService::create(quic_options(files), keys, 0, pool(), error);
+        quic = QuicService::create(quic_options(files), keys, QuicApplicationSpec{}, 0, pool(), error);
         BOOST_REQUIRE_MESSAGE(quic != nullptr, error);
         BOOST_REQUIRE(net.udp_bind(kQuicPort, quic.get()));
         // The peer resolves us first, so datagrams to it go out at once.
@@ -222,6 +222,30 @@ BOOST_AUTO_TEST_CASE(options_need_a_certificate) {
     o.cert_file = "/nonexistent/cert.pem";
     o.key_file = "/nonexistent/key.pem";
     BOOST_TEST(o.validate().find("cannot be read") != std::string::npos);
+}
+
+// The stream credit (RFC 9000 §18.2) is checked once, with the endpoint's own limits.
+BOOST_AUTO_TEST_CASE(stream_limits_are_validated) {
+    CertFiles files;
+    QuicOptions o = quic_options(files);
+    BOOST_TEST(o.validate() == "");
+    const auto params = o.endpoint_options(0).connection.params;
+    BOOST_TEST(params.initial_max_streams_bidi == 100u);
+    BOOST_TEST(params.initial_max_streams_uni >= 3u);
+    BOOST_TEST(params.initial_max_stream_data_bidi_remote <= sq::EndpointOptions::kMaxStreamWindow);
+    o.streams.uni = 2;
+    BOOST_TEST(o.validate().find("--quic-max-streams-uni") != std::string::npos);
+    o.streams.uni = 3;
+    o.streams.stream_window = sq::EndpointOptions::kMaxStreamWindow + 1;
+    const std::string window = o.validate();
+    BOOST_TEST(window.find("--quic-stream-window") != std::string::npos);
+    BOOST_TEST(window.find('\n') == std::string::npos);
+    o.streams.stream_window = 64 * 1024;
+    o.streams.connection_window = 1024;
+    BOOST_TEST(o.validate().find("--quic-connection-window") != std::string::npos);
+    o.streams.connection_window = 1 << 20;
+    o.streams.bidi = 5000;
+    BOOST_TEST(o.validate().find("--quic-max-streams-bidi") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

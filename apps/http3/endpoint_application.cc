@@ -1,0 +1,90 @@
+#include "apps/http3/endpoint_application.h"
+
+#include <algorithm>
+
+namespace slip::apps::http3 {
+
+// The server is the session's handler and the session its server's: both live and die
+// together, the session after the connection.
+struct Http3EndpointApplication::PerConnection {
+    Http3Server server;
+    Http3Session session;
+    PerConnection(const Http3ServerOptions& server_options, const Http3SessionOptions& session_options)
+        : server(server_options), session(server, session_options) {
+        server.bind(session);
+    }
+};
+
+Http3EndpointApplication::Http3EndpointApplication(size_t slots, const Http3EndpointOptions& options,
+                                                   std::span<const StaticContent> statics)
+    : m_options(options), m_statics(statics), m_slots(slots) {}
+
+Http3EndpointApplication::~Http3EndpointApplication() = default;
+
+void Http3EndpointApplication::on_accepted(uint32_t slot, quic::Connection& connection, uint64_t) {
+    if (slot >= m_slots.size()) {
+        return;
+    }
+    // Every stream the connection's table can hold may carry a request at once (RFC 9114
+    // §4.1: one per bidirectional stream), so both tables follow its size.
+    const size_t streams = std::max<size_t>(connection.streams().stream_capacity(), 1);
+    Http3ServerOptions server_options = m_options.server;
+    server_options.max_streams = std::max(server_options.max_streams, streams);
+    Http3SessionOptions session_options;
+    session_options.role = quic::Role::server;
+    session_options.max_streams = streams;
+    session_options.max_writes = m_options.max_writes;
+    if (m_slots[slot] != nullptr) {
+        // A slot reused without on_freed: the endpoint frees a connection before its slot.
+        add_ended(*m_slots[slot]);
+        --m_live;
+    }
+    m_slots[slot] = std::make_unique<PerConnection>(server_options, session_options);
+    m_slots[slot]->server.share_statics(m_statics);
+    m_slots[slot]->session.attach(connection);
+    ++m_live;
+    ++m_ended.sessions;
+}
+
+void Http3EndpointApplication::on_turn(uint32_t slot, quic::Connection&, uint64_t now_ns) {
+    if (slot < m_slots.size() && m_slots[slot] != nullptr) {
+        m_slots[slot]->session.poll(now_ns);
+    }
+}
+
+void Http3EndpointApplication::on_freed(uint32_t slot) {
+    if (slot < m_slots.size() && m_slots[slot] != nullptr) {
+        add_ended(*m_slots[slot]);
+        m_slots[slot].reset();
+        --m_live;
+    }
+}
+
+void Http3EndpointApplication::add_ended(const PerConnection& c) {
+    const Http3ServerStats& s = c.server.stats();
+    m_ended.sessions_failed += c.session.failed() ? 1 : 0;
+    m_ended.server.requests += s.requests;
+    m_ended.server.answers += s.answers;
+    m_ended.server.not_found += s.not_found;
+    m_ended.server.refused += s.refused;
+    m_ended.server.closed_with_error += s.closed_with_error;
+}
+
+Http3EndpointStats Http3EndpointApplication::stats() const {
+    Http3EndpointStats total = m_ended;
+    for (const auto& c : m_slots) {
+        if (c == nullptr) {
+            continue;
+        }
+        const Http3ServerStats& s = c->server.stats();
+        total.sessions_failed += c->session.failed() ? 1 : 0;
+        total.server.requests += s.requests;
+        total.server.answers += s.answers;
+        total.server.not_found += s.not_found;
+        total.server.refused += s.refused;
+        total.server.closed_with_error += s.closed_with_error;
+    }
+    return total;
+}
+
+}  // namespace slip::apps::http3
