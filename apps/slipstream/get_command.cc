@@ -92,6 +92,12 @@ int run_get(const GetArgs& a) {
         std::cerr << "slipstream: " << error << "\n";
         return kExitSetup;
     }
+    if (opts.port.queues > 1) {
+        // RSS spreads the answers to the client's port over every queue; only queue 0 runs
+        // the client (UDP is not steered between queues).
+        std::cerr << "slipstream: get runs on one queue; use --queues 1\n";
+        return kExitSetup;
+    }
     client::QuicClientOptions c;
     if (!parse_https_url(a.url, c.server, c.authority, c.path, error)) {
         std::cerr << "slipstream: get: " << error << "\n";

@@ -64,6 +64,12 @@ int run_engine(const slip::apps::RunArgs& args, const slip::apps::QuicClientArgs
             std::cerr << "slipstream: --tcp-client and --quic-client both given; the engine runs one client at a time\n";
             return kExitSetup;
         }
+        if (opts.port.queues > 1) {
+            // RSS spreads the answers to the client's port over every queue; only queue 0
+            // runs the client (UDP is not steered between queues).
+            std::cerr << "slipstream: --quic-client runs on one queue; use --queues 1\n";
+            return kExitSetup;
+        }
         const auto endpoint = slip::apps::quic_endpoint_options(
             quic_args.tls, slip::apps::server_name_of(quic_client.server), quic_client.connections);
         if (std::string e = slip::apps::check_tls(endpoint); !e.empty()) {
