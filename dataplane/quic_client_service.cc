@@ -124,7 +124,7 @@ bool QuicClientService::poll(stack::NetStack& net, stack::Instant now) {
     if (m_application->poll(*this, now.ns)) {
         m_send_due = true;
     }
-    if (now.ns >= m_endpoint->next_timeout()) {
+    if (now.ns >= m_deadline) {
         m_endpoint->on_timeout(now.ns);
         m_send_due = true;
         worked = true;
@@ -157,6 +157,7 @@ bool QuicClientService::poll(stack::NetStack& net, stack::Instant now) {
     if (m != nullptr) {
         stack::buf::free(m);
     }
+    m_deadline = m_endpoint->next_timeout();
     return worked;
 }
 

@@ -87,7 +87,10 @@ private:
     // application's sessions up to their destructors.
     std::unique_ptr<QuicClientApplication> m_application;
     std::unique_ptr<stack::quic::Endpoint> m_endpoint;
-    bool m_send_due = false;
+    // The endpoint's next deadline, read again only after it did something (its
+    // next_timeout() walks every slot).
+    uint64_t m_deadline = stack::quic::kNoDeadline;
+    bool m_send_due = false;  // received, opened or acted on something, or a full poll
     uint64_t m_tx_no_buffer = 0;
     // A chained or shared datagram is copied here to be decrypted in place (RFC 9001 §5).
     std::array<uint8_t, 65536> m_scratch{};
