@@ -155,18 +155,28 @@ class Interop:
         return "5 MB at 2%% loss each way in %.2f s" % s
 
     def handshakeloss(self):
-        times = []
+        # At 30% loss each way a client's own drops alone end about 3% of its handshakes: all
+        # its Initials lost (0.3^4), or its acknowledgments lost while the engine, at the 3x
+        # amplification limit, may send nothing until it hears more (RFC 9002 §6.2.2.1), past
+        # gtlsclient's fixed 10 s handshake timeout (ERR_HANDSHAKE_TIMEOUT, exit 0). One such
+        # connection of five is tolerated and reported; a wrong download never is.
+        times, gave_up = [], 0
         for i in range(5):
             dl = self.fresh_dir()
             out, s = gtlsclient(["/small.bin"], dl, flags=["-t", "0.3", "-r", "0.3"], timeout=60, quiet=False)
+            if "ERR_HANDSHAKE_TIMEOUT" in out and not os.path.exists(os.path.join(dl, "small.bin")):
+                gave_up += 1
+                check(gave_up <= 1, "%d of %d handshakes timed out in the client" % (gave_up, i + 1))
+                times.append("timeout")
+                continue
             try:
                 expect_files(dl, {"small.bin": self.files["small.bin"]})
             except CaseFailed as e:
                 # The client's own account of the connection, for the record.
                 raise CaseFailed("connection %d, %.1f s: %s; the client's last lines:\n%s" % (
                     i + 1, s, e, "\n".join(out.splitlines()[-40:])))
-            times.append(s)
-        return "5 connections at 30%% loss each way: %s s" % " ".join("%.1f" % t for t in times)
+            times.append("%.1f" % s)
+        return "5 connections at 30%% loss each way: %s s" % " ".join(times)
 
     def ipv6(self):
         dl = self.fresh_dir()
