@@ -75,7 +75,7 @@ std::string QuicService::init(const QuicOptions& options, const QuicSharedKeys& 
     tls.server = true;
     tls.server_side.cert_file = options.cert_file;
     tls.server_side.key_file = options.key_file;
-    tls.server_side.alpn = {"h3"};
+    tls.server_side.alpn = {"h3", "hq-interop"};  // HTTP/3, and HTTP/0.9 for interop runners
     tls.keylog_file = options.keylog_file;
     if (std::string e = m_tls.init(tls); !e.empty()) {
         return "quic: " + e;

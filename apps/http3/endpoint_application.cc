@@ -4,11 +4,25 @@
 
 namespace slip::apps::http3 {
 
+namespace {
+
+void add_hq(hq::HqServerStats& to, const hq::HqServerStats& s) {
+    to.requests += s.requests;
+    to.answered += s.answered;
+    to.not_found += s.not_found;
+    to.malformed += s.malformed;
+}
+
+}  // namespace
+
 // The server is the session's handler and the session its server's: both live and die
 // together, the session after the connection.
 struct Http3EndpointApplication::PerConnection {
     Http3Server server;
     Http3Session session;
+    // Made when the client's ALPN says hq-interop; the HTTP/3 pair then stays unused.
+    std::unique_ptr<hq::HqServer> hq;
+    bool protocol_known = false;
     PerConnection(const Http3ServerOptions& server_options, const Http3SessionOptions& session_options)
         : server(server_options), session(server, session_options) {
         server.bind(session);
@@ -46,9 +60,29 @@ void Http3EndpointApplication::on_accepted(uint32_t slot, quic::Connection& conn
     ++m_ended.sessions;
 }
 
-void Http3EndpointApplication::on_turn(uint32_t slot, quic::Connection&, uint64_t now_ns) {
-    if (slot < m_slots.size() && m_slots[slot] != nullptr) {
-        m_slots[slot]->session.poll(now_ns);
+void Http3EndpointApplication::on_turn(uint32_t slot, quic::Connection& connection, uint64_t now_ns) {
+    if (slot >= m_slots.size() || m_slots[slot] == nullptr) {
+        return;
+    }
+    PerConnection& c = *m_slots[slot];
+    if (!c.protocol_known) {
+        // TLS names the protocol with the ServerHello; nothing of the application runs on
+        // the connection before (its streams need the handshake's keys).
+        const std::string_view alpn = connection.handshake().tls().alpn();
+        if (alpn.empty()) {
+            return;
+        }
+        c.protocol_known = true;
+        if (alpn == hq::kAlpn) {
+            c.hq = std::make_unique<hq::HqServer>(std::max<size_t>(connection.streams().stream_capacity(), 1));
+            c.hq->share_statics(m_statics);
+            ++m_ended.hq_connections;
+        }
+    }
+    if (c.hq != nullptr) {
+        c.hq->poll(connection);
+    } else {
+        c.session.poll(now_ns);
     }
 }
 
@@ -63,6 +97,9 @@ void Http3EndpointApplication::on_freed(uint32_t slot) {
 void Http3EndpointApplication::add_ended(const PerConnection& c) {
     const Http3ServerStats& s = c.server.stats();
     m_ended.sessions_failed += c.session.failed() ? 1 : 0;
+    if (c.hq != nullptr) {
+        add_hq(m_ended.hq, c.hq->stats());
+    }
     m_ended.server.requests += s.requests;
     m_ended.server.answers += s.answers;
     m_ended.server.not_found += s.not_found;
@@ -78,6 +115,9 @@ Http3EndpointStats Http3EndpointApplication::stats() const {
         }
         const Http3ServerStats& s = c->server.stats();
         total.sessions_failed += c->session.failed() ? 1 : 0;
+        if (c->hq != nullptr) {
+            add_hq(total.hq, c->hq->stats());
+        }
         total.server.requests += s.requests;
         total.server.answers += s.answers;
         total.server.not_found += s.not_found;

@@ -3,8 +3,10 @@
 // Http3Session with an Http3Server per connection slot, made when the endpoint accepts a
 // connection, given the connection's turn (Http3Session::poll) and freed only after the
 // connection is gone (the connection hands its send buffers back to the session up to its
-// destructor). Every connection serves the same content: GET/HEAD /bytes/N and the static
-// contents given at construction, which outlive the application and are read-only.
+// destructor). A connection whose client chose ALPN "hq-interop" (HTTP/0.9 over QUIC, the
+// interop runner's protocol) gets an HqServer instead, once TLS has told which. Every
+// connection serves the same content: GET/HEAD /bytes/N and the static contents given at
+// construction, which outlive the application and are read-only.
 //
 // Connections of the endpoint must carry Http3Session::tx_owner() as their
 // ConnectionOptions::tx_owner (tx_owner() below).
@@ -13,6 +15,7 @@
 #include <span>
 #include <vector>
 
+#include "apps/http3/hq_server.h"
 #include "apps/http3/server.h"
 #include "apps/http3/session.h"
 #include "stack/quic/endpoint.h"
@@ -29,7 +32,9 @@ struct Http3EndpointOptions {
 struct Http3EndpointStats {
     uint64_t sessions = 0;  // made since start
     uint64_t sessions_failed = 0;  // ended by a fatal HTTP/3 error
+    uint64_t hq_connections = 0;   // connections that chose hq-interop
     Http3ServerStats server;
+    hq::HqServerStats hq;
 };
 
 class Http3EndpointApplication final : public quic::EndpointApplication {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "apps/http3/pattern_body.h"
-#include "apps/hq/hq_server.h"
+#include "apps/http3/hq_server.h"
 #include "tests/sim/quic/quic_link.h"
 
 using namespace slip::test::quic_sim;

@@ -91,9 +91,10 @@ struct Net {
     std::multimap<uint64_t, std::pair<size_t, std::vector<uint8_t>>> to_server, to_client;
     // Nobody counts references to received datagrams (no rx_owner): both sides' are kept.
     std::deque<std::vector<uint8_t>> kept;
+    std::deque<std::pair<size_t, std::vector<uint8_t>>> others;  // to addresses of no Client
     uint64_t now = kSecond;
 
-    Net() {
+    explicit Net(crypto::TlsContext& server_tls = QuicLink::server_tls()) {
         BOOST_REQUIRE(tokens.randomize(engine));
         BOOST_REQUIRE(secrets.reset_key.randomize());
         BOOST_REQUIRE(secrets.table_key.randomize());
@@ -103,7 +104,7 @@ struct Net {
         o.connection = h3_options(Role::server);
         o.max_connections = 8;
         BOOST_REQUIRE_EQUAL(o.validate(), "");
-        server = std::make_unique<Endpoint>(o, protection, QuicLink::server_tls(), secrets, random);
+        server = std::make_unique<Endpoint>(o, protection, server_tls, secrets, random);
         app = std::make_unique<Http3EndpointApplication>(server->slot_count(), Http3EndpointOptions{}, statics);
         server->set_application(app.get());
     }
@@ -155,6 +156,10 @@ struct Net {
         while (!to_client.empty() && to_client.begin()->first <= now) {
             auto [i, bytes] = std::move(to_client.begin()->second);
             to_client.erase(to_client.begin());
+            if (i >= clients.size()) {
+                others.emplace_back(i, std::move(bytes));  // for a peer the test drives itself
+                continue;
+            }
             clients[i]->connection->receive(kept.emplace_back(std::move(bytes)), now);
         }
         server->on_timeout(now);
@@ -241,6 +246,104 @@ BOOST_AUTO_TEST_CASE(every_connection_is_served_and_freed) {
     s = net.app->stats();  // the sessions gone still count
     BOOST_TEST(s.server.answers == kClients * 23);
     BOOST_TEST(s.sessions_failed == 0u);
+}
+
+namespace {
+
+// TLS contexts offering HTTP/3 and hq-interop (the server, as the engine's) and only
+// hq-interop (a client of the QUIC interop runner's kind).
+crypto::TlsContext& tls_with(bool server, std::vector<std::string> alpn) {
+    static std::map<bool, std::unique_ptr<crypto::TlsContext>> contexts;
+    std::unique_ptr<crypto::TlsContext>& ctx = contexts[server];
+    if (ctx == nullptr) {
+        ctx = std::make_unique<crypto::TlsContext>();
+        crypto::TlsOptions o;
+        o.server = server;
+        if (server) {
+            o.server_side.alpn = alpn;
+        } else {
+            o.client_side.verify_peer = false;
+            o.client_side.alpn = alpn;
+        }
+        BOOST_REQUIRE_EQUAL(ctx->init(o), "");
+    }
+    return *ctx;
+}
+
+}  // namespace
+
+// One listener, two protocols by ALPN (RFC 7301): an HTTP/3 client gets HTTP/3, a client
+// asking for hq-interop gets HTTP/0.9 over QUIC, the same resources.
+BOOST_AUTO_TEST_CASE(hq_interop_clients_are_served_by_alpn) {
+    Net net(tls_with(true, {"h3", "hq-interop"}));
+    Client& h3 = net.add_client();
+    h3.app.get("/bytes/3000");
+    // The hq client: a bare connection, one request line per stream.
+    std::vector<uint8_t> r(8);
+    net.random.fill(r);
+    ConnectionId scid, dcid;
+    ConnectionId::from(r, scid);
+    net.random.fill(r);
+    ConnectionId::from(r, dcid);
+    Connection hq(h3_options(Role::client), net.protection, tls_with(false, {"hq-interop"}),
+                  HandshakeIds{scid, dcid, dcid, dcid, false}, net.now);
+    const PeerAddress hq_addr = address_of(42);
+    std::vector<uint8_t> buf(1500);
+    std::deque<std::vector<uint8_t>> kept;
+    std::string body;
+    bool fin = false;
+    uint64_t id = UINT64_MAX;
+    static const std::string request = "GET /bytes/7000\r\n";
+    for (int i = 0; i < 2000 && !(fin && h3.app.done()); ++i) {
+        if (id == UINT64_MAX && hq.state() == ConnectionState::established &&
+            hq.streams().open(StreamDirection::bidirectional, id)) {
+            BOOST_REQUIRE((hq.streams().write(id, std::span(reinterpret_cast<const uint8_t*>(request.data()),
+                                                             request.size()),
+                                              nullptr) == StreamWrite::accepted));
+            hq.streams().finish(id);
+        }
+        while (size_t n = hq.send(buf, net.now)) {
+            net.server->receive(kept.emplace_back(buf.begin(), buf.begin() + long(n)), hq_addr, net.now);
+        }
+        StreamEvent e;
+        while (hq.streams().next_event(e)) {
+            RxPiece pieces[8];
+            bool f = false;
+            while (size_t n = hq.streams().read(e.id, pieces, f)) {
+                uint64_t bytes = 0;
+                for (size_t k = 0; k < n; ++k) {
+                    body.append(pieces[k].bytes.begin(), pieces[k].bytes.end());
+                    bytes += pieces[k].bytes.size();
+                }
+                hq.streams().consume(e.id, bytes);
+            }
+            fin = fin || f;
+        }
+        // The server's answers to the hq client (address 42, no Client of the net's).
+        net.step();
+        for (auto& [to, bytes] : net.others) {
+            BOOST_TEST(to == 42u);
+            hq.receive(kept.emplace_back(std::move(bytes)), net.now);
+        }
+        net.others.clear();
+        if (hq.next_timeout() <= net.now) {
+            hq.on_timeout(net.now);
+        }
+    }
+    BOOST_TEST(hq.handshake().tls().alpn() == "hq-interop");
+    BOOST_TEST(fin);
+    BOOST_REQUIRE_EQUAL(body.size(), 7000u);
+    for (size_t i = 0; i < body.size(); ++i) {
+        if (uint8_t(body[i]) != PatternBody::byte_at(i)) {
+            BOOST_FAIL("pattern differs at " << i);
+        }
+    }
+    BOOST_REQUIRE(h3.app.done());
+    check_pattern(h3.app.responses()[0], 3000);
+    const Http3EndpointStats st = net.app->stats();
+    BOOST_TEST(st.hq_connections == 1u);
+    BOOST_TEST(st.hq.answered == 1u);
+    BOOST_TEST(st.server.answers == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

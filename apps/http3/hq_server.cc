@@ -1,4 +1,4 @@
-#include "apps/hq/hq_server.h"
+#include "apps/http3/hq_server.h"
 
 #include <algorithm>
 #include <charconv>
