@@ -1,5 +1,7 @@
 #include "dataplane/quic_options.h"
 
+#include "dataplane/qlog_files.h"
+
 #include <cstdio>
 
 namespace slip::dataplane {
@@ -60,6 +62,11 @@ std::string QuicOptions::validate() const {
     }
     if (max_connections == 0 || max_connections > (1u << 20)) {
         return "QUIC connections per core must be between 1 and 1048576";
+    }
+    if (!qlog_dir.empty()) {
+        if (std::string e = check_qlog_dir(qlog_dir); !e.empty()) {
+            return e;
+        }
     }
     if (streams.uni < 3) {
         return "--quic-max-streams-uni " + std::to_string(streams.uni) +

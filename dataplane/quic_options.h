@@ -52,6 +52,8 @@ struct QuicOptions {
     // SSLKEYLOGFILE-format secrets of every handshake (debugging with a packet capture);
     // empty: none.
     std::string keylog_file;
+    // A qlog file per connection here (qlog 0.3 JSON-SEQ, <odcid>-server.sqlog); empty: none.
+    std::string qlog_dir;
 
     bool enabled() const { return port != 0; }
     // The endpoint every core runs with these options (tx_owner and rx_owner are the

@@ -101,6 +101,10 @@ std::string QuicService::init(const QuicOptions& options, const QuicSharedKeys& 
     m_watch.start(m_endpoint->slot_count(),
                   application.make ? application.make(core, m_endpoint->slot_count()) : nullptr);
     m_endpoint->set_application(&m_watch);
+    if (!options.qlog_dir.empty()) {
+        m_qlogs = std::make_unique<QlogFiles>(options.qlog_dir, m_endpoint->slot_count());
+        m_endpoint->set_qlog(m_qlogs.get());
+    }
     return {};
 }
 

@@ -17,6 +17,7 @@
 #include "crypto/stateless_reset.h"
 #include "crypto/tls_context.h"
 #include "dataplane/quic_io.h"
+#include "dataplane/qlog_files.h"
 #include "dataplane/quic_options.h"
 #include "stack/buf/mbuf.h"
 #include "stack/quic/endpoint.h"
@@ -101,6 +102,7 @@ private:
     MbufRxOwner m_rx_owner;
     // Before the endpoint: destroyed after its connections.
     ConnectionWatch m_watch;
+    std::unique_ptr<QlogFiles> m_qlogs;  // before the endpoint: its connections write into it
     std::unique_ptr<stack::quic::Endpoint> m_endpoint;
     // The endpoint's next deadline, read again only after it did something (its
     // next_timeout() walks every slot).

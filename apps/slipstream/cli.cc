@@ -75,6 +75,9 @@ void add_run_options(CLI::App& run, RunArgs& a) {
     run.add_option("--quic-keylog", a.quic_keylog,
                    "Append every QUIC handshake's secrets here (SSLKEYLOGFILE format, for decrypting captures)")
         ->group("QUIC");
+    run.add_option("--qlog-dir", a.qlog_dir,
+                   "Write a qlog per QUIC connection into this directory (qlog 0.3 JSON-SEQ, as qvis reads)")
+        ->group("QUIC");
     run.add_option("--tcp-echo-port", a.tcp_echo_port, "TCP echo service port (0: off)")->capture_default_str()
         ->group("Services");
     run.add_option("--tcp-discard-port", a.tcp_discard_port, "TCP discard service port (0: off)")
@@ -347,6 +350,7 @@ bool to_engine_options(const RunArgs& a, dataplane::EngineOptions& o, std::strin
     o.quic.retry_always = a.quic_retry == "always";
     o.quic.max_connections = a.quic_max_connections;
     o.quic.keylog_file = a.quic_keylog;
+    o.quic.qlog_dir = a.qlog_dir;
     o.quic.streams = a.quic_streams;
     error = o.validate();
     return error.empty();

@@ -49,6 +49,7 @@ struct RunArgs {
     uint32_t quic_max_connections = 1024;
     dataplane::QuicOptions::StreamLimits quic_streams;
     std::string quic_keylog;
+    std::string qlog_dir;
     uint16_t tcp_echo_port = 7;
     uint16_t tcp_discard_port = 9;
     uint16_t tcp_source_port = 19;

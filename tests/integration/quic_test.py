@@ -12,6 +12,7 @@
   - with --quic-retry always, the client is sent a Retry first and its second Initial, carrying
     the address token, makes the connection (RFC 9000 §8.1.2);
   - --quic-port without a certificate: one line and a non-zero exit."""
+import json
 import os
 import shutil
 import socket
@@ -42,6 +43,38 @@ def missing_certificate():
     h.log("no certificate: exit %d  %s" % (r.returncode, lines[0] if lines else "(no message)"))
     if r.returncode == 0 or len(lines) != 1 or "--quic-cert" not in lines[0]:
         h.fail("--quic-port without --quic-cert/--quic-key should give one line and a non-zero exit:\n" + r.stderr)
+
+
+def bad_qlog_dir(cert, key):
+    r = subprocess.run([h.ENGINE, "run", "--duration", "1", "--file-prefix", "slip-quic-badcfg", "--quic-port",
+                        str(PORT), "--quic-cert", cert, "--quic-key", key, "--qlog-dir", "/nonexistent/qlogs"],
+                       capture_output=True, text=True, timeout=60)
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    h.log("missing qlog directory: exit %d  %s" % (r.returncode, lines[0] if lines else "(no message)"))
+    if r.returncode == 0 or len(lines) != 1 or "--qlog-dir" not in lines[0]:
+        h.fail("a missing --qlog-dir should give one line and a non-zero exit:\n" + r.stderr)
+
+
+def check_qlogs(qlog_dir, connections):
+    """Each server connection's qlog: JSON-SEQ records (RFC 7464) a qlog 0.3 reader takes."""
+    files = sorted(f for f in os.listdir(qlog_dir) if f.endswith("-server.sqlog"))
+    if len(files) != connections:
+        h.fail("expected %d qlog files, found %s" % (connections, files))
+    for name in files:
+        with open(os.path.join(qlog_dir, name), "rb") as f:
+            data = f.read()
+        records = [json.loads(r) for r in data.split(b"\x1e") if r.strip()]
+        head = records[0]
+        if head.get("qlog_version") != "0.3" or head["trace"]["vantage_point"]["type"] != "server":
+            h.fail("%s: not a qlog 0.3 server trace: %s" % (name, head))
+        names = {r.get("name") for r in records[1:]}
+        for needed in ("transport:parameters_set", "transport:packet_sent", "transport:packet_received",
+                       "recovery:metrics_updated"):
+            if needed not in names:
+                h.fail("%s: no %s event (has %s)" % (name, needed, sorted(n for n in names if n)))
+        if name[:-len("-server.sqlog")] != head["trace"]["common_fields"]["group_id"]:
+            h.fail("%s: the file is not named after its group_id" % name)
+        h.log("qlog %s: %d records, %d bytes" % (name, len(records), len(data)))
 
 
 # Sent from the peer namespace: a 300-byte client Initial (too small) and a 1200-byte long
@@ -171,10 +204,14 @@ def main():
         if q["refused_full"] or q["tx_no_buffer"]:
             h.fail("the endpoint refused connections or ran out of buffers")
         decode(capture, keylog)
+        bad_qlog_dir(cert, key)
+        qlog_dir = os.path.join(d, "qlog")
+        os.mkdir(qlog_dir)
         with h.Engine("--quic-port", str(PORT), "--quic-cert", cert, "--quic-key", key,
-                      "--quic-retry", "always") as engine:
+                      "--quic-retry", "always", "--qlog-dir", qlog_dir) as engine:
             gtlsclient("10.0.0.2", "10.0.0.2", keylog, retry=True)
             stats = engine.stop()
+        check_qlogs(qlog_dir, 1)
         q = stats["total"]["quic"]
         h.log("with Retry: " + ", ".join("%s=%d" % kv for kv in q.items() if kv[1]))
         if q["retries"] < 1 or q["tokens_valid"] < 1 or q["confirmed_total"] < 1 or q["tokens_invalid"]:
