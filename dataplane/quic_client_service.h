@@ -28,6 +28,8 @@ class QuicClientService;
 // and its end through EndpointApplication (never on_accepted: the endpoint accepts none).
 class QuicClientApplication : public stack::quic::EndpointApplication {
 public:
+    // Owned and deleted by the service through this base.
+    virtual ~QuicClientApplication() = default;
     void on_accepted(uint32_t, stack::quic::Connection&, uint64_t) override {}
     // Every poll, before the endpoint's timers and datagrams: opens the connections it
     // wants now (QuicClientService::connect); cheap when there is nothing to do. True when
