@@ -165,8 +165,10 @@ Engine::Engine(const EngineOptions& opts, const AppSet& apps) : m_opts(opts) {
     for (const ListenerSpec& spec : apps) {
         listen_ports.push_back(spec.port);
     }
-    if (std::string e = m_xdp_filter.start_syn_cookies(m_opts.stack.tcp, listen_ports); !e.empty()) {
-        throw SetupError(e);
+    if (m_opts.port.xdp_syn_cookies) {
+        if (std::string e = m_xdp_filter.start_syn_cookies(m_opts.stack.tcp, listen_ports); !e.empty()) {
+            throw SetupError(e);
+        }
     }
     if (const stack::tcp::SynCookieKeys* keys = m_xdp_filter.syn_cookie_keys()) {
         for (auto& loop : m_loops) {

@@ -43,6 +43,9 @@ struct PortOptions {
     // MAC address to use instead of the device's.
     std::optional<stack::MacAddr> mac;
     XdpProgramChoice xdp_program = XdpProgramChoice::ours;
+    // Our program answers SYNs to listening ports with SYN cookies itself (a flood never
+    // reaches the engine). Off by default: see docs/architecture.md, "SYN cookies from XDP".
+    bool xdp_syn_cookies = false;
     // af_xdp with our program: the file the driver loads it from (xdp_port_filter.h sets it).
     std::string xdp_object_path;
 

@@ -33,8 +33,9 @@ public:
     // (and the link-local address of `mac`) into it; removes the object file.
     std::string start(const PortOptions& port, const stack::StackOptions& stack, const stack::MacAddr& mac);
     ~XdpPortFilter();
-    // After start(): the program answers SYNs to `listen_ports` with SYN cookies (when
-    // tcp.syn_cookies), always, not only when a queue's SYN backlog is full: a flood then
+    // After start(): with PortOptions::xdp_syn_cookies (and tcp.syn_cookies) the program
+    // answers SYNs to `listen_ports` with SYN cookies, always, not only when a queue's SYN
+    // backlog is full: a flood then
     // never reaches the XSK ring, and no map has to be written from the polling loops. The
     // keys are drawn here; every queue's TCP shares them (syn_cookie_keys()).
     std::string start_syn_cookies(const stack::tcp::TcpConfig& tcp, const std::vector<uint16_t>& listen_ports);

@@ -32,6 +32,10 @@ void add_run_options(CLI::App& run, RunArgs& a) {
                    "XDP program of an af_xdp port: ours (only the engine's frames reach it, the kernel keeps the "
                    "rest of the interface) or dpdk (DPDK's default: every frame of the queue)")
         ->capture_default_str()->check(CLI::IsMember({"ours", "dpdk"}))->group("Port");
+    run.add_flag("--xdp-syn-cookies", a.xdp_syn_cookies,
+                 "Our XDP program answers SYNs to listening ports with SYN cookies itself (floods never reach "
+                 "the engine; every connection gets cookie options)")
+        ->group("Port");
 
     run.add_option("--ipv4", a.ipv4, "Engine IPv4 address/prefix (empty: no IPv4)")->capture_default_str()->group("Network");
     run.add_option("--gateway4", a.gateway4, "IPv4 next hop for off-link destinations")->group("Network");
@@ -261,6 +265,7 @@ bool to_engine_options(const RunArgs& a, dataplane::EngineOptions& o, std::strin
     o.port.tx_descriptors = a.tx_descriptors;
     o.port.mbufs = a.mbufs;
     o.port.xdp_program = a.xdp_program == "dpdk" ? dataplane::XdpProgramChoice::dpdk : dataplane::XdpProgramChoice::ours;
+    o.port.xdp_syn_cookies = a.xdp_syn_cookies;
     if (!a.mac.empty()) {
         o.port.mac = stack::MacAddr::parse(a.mac);
         if (!o.port.mac || o.port.mac->is_multicast() || o.port.mac->is_zero()) {

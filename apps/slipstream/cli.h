@@ -33,6 +33,7 @@ struct RunArgs {
     uint32_t mbufs = 0;
     std::string mac;
     std::string xdp_program = "ours";
+    bool xdp_syn_cookies = false;
     std::string ipv4 = "10.0.0.2/24";
     std::string gateway4;
     std::string ipv6 = "fd00::2/64";

@@ -57,7 +57,7 @@ def main():
     sender = os.path.join(os.path.dirname(os.path.abspath(__file__)), "syn_flood_sender.py")
     if not peer_has_xdp():
         h.fail("veth1 has no XDP program, so the cookie SYN-ACKs would not reach it; run 'scripts/lab up'")
-    with h.Engine("--stats-interval", "1") as engine:
+    with h.Engine("--stats-interval", "1", "--xdp-syn-cookies") as engine:
         # Warm up: the peer learns the engine's MAC, the baseline line appears.
         warm = h.peer(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", URL])
         control = bulk_rate(CONTROL_SECONDS)
