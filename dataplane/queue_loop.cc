@@ -50,6 +50,7 @@ void add_quic_gauges(QuicGauges& a, const QuicGauges& b) {
     a.tx_datagrams += b.tx_datagrams;
     a.tx_no_buffer += b.tx_no_buffer;
     a.rx_copied += b.rx_copied;
+    a.rx_no_buffer += b.rx_no_buffer;
     a.key_updates_initiated += b.key_updates_initiated;
     a.key_updates_followed += b.key_updates_followed;
 }

@@ -95,25 +95,11 @@ uint32_t QuicClientService::connect(const sq::PeerAddress& server, uint64_t now_
 
 stack::UdpAction QuicClientService::on_datagram(stack::Mbuf* payload, const stack::UdpMeta& meta,
                                                 stack::Instant now) {
-    const uint32_t len = stack::buf::pkt_len(payload);
-    std::span<uint8_t> datagram;
-    stack::Mbuf* holder = nullptr;
-    if (payload->nb_segs == 1 && RTE_MBUF_DIRECT(payload) && rte_mbuf_refcnt_read(payload) == 1) {
-        // Ours alone: decrypted where it arrived; stream data kept from it holds its own
-        // references (MbufRxOwner), ours goes below.
-        datagram = {stack::buf::data(payload), len};
-        holder = payload;
-    } else {
-        // Chained, or shared with a duplicate: decrypting in place would change the other
-        // copy. A copy has no buffer to keep, so its stream data is not kept.
-        const uint32_t n = std::min<uint32_t>(len, uint32_t(m_scratch.size()));
-        const void* p = rte_pktmbuf_read(payload, 0, n, m_scratch.data());
-        if (p != m_scratch.data()) {
-            std::copy_n(static_cast<const uint8_t*>(p), n, m_scratch.begin());
-        }
-        datagram = {m_scratch.data(), n};
+    const HeldDatagram d = hold_datagram(payload, m_pool);
+    if (d.buffer != nullptr) {
+        m_endpoint->receive(d.bytes, peer_of(meta), now.ns, d.buffer);
+        stack::buf::free(d.buffer);
     }
-    m_endpoint->receive(datagram, peer_of(meta), now.ns, holder);
     stack::buf::free(payload);
     m_send_due = true;
     return stack::UdpAction::consumed;

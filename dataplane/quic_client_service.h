@@ -94,8 +94,6 @@ private:
     uint64_t m_deadline = stack::quic::kNoDeadline;
     bool m_send_due = false;  // received, opened or acted on something, or a full poll
     uint64_t m_tx_no_buffer = 0;
-    // A chained or shared datagram is copied here to be decrypted in place (RFC 9001 §5).
-    std::array<uint8_t, 65536> m_scratch{};
 };
 
 }  // namespace slip::dataplane

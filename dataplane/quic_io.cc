@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 #include "stack/buf/mbuf.h"
 
@@ -59,6 +60,28 @@ void BufferedRandom::fill(std::span<uint8_t> out) {
         m_used += n;
         done += n;
     }
+}
+
+HeldDatagram hold_datagram(stack::Mbuf* payload, stack::MbufPool* pool) {
+    const uint32_t len = stack::buf::pkt_len(payload);
+    if (payload->nb_segs == 1 && RTE_MBUF_DIRECT(payload) && rte_mbuf_refcnt_read(payload) == 1) {
+        rte_mbuf_refcnt_update(payload, 1);  // the caller's, freed with the payload
+        return {{stack::buf::data(payload), len}, payload, false};
+    }
+    stack::Mbuf* copy = stack::buf::alloc(pool);
+    if (copy == nullptr) {
+        return {};
+    }
+    uint8_t* to = len <= UINT16_MAX ? stack::buf::append(copy, uint16_t(len)) : nullptr;
+    if (to == nullptr) {
+        stack::buf::free(copy);
+        return {};
+    }
+    const void* from = rte_pktmbuf_read(payload, 0, len, to);
+    if (from != to) {
+        std::memcpy(to, from, len);
+    }
+    return {{to, len}, copy, true};
 }
 
 void MbufRxOwner::retain(void* buffer) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 
+#include "stack/buf/mbuf.h"
 #include "stack/quic/endpoint.h"
 #include "stack/session/udp_service.h"
 
@@ -30,6 +31,20 @@ public:
     void retain(void* buffer) override;
     void release(void* buffer) override;
 };
+
+// A received datagram made ready for the endpoint, which decrypts it in place and may keep
+// stream data in it (MbufRxOwner): `bytes` lie in `buffer`, whose reference the caller gives
+// the endpoint and then frees. A buffer of our own is used as it is; a chained one, or one
+// shared with another holder (a duplicate made by impairment), is first copied into a fresh
+// buffer from `pool`, so that neither the other holder nor a later datagram can change kept
+// data. `buffer` is nullptr (the datagram dropped) when the pool is empty or the datagram
+// does not fit one buffer; `copied` says a copy was made.
+struct HeldDatagram {
+    std::span<uint8_t> bytes;
+    stack::Mbuf* buffer = nullptr;
+    bool copied = false;
+};
+HeldDatagram hold_datagram(stack::Mbuf* payload, stack::MbufPool* pool);
 
 // The sender of a received datagram as the endpoint names it.
 stack::quic::PeerAddress peer_of(const stack::UdpMeta& meta);

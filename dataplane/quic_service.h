@@ -45,7 +45,8 @@ struct QuicGauges {
     uint64_t confirmed_total = 0;      // connections seen confirmed since start (sampled)
     uint64_t tx_datagrams = 0;
     uint64_t tx_no_buffer = 0;         // a datagram waited: no packet buffer
-    uint64_t rx_copied = 0;            // datagrams copied out of their buffer (chained or shared)
+    uint64_t rx_copied = 0;            // datagrams copied into a buffer of their own (chained or shared)
+    uint64_t rx_no_buffer = 0;         // datagrams dropped: no buffer for that copy, or too long for one
     // RFC 9001 §6 key updates since start (connections gone included): ours and the peers'.
     uint64_t key_updates_initiated = 0;
     uint64_t key_updates_followed = 0;
@@ -111,10 +112,6 @@ private:
     // Per slot: the connection last seen confirmed there (for confirmed_total).
     std::vector<const stack::quic::Connection*> m_seen_confirmed;
     QuicGauges m_gauges;
-    // A received datagram that is chained or shared is copied here to be decrypted in
-    // place (RFC 9001 §5); a plain one is decrypted where it arrived. A copy has no buffer
-    // to keep, so its stream data is not kept (the peer sends it again).
-    std::array<uint8_t, 65536> m_scratch{};
 };
 
 }  // namespace slip::dataplane

@@ -36,7 +36,7 @@ void json_quic(std::ostringstream& o, const stack::quic::EndpointCounters& c, co
       << ",\"handshaking\":" << g.handshaking << ",\"established\":" << g.established
       << ",\"confirmed\":" << g.confirmed << ",\"confirmed_total\":" << g.confirmed_total
       << ",\"tx_datagrams\":" << g.tx_datagrams << ",\"tx_no_buffer\":" << g.tx_no_buffer
-      << ",\"rx_copied\":" << g.rx_copied << ",\"key_updates_initiated\":" << g.key_updates_initiated
+      << ",\"rx_copied\":" << g.rx_copied << ",\"rx_no_buffer\":" << g.rx_no_buffer << ",\"key_updates_initiated\":" << g.key_updates_initiated
       << ",\"key_updates_followed\":" << g.key_updates_followed << "}";
 }
 

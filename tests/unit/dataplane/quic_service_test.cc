@@ -91,9 +91,16 @@ struct Core {
         drain();
     }
     // One datagram from the client's port in, then a poll; the UDP payloads sent back.
-    std::vector<Bytes> exchange(const Bytes& datagram) {
+    // `shared`: the buffer has a second holder (as a duplicate made by impairment has).
+    std::vector<Bytes> exchange(const Bytes& datagram, bool shared = false) {
         Mbuf* m = make_mbuf(make_udp4_frame(kClientPort, kQuicPort, datagram));
+        if (shared) {
+            rte_mbuf_refcnt_update(m, 1);
+        }
         net.rx({&m, 1}, now);
+        if (shared) {
+            buf::free(m);
+        }
         return poll();
     }
     std::vector<Bytes> poll() {
@@ -181,6 +188,55 @@ BOOST_FIXTURE_TEST_CASE(a_handshake_through_the_stack, LeakCheck) {
     BOOST_TEST(g.tx_no_buffer == 0u);
     // Seen once, counted once.
     BOOST_TEST(core.quic->gauges().confirmed_total == 1u);
+}
+
+// Datagrams whose buffer has another holder are copied into buffers of their own before
+// they are decrypted in place; stream data the connection keeps stays in those copies (no
+// buffer may be changed under it) and is freed with the connection.
+BOOST_FIXTURE_TEST_CASE(shared_datagrams_are_copied_and_their_stream_data_kept, LeakCheck) {
+    Core core;
+    sq::PacketProtection protection;
+    sq::ConnectionOptions o;
+    o.role = sq::Role::client;
+    o.params.max_idle_timeout_ms = 30000;
+    o.params.initial_max_streams_bidi = 4;
+    o.params.initial_max_data = 1 << 20;
+    o.params.initial_max_stream_data_bidi_local = 64 * 1024;
+    o.max_datagram_size = 1232;
+    const sq::ConnectionId odcid = cid_of(0x0e);
+    sq::Connection client(o, protection, client_tls(), sq::HandshakeIds{cid_of(0xc2), odcid, odcid, odcid, false},
+                          core.now.ns);
+    Bytes buf(1500);
+    std::vector<Bytes> kept;  // the client's received datagrams (its stream data could stay in them)
+    const Bytes request(3000, 0x61);
+    uint64_t id = 0;
+    bool sent = false;
+    for (int round = 0; round < 30; ++round) {
+        if (!sent && client.handshake_confirmed()) {
+            BOOST_REQUIRE(client.streams().open(sq::StreamDirection::bidirectional, id));
+            BOOST_REQUIRE((client.streams().write(id, request, nullptr) == sq::StreamWrite::accepted));
+            sent = true;
+        }
+        std::vector<Bytes> answers;
+        while (size_t n = client.send(buf, core.now.ns)) {
+            for (Bytes& a : core.exchange(Bytes(buf.begin(), buf.begin() + long(n)), true)) {
+                answers.push_back(std::move(a));
+            }
+        }
+        core.now = core.now + Duration::milliseconds(1);
+        for (Bytes& a : core.poll()) {
+            answers.push_back(std::move(a));
+        }
+        for (Bytes& a : answers) {
+            client.receive(kept.emplace_back(std::move(a)), core.now.ns);
+        }
+    }
+    BOOST_TEST(client.handshake_confirmed());
+    BOOST_TEST(sent);
+    const QuicGauges g = core.quic->gauges();
+    BOOST_TEST(g.rx_copied >= 4u);  // every datagram of the client came shared
+    BOOST_TEST(g.rx_no_buffer == 0u);
+    BOOST_TEST(g.confirmed == 1u);
 }
 
 // RFC 9000 §6: from the QUIC port, with the connection IDs swapped.
