@@ -13,9 +13,6 @@ namespace sq = stack::quic;
 
 namespace {
 
-// RFC 9000 §14: what every path carries, as the server sends (quic_service.cc).
-constexpr size_t kMaxDatagram = 1232;
-
 // RFC 6335 §6: the dynamic ports, 49152-65535.
 uint16_t ephemeral_port(sq::RandomSource& random) {
     uint8_t b[2];
@@ -118,31 +115,10 @@ bool QuicClientService::poll(stack::NetStack& net, stack::Instant now) {
     if (!m_send_due) {
         return worked;
     }
-    m_send_due = false;
-    stack::Mbuf* m = nullptr;
-    for (uint32_t i = 0; i < kMaxSendPerPoll; ++i) {
-        if (m == nullptr && (m = stack::buf::alloc(m_pool)) == nullptr) {
-            ++m_tx_no_buffer;
-            m_send_due = true;  // try again next poll
-            break;
-        }
-        const size_t room = std::min<size_t>(rte_pktmbuf_tailroom(m), kMaxDatagram);
-        sq::PeerAddress to;
-        const size_t n = m_endpoint->send({stack::buf::data(m), room}, to, now.ns);
-        if (n == 0) {
-            break;
-        }
-        stack::buf::append(m, uint16_t(n));
-        net.udp_send(m, flow_to(to, m_port), now);
-        m = nullptr;
-        worked = true;
-        if (i + 1 == kMaxSendPerPoll) {
-            m_send_due = true;  // more may be waiting
-        }
-    }
-    if (m != nullptr) {
-        stack::buf::free(m);
-    }
+    const DrainCounts c = drain_endpoint(*m_endpoint, net, m_pool, m_port, kMaxSendPerPoll, now);
+    m_tx_no_buffer += c.no_buffer ? 1 : 0;
+    m_send_due = c.no_buffer || c.more;  // try again next poll
+    worked = worked || c.sent > 0;
     m_deadline = m_endpoint->next_timeout();
     return worked;
 }

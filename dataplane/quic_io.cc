@@ -84,6 +84,33 @@ HeldDatagram hold_datagram(stack::Mbuf* payload, stack::MbufPool* pool) {
     return {{to, len}, copy, true};
 }
 
+DrainCounts drain_endpoint(stack::quic::Endpoint& endpoint, stack::NetStack& net, stack::MbufPool* pool,
+                           uint16_t local_port, uint32_t max, stack::Instant now) {
+    DrainCounts c;
+    stack::Mbuf* m = nullptr;
+    for (uint32_t i = 0; i < max; ++i) {
+        if (m == nullptr && (m = stack::buf::alloc(pool)) == nullptr) {
+            c.no_buffer = true;
+            break;
+        }
+        const size_t room = std::min<size_t>(rte_pktmbuf_tailroom(m), kMaxQuicDatagram);
+        stack::quic::PeerAddress to;
+        const size_t n = endpoint.send({stack::buf::data(m), room}, to, now.ns);
+        if (n == 0) {
+            break;
+        }
+        stack::buf::append(m, uint16_t(n));
+        net.udp_send(m, flow_to(to, local_port), now);
+        m = nullptr;
+        ++c.sent;
+        c.more = i + 1 == max;
+    }
+    if (m != nullptr) {
+        stack::buf::free(m);
+    }
+    return c;
+}
+
 void MbufRxOwner::retain(void* buffer) {
     rte_mbuf_refcnt_update(static_cast<stack::Mbuf*>(buffer), 1);
 }

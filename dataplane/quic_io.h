@@ -9,6 +9,7 @@
 
 #include "stack/buf/mbuf.h"
 #include "stack/quic/endpoint.h"
+#include "stack/session/net_stack.h"
 #include "stack/session/udp_service.h"
 
 namespace slip::dataplane {
@@ -45,6 +46,21 @@ struct HeldDatagram {
     bool copied = false;
 };
 HeldDatagram hold_datagram(stack::Mbuf* payload, stack::MbufPool* pool);
+
+// RFC 9000 §14: 1200 bytes is the least every path carries; 1232 still fits an IPv6
+// minimum-MTU path (1280 - 40 - 8), so no datagram we send needs fragmenting anywhere.
+// Path MTU discovery (§14.3) would raise it.
+inline constexpr size_t kMaxQuicDatagram = 1232;
+
+struct DrainCounts {
+    uint32_t sent = 0;
+    bool no_buffer = false;  // the pool ran dry: the rest waits for the next poll
+    bool more = false;       // `max` reached: more may be waiting
+};
+// What `endpoint` has to send now, at most `max` datagrams, each in a fresh buffer from
+// `pool` through the stack's UDP output from `local_port`.
+DrainCounts drain_endpoint(stack::quic::Endpoint& endpoint, stack::NetStack& net, stack::MbufPool* pool,
+                           uint16_t local_port, uint32_t max, stack::Instant now);
 
 // The sender of a received datagram as the endpoint names it.
 stack::quic::PeerAddress peer_of(const stack::UdpMeta& meta);

@@ -1,6 +1,7 @@
 #include "dataplane/quic_options.h"
 
 #include "dataplane/qlog_files.h"
+#include "dataplane/quic_io.h"
 
 #include <cstdio>
 
@@ -18,11 +19,6 @@ bool readable(const std::string& path) {
     return true;
 }
 
-// RFC 9000 §14: 1200 bytes is the least every path carries; 1232 still fits an IPv6
-// minimum-MTU path (1280 - 40 - 8), so no datagram we send needs fragmenting anywhere.
-// Path MTU discovery (§14.3) would raise it.
-constexpr size_t kMaxDatagram = 1232;
-
 }  // namespace
 
 stack::quic::EndpointOptions QuicOptions::endpoint_options(uint16_t core) const {
@@ -34,7 +30,7 @@ stack::quic::EndpointOptions QuicOptions::endpoint_options(uint16_t core) const 
     c.role = stack::quic::Role::server;
     c.params.max_idle_timeout_ms = 30000;
     c.params.max_udp_payload_size = 1472;  // what an Ethernet MTU of 1500 carries
-    c.max_datagram_size = kMaxDatagram;
+    c.max_datagram_size = kMaxQuicDatagram;
     c.params.initial_max_streams_bidi = streams.bidi;
     c.params.initial_max_streams_uni = streams.uni;
     c.params.initial_max_stream_data_bidi_local = streams.stream_window;
