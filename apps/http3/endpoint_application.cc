@@ -13,6 +13,14 @@ void add_hq(hq::HqServerStats& to, const hq::HqServerStats& s) {
     to.malformed += s.malformed;
 }
 
+void add_server(Http3ServerStats& to, const Http3ServerStats& s) {
+    to.requests += s.requests;
+    to.answers += s.answers;
+    to.not_found += s.not_found;
+    to.refused += s.refused;
+    to.closed_with_error += s.closed_with_error;
+}
+
 }  // namespace
 
 // The server is the session's handler and the session its server's: both live and die
@@ -94,35 +102,23 @@ void Http3EndpointApplication::on_freed(uint32_t slot) {
     }
 }
 
-void Http3EndpointApplication::add_ended(const PerConnection& c) {
-    const Http3ServerStats& s = c.server.stats();
-    m_ended.sessions_failed += c.session.failed() ? 1 : 0;
+// One connection's work into `to` (the ended total, or a snapshot of all).
+void Http3EndpointApplication::add_ended(const PerConnection& c) { add_connection(m_ended, c); }
+
+void Http3EndpointApplication::add_connection(Http3EndpointStats& to, const PerConnection& c) {
+    to.sessions_failed += c.session.failed() ? 1 : 0;
     if (c.hq != nullptr) {
-        add_hq(m_ended.hq, c.hq->stats());
+        add_hq(to.hq, c.hq->stats());
     }
-    m_ended.server.requests += s.requests;
-    m_ended.server.answers += s.answers;
-    m_ended.server.not_found += s.not_found;
-    m_ended.server.refused += s.refused;
-    m_ended.server.closed_with_error += s.closed_with_error;
+    add_server(to.server, c.server.stats());
 }
 
 Http3EndpointStats Http3EndpointApplication::stats() const {
     Http3EndpointStats total = m_ended;
     for (const auto& c : m_slots) {
-        if (c == nullptr) {
-            continue;
+        if (c != nullptr) {
+            add_connection(total, *c);
         }
-        const Http3ServerStats& s = c->server.stats();
-        total.sessions_failed += c->session.failed() ? 1 : 0;
-        if (c->hq != nullptr) {
-            add_hq(total.hq, c->hq->stats());
-        }
-        total.server.requests += s.requests;
-        total.server.answers += s.answers;
-        total.server.not_found += s.not_found;
-        total.server.refused += s.refused;
-        total.server.closed_with_error += s.closed_with_error;
     }
     return total;
 }

@@ -59,6 +59,7 @@ public:
 private:
     struct PerConnection;
     void add_ended(const PerConnection& c);
+    static void add_connection(Http3EndpointStats& to, const PerConnection& c);
 
     Http3EndpointOptions m_options;
     std::span<const StaticContent> m_statics;
