@@ -103,7 +103,7 @@ int run_engine(const slip::apps::RunArgs& args, const slip::apps::QuicClientArgs
             if (opts.quic.enabled()) {
                 std::cout << "slipstream: quic on udp port " << opts.quic.port << " (retry "
                           << (opts.quic.retry_always ? "always" : "auto") << ", " << opts.quic.max_connections
-                          << " connections per core; handshakes only, no streams yet)\n";
+                          << " connections per core; HTTP/3 and hq-interop)\n";
             }
             std::cout << "slipstream: tcp echo " << args.tcp_echo_port << ", discard " << args.tcp_discard_port
                       << ", source " << args.tcp_source_port << ", http " << args.http_port << " (0: off), "
